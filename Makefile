@@ -1,0 +1,73 @@
+# Rumah Belajar. `make run` serves the portal; `make test` runs the whole suite.
+SHELL := /bin/bash
+PY := .venv/bin/python
+MANAGE := $(PY) manage.py
+PORT ?= 8000
+export PORT
+
+.PHONY: run test lint bench setup deps migrate seed messages static format clean help
+
+help:
+	@echo "make run    set up (venv, npm, database, migrations, demo data) and serve web + worker + beat on :$(PORT)"
+	@echo "make test   the whole suite against PostgreSQL and Redis, browser tests included"
+	@echo "make lint   ruff, format check, mypy, templates, migrations, import contracts, compose schema"
+	@echo "make bench  the benchmarks, printing a table"
+
+# --- set-up (each step re-runs only when its inputs changed) ----------------------------------
+.venv/.installed: requirements-dev.lock bin/setup-venv
+	bin/setup-venv requirements-dev.lock
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+deps: .venv/.installed node_modules/.installed
+
+.env: | .venv/.installed
+	bin/write-dotenv
+
+messages: .venv/.installed
+	@bin/ensure-system-packages gettext
+	@$(MANAGE) compilemessages --ignore=.venv --ignore=node_modules -v0
+
+migrate: deps .env
+	$(MANAGE) ensure_database
+	$(MANAGE) migrate --no-input -v0
+
+static: deps .env
+	$(MANAGE) collectstatic --no-input -v0
+
+setup: deps .env messages migrate static
+
+seed: setup
+	$(MANAGE) seed_demo
+
+run: setup seed
+	@echo "Rumah Belajar on http://127.0.0.1:$(PORT)/  (Ctrl-C stops web, worker and beat)"
+	@mkdir -p var
+	exec .venv/bin/honcho -f Procfile start
+
+# --- checks -----------------------------------------------------------------------------------
+test: deps messages
+	@bin/ensure-system-packages chromium
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: deps
+	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
+	.venv/bin/mypy rumahbelajar
+	.venv/bin/djlint templates --lint
+	DJANGO_SETTINGS_MODULE=rumahbelajar.settings_test $(MANAGE) makemigrations --check --dry-run
+	.venv/bin/lint-imports
+	.venv/bin/check-jsonschema --schemafile ../shared/schemas/compose-spec.json docker-compose.yml
+
+format: deps
+	.venv/bin/ruff check --fix .
+	.venv/bin/ruff format .
+
+bench: setup
+	$(PY) bench/run.py
+
+clean:
+	rm -rf .venv node_modules staticfiles

@@ -1,0 +1,15 @@
+"""gunicorn settings, from the environment (PORT, WEB_CONCURRENCY, WEB_THREADS)."""
+
+import os
+
+bind = f"{os.environ.get('BIND_HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
+workers = int(os.environ.get("WEB_CONCURRENCY", "3"))
+worker_class = "gthread"
+threads = int(os.environ.get("WEB_THREADS", "4"))
+# Restart workers now and then so a slow leak can never push one past its memory budget.
+max_requests = 5000
+max_requests_jitter = 500
+timeout = 60
+graceful_timeout = 20
+accesslog = "-" if os.environ.get("ACCESS_LOG", "1") == "1" else None
+wsgi_app = "rumahbelajar.wsgi:application"

@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class RumahBelajarConfig(AppConfig):
+    """The project package as an app: its templates tags and management commands."""
+
+    name = "rumahbelajar"
+    verbose_name = "Rumah Belajar"

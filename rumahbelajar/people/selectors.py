@@ -1,0 +1,57 @@
+"""Reads about people and the organisation, scoped to who is asking."""
+
+from __future__ import annotations
+
+from functools import reduce
+from operator import or_
+
+from django.db.models import Q, QuerySet
+
+from rumahbelajar.people.models import Position, Unit, User
+
+
+def managed_unit_paths(*, user: User) -> list[str]:
+    """The path prefixes of the subtrees an HR admin manages (cached on the user object)."""
+    cached = getattr(user, "_managed_unit_paths", None)
+    if cached is None:
+        paths = sorted(user.managed_units.values_list("path", flat=True)) if user.pk else []
+        # Drop subtrees already covered by an ancestor so the SQL stays short.
+        cached = [p for i, p in enumerate(paths) if not any(p.startswith(q) for q in paths[:i])]
+        user._managed_unit_paths = cached  # type: ignore[attr-defined]
+    return cached
+
+
+def _subtree_q(paths: list[str], field: str) -> Q:
+    if not paths:
+        return Q(pk__in=[])
+    return reduce(or_, (Q(**{f"{field}__startswith": path}) for path in paths))
+
+
+def units_visible_to(*, user: User) -> QuerySet[Unit]:
+    """All units for a superuser; the managed subtrees for an HR admin; none otherwise."""
+    if user.is_superuser:
+        return Unit.objects.all()
+    return Unit.objects.filter(_subtree_q(managed_unit_paths(user=user), "path"))
+
+
+def employees_visible_to(*, user: User) -> QuerySet[User]:
+    """People an admin may see and change: everyone for a superuser, their subtrees for HR."""
+    if user.is_superuser:
+        return User.objects.all()
+    return User.objects.filter(_subtree_q(managed_unit_paths(user=user), "unit__path"))
+
+
+def can_manage_employee(*, admin: User, employee: User) -> bool:
+    if admin.is_superuser:
+        return True
+    if employee.unit_id is None:
+        return False
+    return employees_visible_to(user=admin).filter(pk=employee.pk).exists()
+
+
+def subtree(*, unit: Unit) -> QuerySet[Unit]:
+    return Unit.objects.filter(path__startswith=unit.path)
+
+
+def positions() -> QuerySet[Position]:
+    return Position.objects.all()

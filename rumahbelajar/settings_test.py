@@ -1,0 +1,32 @@
+"""Test settings: the real PostgreSQL and Redis, with a separate Redis database and fast hashing.
+
+Celery runs eagerly here for unit tests; integration tests start a real worker process that
+overrides this (see tests/conftest.py).
+"""
+
+import os
+
+os.environ.setdefault("SECRET_KEY", "test-secret-key-not-for-production-use-0123456789abcdef")
+os.environ.setdefault("SECURE_HTTPS", "0")
+
+from rumahbelajar.settings import *  # noqa: F403
+from rumahbelajar.settings import CACHES, REDIS_URL
+
+DEBUG = False
+DEMO_DATA = True
+ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
+
+# Tests clear the cache between tests (rate limits live there): never touch the development data.
+TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL") or REDIS_URL.rsplit("/", 1)[0] + "/15"
+CACHES["default"]["LOCATION"] = TEST_REDIS_URL
+CELERY_BROKER_URL = TEST_REDIS_URL
+CELERY_TASK_ALWAYS_EAGER = True
+CELERY_TASK_EAGER_PROPAGATES = True
+
+STORAGES = {
+    **STORAGES,  # noqa: F405
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+WHITENOISE_AUTOREFRESH = True

@@ -1,0 +1,114 @@
+"""The fixed cast of people every access test uses, in a small unit tree:
+
+    Kementerian
+    ├── Kanwil A ── Unit A1: employee (alice), colleague (bob)
+    └── Kanwil B ── Unit B1: outsider (charlie)
+
+hr_admin manages Kanwil A's subtree; superuser sees everything.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.core.cache import cache
+
+from rumahbelajar.people.models import UnitKind
+from rumahbelajar.people.roles import HR_ADMIN, ensure_role_groups
+from tests.people.factories import UnitFactory, UserFactory
+
+PASSWORD = "rahasia-uji-123"
+
+
+@pytest.fixture(autouse=True)
+def _clean_cache():
+    """Rate limits and sessions live in Redis: every test starts from an empty test database there."""
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": tmp_path / "media"},
+        },
+    }
+
+
+@pytest.fixture
+def ministry(db):
+    return UnitFactory(code="kementerian", name="Kementerian Hukum", kind=UnitKind.KEMENTERIAN)
+
+
+@pytest.fixture
+def kanwil_a(ministry):
+    return UnitFactory(code="kanwil-a", name="Kanwil A", kind=UnitKind.KANWIL, parent=ministry)
+
+
+@pytest.fixture
+def kanwil_b(ministry):
+    return UnitFactory(code="kanwil-b", name="Kanwil B", kind=UnitKind.KANWIL, parent=ministry)
+
+
+@pytest.fixture
+def unit_a1(kanwil_a):
+    return UnitFactory(code="unit-a1", name="Unit A1", kind=UnitKind.UNIT, parent=kanwil_a)
+
+
+@pytest.fixture
+def unit_b1(kanwil_b):
+    return UnitFactory(code="unit-b1", name="Unit B1", kind=UnitKind.UNIT, parent=kanwil_b)
+
+
+@pytest.fixture
+def employee(unit_a1):
+    return UserFactory(email="alice@example.test", full_name="Alice Pegawai", unit=unit_a1)
+
+
+@pytest.fixture
+def colleague(unit_a1):
+    return UserFactory(email="bob@example.test", full_name="Bob Rekan", unit=unit_a1)
+
+
+@pytest.fixture
+def outsider(unit_b1):
+    return UserFactory(email="charlie@example.test", full_name="Charlie Luar", unit=unit_b1)
+
+
+@pytest.fixture
+def hr_admin(kanwil_a):
+    groups = ensure_role_groups()
+    user = UserFactory(email="hr@example.test", full_name="Hana SDM", unit=kanwil_a, is_staff=True)
+    user.groups.add(groups[HR_ADMIN])
+    user.managed_units.add(kanwil_a)
+    return user
+
+
+@pytest.fixture
+def superuser(db):
+    return UserFactory(
+        email="root@example.test",
+        full_name="Super Admin",
+        nip=None,
+        employee_type="",
+        unit=None,
+        position=None,
+        is_staff=True,
+        is_superuser=True,
+    )
+
+
+@pytest.fixture
+def cast(employee, colleague, outsider, hr_admin, superuser):
+    """All five people, for access tests parametrised over who is asking."""
+    return {
+        "employee": employee,
+        "colleague": colleague,
+        "outsider": outsider,
+        "hr_admin": hr_admin,
+        "superuser": superuser,
+    }
