@@ -22,7 +22,8 @@ MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL") or REDIS_URL.rsplit("/", 1)[0] + "/15"
 CACHES["default"]["LOCATION"] = TEST_REDIS_URL
 CELERY_BROKER_URL = TEST_REDIS_URL
-CELERY_TASK_ALWAYS_EAGER = True
+# A real worker process started by an integration test sets CELERY_TASK_ALWAYS_EAGER=0.
+CELERY_TASK_ALWAYS_EAGER = envbool("CELERY_TASK_ALWAYS_EAGER", True)
 CELERY_TASK_EAGER_PROPAGATES = True
 
 STORAGES = {
