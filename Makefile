@@ -4,8 +4,10 @@ PY := .venv/bin/python
 MANAGE := $(PY) manage.py
 PORT ?= 8000
 export PORT
+# A fresh test database every run, so a migration edited during development can never leave a stale schema.
+PYTEST_ARGS ?= --create-db
 
-.PHONY: run test lint bench setup deps migrate seed messages static format clean help
+.PHONY: run test lint bench setup deps migrate seed messages static translations format clean help
 
 help:
 	@echo "make run    set up (venv, npm, database, migrations, demo data) and serve web + worker + beat on :$(PORT)"
@@ -61,6 +63,11 @@ lint: deps
 	DJANGO_SETTINGS_MODULE=rumahbelajar.settings_test $(MANAGE) makemigrations --check --dry-run
 	.venv/bin/lint-imports
 	.venv/bin/check-jsonschema --schemafile ../shared/schemas/compose-spec.json docker-compose.yml
+
+# Refresh the catalogues after changing user-facing text, then translate locale/en.
+translations: deps
+	$(MANAGE) makemessages -l id -l en --ignore=.venv --ignore=node_modules --ignore=staticfiles --no-obsolete
+	$(MANAGE) makemessages -d djangojs -l id -l en --ignore=.venv --ignore=node_modules --ignore=staticfiles --no-obsolete
 
 format: deps
 	.venv/bin/ruff check --fix .
