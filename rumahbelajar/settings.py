@@ -43,12 +43,14 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.contrib.postgres",
     "allauth",
     "allauth.account",
     "allauth.mfa",
     "import_export",
     "rumahbelajar",
     "rumahbelajar.people",
+    "competency",
 ]
 
 MIDDLEWARE = [
@@ -139,9 +141,11 @@ EMPLOYEE_IMPORT_MAX_BYTES = envint("EMPLOYEE_IMPORT_MAX_BYTES", 50 * 1024 * 1024
 
 # --- People and login -------------------------------------------------------------------------
 AUTH_USER_MODEL = "people.User"
+# allauth's backend first: it finds people by email (any case) or NIP. Django's own stays for code
+# that names it; both are reached only through allauth's rate-limited forms (the admin has none).
 AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
     "allauth.account.auth_backends.AuthenticationBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -157,20 +161,30 @@ ACCOUNT_LOGIN_METHODS = {"email", "username"}
 ACCOUNT_USER_MODEL_USERNAME_FIELD = "nip"
 ACCOUNT_USERNAME_VALIDATORS = "rumahbelajar.people.validators.username_validators"
 ACCOUNT_USERNAME_MIN_LENGTH = 18
+ACCOUNT_FORMS = {"login": "rumahbelajar.people.auth.LoginForm"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "username*", "password1*", "password2*"]
+# Signup opens only with mandatory verification; the adapter re-checks both per request.
 ACCOUNT_EMAIL_VERIFICATION = "mandatory" if ACCOUNT_ALLOW_SIGNUP else "none"
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_PREVENT_ENUMERATION = True
+# HR-provisioned people have no password yet: they set one by reset link or log in by code.
 ACCOUNT_LOGIN_BY_CODE_ENABLED = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_ADAPTER = "rumahbelajar.people.adapters.AccountAdapter"
 ACCOUNT_USER_DISPLAY = "rumahbelajar.people.adapters.user_display"
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Rumah Belajar] "
-# allauth's rate limits stay on (its defaults: 5 failed logins per 5 minutes per account,
-# 10 per minute per IP); they count in the Redis cache.
-ACCOUNT_RATE_LIMITS: dict[str, str] = {}
+# allauth's rate limits, counted in the Redis cache (CACHES["default"]), so every web process
+# shares them. Failed logins: 5 per account (email or NIP) per 5 minutes, 10 per IP per minute;
+# the rest keep allauth's defaults.
+ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/300s/key"}
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Rumah Belajar"
+
+# --- Competency maps --------------------------------------------------------------------------
+# Mapping bands (pemetaan): JPM >= optimal: Optimal; >= cukup_optimal: Cukup Optimal; else Kurang Optimal.
+COMPETENCY_JPM_BANDS = {"optimal": 90, "cukup_optimal": 78}
+# Employees per transaction when maps are recomputed in bulk (memory stays flat at any size).
+COMPETENCY_BULK_CHUNK = envint("COMPETENCY_BULK_CHUNK", 5000, minimum=1)
 
 # --- Internationalisation ---------------------------------------------------------------------
 LANGUAGE_CODE = "id"
@@ -187,9 +201,18 @@ SESSION_COOKIE_SECURE = SECURE_HTTPS
 CSRF_COOKIE_SECURE = SECURE_HTTPS
 SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 31536000 if SECURE_HTTPS else 0, minimum=0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_SECONDS > 0
-SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", False)
-if envbool("BEHIND_TLS_PROXY", False):
+# The header only allows a later submission to the browsers' preload list; nothing is sent.
+SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", SECURE_HSTS_SECONDS >= 31536000)
+BEHIND_TLS_PROXY = envbool("BEHIND_TLS_PROXY", False)
+if BEHIND_TLS_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Per-IP rate limits must count the client, not the proxy: trust exactly that many hops of
+# X-Forwarded-For, never more (a client could forge the rest).
+ALLAUTH_TRUSTED_PROXY_COUNT = envint("TRUSTED_PROXY_COUNT", 1 if BEHIND_TLS_PROXY else 0, minimum=0)
+# gunicorn binds $PORT; a typo should stop the start here rather than at bind time.
+PORT = envint("PORT", 8000, minimum=1)
+if PORT > 65535:
+    raise ImproperlyConfigured(f"PORT={PORT} is not a TCP port (1-65535)")
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
@@ -252,9 +275,17 @@ CELERY_TASK_SOFT_TIME_LIMIT = 25 * 60
 # Longer than any task's time limit, so a slow task is never handed to a second worker meanwhile.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * 60 * 60}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A web request that saves a result must not hang when Redis is down: publishing gives up fast,
+# the result is already committed and its map is marked stale, and the beat sweep catches up.
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
 CELERY_WORKER_MAX_MEMORY_PER_CHILD = 250_000  # KiB; keeps a worker process under its memory bar
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
+    "competency-sweep-stale-maps": {
+        "task": "competency.sweep_stale_maps",
+        "schedule": 60,
+    },
     "people-expire-import-jobs": {
         "task": "people.purge_old_import_jobs",
         "schedule": 60 * 60,
