@@ -20,5 +20,7 @@ urlpatterns = [
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
+    path("competency/", include("competency.urls")),
+    path("api/v1/", include("competency.api")),
     path("", views.dashboard, name="dashboard"),
 ]
