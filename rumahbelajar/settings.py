@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "rumahbelajar",
     "rumahbelajar.people",
     "competency",
+    "ebooks",
 ]
 
 MIDDLEWARE = [
@@ -161,7 +162,10 @@ ACCOUNT_LOGIN_METHODS = {"email", "username"}
 ACCOUNT_USER_MODEL_USERNAME_FIELD = "nip"
 ACCOUNT_USERNAME_VALIDATORS = "rumahbelajar.people.validators.username_validators"
 ACCOUNT_USERNAME_MIN_LENGTH = 18
-ACCOUNT_FORMS = {"login": "rumahbelajar.people.auth.LoginForm"}
+ACCOUNT_FORMS = {
+    "login": "rumahbelajar.people.auth.LoginForm",
+    "signup": "rumahbelajar.people.auth.SignupForm",
+}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "username*", "password1*", "password2*"]
 # Signup opens only with mandatory verification; the adapter re-checks both per request.
 ACCOUNT_EMAIL_VERIFICATION = "mandatory" if ACCOUNT_ALLOW_SIGNUP else "none"
@@ -185,6 +189,11 @@ MFA_TOTP_ISSUER = "Rumah Belajar"
 COMPETENCY_JPM_BANDS = {"optimal": 90, "cukup_optimal": 78}
 # Employees per transaction when maps are recomputed in bulk (memory stays flat at any size).
 COMPETENCY_BULK_CHUNK = envint("COMPETENCY_BULK_CHUNK", 5000, minimum=1)
+
+# --- E-books ----------------------------------------------------------------------------------
+EBOOK_MAX_UPLOAD_BYTES = envint("EBOOK_MAX_UPLOAD_BYTES", 250 * 1024 * 1024, minimum=1024)
+# When a proxy (nginx) serves the private files, views answer with X-Accel-Redirect to this prefix.
+EBOOK_X_ACCEL_REDIRECT_PREFIX = envstr("EBOOK_X_ACCEL_REDIRECT_PREFIX", "")
 
 # --- Internationalisation ---------------------------------------------------------------------
 LANGUAGE_CODE = "id"
@@ -304,3 +313,7 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": envstr("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
+
+# --- Employee import --------------------------------------------------------------------------
+# Files above this many data rows are refused (EMPLOYEE_IMPORT_MAX_BYTES above bounds the size).
+EMPLOYEE_IMPORT_MAX_ROWS = envint("EMPLOYEE_IMPORT_MAX_ROWS", 200_000, minimum=1)

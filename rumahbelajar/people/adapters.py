@@ -1,17 +1,55 @@
+"""How allauth fits Rumah Belajar: HR provisions accounts, people log in by email or NIP."""
+
 from __future__ import annotations
 
+from allauth.account import app_settings as account_settings
 from allauth.account.adapter import DefaultAccountAdapter
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.forms import BaseForm
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
-from rumahbelajar.people.models import User
+from rumahbelajar.people.models import EmployeeType, User
+from rumahbelajar.people.nip import PNS, validate_nip
+
+# One answer whether the account exists or not, and whether it was typed as an email or a NIP.
+_CREDENTIALS_MISMATCH = _("Email/NIP atau kata sandi salah.")
 
 
 class AccountAdapter(DefaultAccountAdapter):
     """Accounts are provisioned by HR; public signup only where the setting allows it."""
 
+    error_messages = {
+        **DefaultAccountAdapter.error_messages,
+        "email_password_mismatch": _CREDENTIALS_MISMATCH,
+        "username_password_mismatch": _CREDENTIALS_MISMATCH,
+        "username_taken": _("NIP ini sudah terdaftar."),
+    }
+
     def is_open_for_signup(self, request: HttpRequest) -> bool:
-        return bool(settings.ACCOUNT_ALLOW_SIGNUP)
+        # Both settings are read per request (tests override them). Signup without mandatory
+        # email verification would let anybody claim somebody else's address: stay closed then.
+        return bool(settings.ACCOUNT_ALLOW_SIGNUP) and (
+            account_settings.EMAIL_VERIFICATION
+            == account_settings.EmailVerificationMethod.MANDATORY
+        )
+
+    def save_user(
+        self, request: HttpRequest, user: User, form: BaseForm, commit: bool = True
+    ) -> User:
+        """A self-registered NIP needs its employee type (the table insists); HR corrects it."""
+        user = super().save_user(request, user, form, commit=False)
+        if user.nip and not user.employee_type:
+            try:
+                validate_nip(user.nip, PNS)
+            except ValidationError:  # not a PNS number: the validator let it in as PPPK
+                user.employee_type = EmployeeType.PPPK
+            else:
+                user.employee_type = EmployeeType.PNS
+        if commit:
+            user.save()
+        return user
 
 
 def user_display(user: User) -> str:

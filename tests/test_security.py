@@ -1,0 +1,190 @@
+"""Security bars: production settings pass `check --deploy`, bad configuration stops the start,
+responses carry the security headers, and no template needs inline script or style (strict CSP)."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.management.utils import get_random_secret_key
+
+BASE_DIR = Path(__file__).resolve().parents[1]
+TEMPLATES_DIR = BASE_DIR / "templates"
+
+
+def _manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """Runs manage.py in a fresh process with production settings plus `env`."""
+    environment = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "DJANGO_SETTINGS_MODULE": "rumahbelajar.settings",
+        "DATABASE_URL": os.environ.get(
+            "DATABASE_URL", "postgres://postgres@127.0.0.1:5432/rumahbelajar"
+        ),
+        "REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
+        "DEBUG": "0",
+        "SECURE_HTTPS": "1",
+        "SECRET_KEY": get_random_secret_key(),
+        "ALLOWED_HOSTS": "rb.example.go.id",
+        "DEMO_DATA": "0",
+        **env,
+    }
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=BASE_DIR,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+# --- Settings ----------------------------------------------------------------------------------
+
+
+def test_check_deploy_production_settings_passes():
+    result = _manage("check", "--deploy", "--fail-level", "WARNING")
+
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(
+    "env",
+    [
+        {"DEBUG": "maybe"},
+        {"PORT": "eighty"},
+        {"PORT": "70000"},
+        {"EMAIL_PORT": "smtp"},
+        {"DATABASE_URL": "sqlite:///var/rumahbelajar.sqlite3"},
+        {"DATABASE_URL": "mysql://root@127.0.0.1/rumahbelajar"},
+        {"SECRET_KEY": "", "DEBUG": "0"},
+        {"SECURE_HTTPS": "perhaps"},
+        {"TRUSTED_PROXY_COUNT": "-1"},
+    ],
+    ids=lambda env: ",".join(f"{key}={value}" for key, value in env.items()),
+)
+def test_settings_bad_environment_stops_with_improperly_configured(env):
+    result = _manage("check", **env)
+
+    assert result.returncode != 0
+    assert "django.core.exceptions.ImproperlyConfigured" in result.stderr
+
+
+# --- Response headers --------------------------------------------------------------------------
+
+
+def _csp_directives(response) -> dict[str, list[str]]:
+    policy = response.headers["Content-Security-Policy"]
+    directives = {}
+    for directive in policy.split(";"):
+        name, *values = directive.split()
+        directives[name] = values
+    return directives
+
+
+@pytest.mark.parametrize("path", ["/accounts/login/", "/livez", "/admin/login/"])
+def test_response_anonymous_carries_security_headers(client, db, path):
+    response = client.get(path)
+
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert response.headers["Referrer-Policy"] == "same-origin"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Cross-Origin-Opener-Policy"] == "same-origin"
+
+
+def test_response_csp_allows_no_inline_script_or_style(client, db):
+    response = client.get("/accounts/login/")
+
+    directives = _csp_directives(response)
+    assert directives["script-src"] == ["'self'"]
+    assert directives["style-src"] == ["'self'"]
+    assert directives["default-src"] == ["'self'"]
+    assert directives["object-src"] == ["'none'"]
+    assert directives["frame-ancestors"] == ["'none'"]
+    assert directives["base-uri"] == ["'self'"]
+
+
+def test_response_csp_employee_page_has_no_unsafe_directives(client, employee):
+    client.force_login(employee)
+
+    response = client.get("/accounts/2fa/")
+
+    policy = response.headers["Content-Security-Policy"]
+    assert "unsafe-inline" not in policy
+    assert "unsafe-eval" not in policy
+
+
+# --- Templates ---------------------------------------------------------------------------------
+
+_SCRIPT_TAG = re.compile(r"<script\b([^>]*)>", re.IGNORECASE)
+_STYLE_ELEMENT = re.compile(r"<style\b", re.IGNORECASE)
+_STYLE_ATTRIBUTE = re.compile(r"<[a-zA-Z][^>]*\sstyle\s*=", re.IGNORECASE | re.DOTALL)
+_EVENT_HANDLER = re.compile(r"<[a-zA-Z][^>]*\son[a-z]+\s*=", re.IGNORECASE | re.DOTALL)
+_JAVASCRIPT_URL = re.compile(r"""(href|src|action)\s*=\s*["']?\s*javascript:""", re.IGNORECASE)
+_TEMPLATE_COMMENT = re.compile(
+    r"\{#.*?#\}|\{%\s*comment\b.*?%\}.*?\{%\s*endcomment\s*%\}", re.DOTALL
+)
+
+
+def _inline_code(template: str) -> list[str]:
+    source = _TEMPLATE_COMMENT.sub("", template)
+    problems = []
+    for match in _SCRIPT_TAG.finditer(source):
+        attributes = match.group(1)
+        is_data = re.search(r"""type\s*=\s*["']application/(ld\+)?json["']""", attributes)
+        if not re.search(r"\bsrc\s*=", attributes) and not is_data:
+            problems.append(f"inline <script>: {match.group(0)}")
+    for pattern, what in [
+        (_STYLE_ELEMENT, "<style> element"),
+        (_STYLE_ATTRIBUTE, "style= attribute"),
+        (_EVENT_HANDLER, "on...= event handler"),
+        (_JAVASCRIPT_URL, "javascript: URL"),
+    ]:
+        problems.extend(f"{what}: {match.group(0)[:80]}" for match in pattern.finditer(source))
+    return problems
+
+
+def test_templates_have_no_inline_script_or_style():
+    templates = sorted(TEMPLATES_DIR.rglob("*.html"))
+
+    problems = {
+        str(path.relative_to(BASE_DIR)): found
+        for path in templates
+        if (found := _inline_code(path.read_text(encoding="utf-8")))
+    }
+
+    assert len(templates) > 0
+    assert problems == {}
+
+
+@pytest.mark.parametrize(
+    "snippet",
+    [
+        "<script>alert(1)</script>",
+        '<div style="color: red">',
+        '<button onclick="go()">',
+        "<style>p { color: red }</style>",
+        '<a href="javascript:go()">',
+    ],
+)
+def test_inline_code_scan_known_bad_snippet_is_found(snippet):
+    problems = _inline_code(snippet)
+
+    assert len(problems) == 1
+
+
+def test_inline_code_scan_external_script_data_attribute_and_comment_pass():
+    source = (
+        '<script src="/static/js/app.js" defer></script>'
+        '<div data-style="x" data-onload="y" class="one">'
+        '<script type="application/json">{"a": 1}</script>'
+        "{# never a <style> here #}{% comment %}nor <script>{% endcomment %}"
+    )
+
+    problems = _inline_code(source)
+
+    assert problems == []
