@@ -7,6 +7,7 @@ from html.parser import HTMLParser
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.template.loader import render_to_string
+from django.test import Client
 from django.views.defaults import permission_denied, server_error
 from pytest_django.asserts import assertContains, assertNotContains, assertRedirects
 
@@ -307,3 +308,31 @@ def test_500_without_request_context_renders_static_page(rf):
     assert response.status_code == 500
     assertContains(response, "<h1>Terjadi kesalahan</h1>", html=True, status_code=500)
     assertNotContains(response, "csrfmiddlewaretoken", status_code=500)
+
+
+def test_dashboard_browser_asking_for_english_still_gets_indonesian(client, employee):
+    client.force_login(employee)
+
+    response = client.get("/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+
+    assert response.headers["Content-Language"] == "id"
+
+
+def test_dashboard_after_choosing_english_gets_english(client, employee):
+    client.force_login(employee)
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+
+    response = client.get("/", HTTP_ACCEPT_LANGUAGE="id")
+
+    assert response.headers["Content-Language"] == "en"
+
+
+def test_csrf_failure_page_is_in_the_site_layout(employee):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(employee)
+
+    response = client.post("/i18n/setlang/", {"language": "en"})
+
+    assert response.status_code == 403
+    assert "Formulir kedaluwarsa" in response.content.decode()
+    assert 'id="konten"' in response.content.decode()
