@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "rumahbelajar.people",
     "competency",
     "ebooks",
+    "training",
 ]
 
 MIDDLEWARE = [

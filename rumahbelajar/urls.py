@@ -22,6 +22,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("competency/", include("competency.urls")),
     path("ebooks/", include("ebooks.urls")),
+    path("trainings/", include("training.urls")),
     path("api/v1/", include("competency.api")),
     path("", views.dashboard, name="dashboard"),
 ]
