@@ -1,0 +1,132 @@
+"""Runs the benchmarks and prints one table. `make bench` calls it after the set-up.
+
+    .venv/bin/python bench/run.py              every benchmark
+    .venv/bin/python bench/run.py web          one (or several) by name
+    .venv/bin/python bench/run.py --quick      a short smoke run (2 s rounds, 10,000 employees)
+
+A benchmark is a module in this folder with run(ctx) -> list[Row] (see bench/README.md); list it in
+BENCHMARKS (they run in that order, in one scratch database). A module whose run() takes no
+argument is self-contained and returns [("group: metric", "figure"), ...]. Exit status: 1 if a benchmark could not run,
+or with --check if a bar was missed; 0 otherwise.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import importlib
+import inspect
+import json
+import signal
+import sys
+import tempfile
+import time
+import traceback
+from pathlib import Path
+
+from harness import (
+    BenchError,
+    Context,
+    Options,
+    Row,
+    format_table,
+    make_context,
+    scratch_database,
+    scratch_redis,
+)
+
+# name -> module, run in this order: "seed" fills the scratch database that "web" then serves.
+BENCHMARKS = {
+    "seed": "seed",
+    "web": "web",
+    "competency": "bench_competency",  # brings its own scratch database
+}
+
+
+def _run_one(name: str, ctx: Context) -> list[Row]:
+    module = importlib.import_module(BENCHMARKS[name])
+    if inspect.signature(module.run).parameters:
+        return module.run(ctx)
+    # A self-contained benchmark: run() -> [("group: metric", "figure with its unit"), ...].
+    rows = []
+    for label, figure in module.run():
+        group, _, metric = label.rpartition(": ")
+        rows.append(Row(group or name, metric, str(figure)))
+    return rows
+
+
+def _prepare(ctx: Context) -> list[Row]:
+    seconds, _, _ = ctx.timed_manage("migrate", "--no-input", "-v0", timeout=600)
+    manifest = Path(__file__).resolve().parent.parent / "staticfiles" / "staticfiles.json"
+    if not manifest.exists():  # make bench collects them; a benchmark run alone may not have
+        ctx.manage("collectstatic", "--no-input", "-v0", timeout=600)
+    return [Row("setup", "migrate the empty scratch database", seconds, "s")]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Rumah Belajar benchmarks")
+    parser.add_argument(
+        "names",
+        nargs="*",
+        metavar="NAME",
+        help=f"benchmarks to run (default all: {', '.join(BENCHMARKS)})",
+    )
+    parser.add_argument("--duration", type=float, default=10, help="seconds per load round")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--employees", type=int, default=100_000, help="for the seed benchmark")
+    parser.add_argument(
+        "--quick", action="store_true", help="2 s rounds, 1 round, 10,000 employees"
+    )
+    parser.add_argument("--check", action="store_true", help="exit 1 when a bar is missed")
+    parser.add_argument("--json", type=Path, help="also write the rows to this file")
+    parser.add_argument("--keep-db", action="store_true", help="leave the scratch database")
+    args = parser.parse_args(argv)
+    options = Options(args.duration, args.rounds, args.connections, args.employees)
+    if args.quick:
+        options = Options(duration=2, rounds=1, connections=args.connections, employees=10_000)
+    names = args.names or BENCHMARKS
+    unknown = sorted(set(names) - set(BENCHMARKS))
+    if unknown:
+        parser.error(f"unknown benchmark {', '.join(unknown)}; choose from {', '.join(BENCHMARKS)}")
+
+    # A TERM (CI timeout, kill) unwinds like Ctrl-C, so the server and database are cleaned up.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    rows: list[Row] = []
+    failed = False
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="rb-bench-") as workdir:
+        ctx = make_context(options, Path(workdir))
+        print(
+            f"bench: scratch database {ctx.database_url.rsplit('/', 1)[1]}, Redis {ctx.redis_url}",
+            file=sys.stderr,
+        )
+        with scratch_database(ctx, keep=args.keep_db), scratch_redis(ctx):
+            try:
+                rows += _prepare(ctx)
+            except BenchError as exc:
+                print(f"bench: set-up failed: {exc}", file=sys.stderr)
+                return 1
+            for name in names:
+                print(f"bench: running {name} …", file=sys.stderr, flush=True)
+                try:
+                    rows += _run_one(name, ctx)
+                except BenchError as exc:
+                    failed = True
+                    print(f"bench: {name} could not run: {exc}", file=sys.stderr)
+                    rows.append(Row(name, "could not run (see above)", "ERROR", ok=False))
+                except Exception:
+                    failed = True
+                    traceback.print_exc()
+                    rows.append(Row(name, "crashed (see above)", "ERROR", ok=False))
+    print()
+    print(format_table(rows))
+    print(f"\n({time.monotonic() - started:.0f} s in all)")
+    if args.json:
+        args.json.write_text(json.dumps([dataclasses.asdict(row) for row in rows], indent=2))
+    missed = any(row.ok is False for row in rows)
+    return 1 if failed or (args.check and missed) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
