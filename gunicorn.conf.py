@@ -13,3 +13,6 @@ timeout = 60
 graceful_timeout = 20
 accesslog = "-" if os.environ.get("ACCESS_LOG", "1") == "1" else None
 wsgi_app = "rumahbelajar.wsgi:application"
+# gunicorn 27's control socket lives in the home directory by default; two servers on one
+# machine (make run and the bench, or a second checkout) would fight over it.
+control_socket_disable = True
