@@ -1,5 +1,15 @@
-from django.urls import path  # noqa: F401
+from django.urls import path, re_path
+
+from competency import views
 
 app_name = "competency"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.map_detail, name="map-detail"),
+    # A NIP is 18 digits; any other shape is no employee's address (404 before the view runs).
+    re_path(
+        r"^employees/(?P<nip>[0-9]{18})/$",
+        views.employee_map_detail,
+        name="employee-map-detail",
+    ),
+]

@@ -9,6 +9,8 @@ hr_admin manages Kanwil A's subtree; superuser sees everything.
 
 from __future__ import annotations
 
+import importlib
+
 import pytest
 from django.core.cache import cache
 
@@ -25,6 +27,21 @@ def _clean_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _restore_migrated_data(request, django_db_blocker):
+    """Transactional tests (live server, real worker) end by flushing every table, which also
+    removes what data migrations loaded — the regulation's competency dictionary. Put it back so
+    the tests after them see the database as migrations left it."""
+    yield
+    if not {"transactional_db", "live_server"} & set(request.fixturenames):
+        return
+    from django.apps import apps
+
+    load_dictionary = importlib.import_module("competency.migrations.0002_load_dictionary").load
+    with django_db_blocker.unblock():
+        load_dictionary(apps, None)
 
 
 @pytest.fixture(autouse=True)

@@ -1,0 +1,208 @@
+"""Template helpers of the competency map page: the required-vs-achieved chart as inline SVG.
+
+The chart is drawn on the server, so it needs no script and nothing the Content-Security-Policy
+would block (SVG presentation attributes are not style attributes). It has no viewBox: bar
+lengths are percentages of the width it is given, while text keeps its real pixel size, so the
+labels stay readable at any width. Two layouts: "wide" (names beside the bars) and "narrow"
+(names above them, for phones); the stylesheet shows one of them.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Iterable, Sequence
+from typing import Protocol
+
+from django import template
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
+
+register = template.Library()
+
+MAX_LEVEL = 5
+AXIS_HEIGHT = 28  # the level numbers above the bars
+BAR_HEIGHT = 16
+BAR_GAP = 3
+ROW_PADDING = 14
+LINE_HEIGHT = 18
+# Characters per label line: about 7.3 px per character at 14 px in the system sans-serif.
+WIDE_LABEL_CHARS = 28
+NARROW_LABEL_CHARS = 40
+WIDE_BARS_X, WIDE_BARS_WIDTH = 36, 60  # percent of the chart's width
+NARROW_BARS_WIDTH = 96
+
+
+class _Competency(Protocol):
+    code: str
+    name: str
+
+
+class ChartItem(Protocol):
+    competency: _Competency
+    required: int
+    achieved: int
+    gap: int
+    assessed: bool
+
+
+def _pct(level: int) -> str:
+    return f"{level * 100 / MAX_LEVEL:g}%"
+
+
+def _label_lines(item: ChartItem, width: int) -> list[str]:
+    label = f"{item.competency.code} · {item.competency.name}"
+    return textwrap.wrap(label, width, break_on_hyphens=False) or [""]
+
+
+def _bars(item: ChartItem, *, hatch: str) -> SafeString:
+    """The two bars of one competency in a nested <svg> whose width is the 0…5 scale."""
+    parts = [
+        format_html(
+            '<rect class="gap-chart__required" x="0" y="0" width="{}" height="{}" rx="2"/>'
+            '<text class="gap-chart__value" x="{}" dx="-6" y="{}">{}</text>',
+            _pct(item.required),
+            BAR_HEIGHT,
+            _pct(item.required),
+            BAR_HEIGHT - 4,
+            item.required,
+        )
+    ]
+    achieved_y = BAR_HEIGHT + BAR_GAP
+    if item.gap:
+        # Hatched where a level is missing; plain (under the "not assessed" note) when all are.
+        parts.append(
+            format_html(
+                '<rect class="gap-chart__shortfall{}"{} x="{}" y="{}" width="{}" height="{}"/>',
+                "" if item.assessed else " gap-chart__shortfall--unassessed",
+                format_html(' fill="url(#{})"', hatch) if item.assessed else "",
+                _pct(item.achieved),
+                achieved_y + 0.5,
+                _pct(item.gap),
+                BAR_HEIGHT - 1,
+            )
+        )
+    if item.achieved:
+        parts.append(
+            format_html(
+                '<rect class="gap-chart__achieved" x="0" y="{}" width="{}" height="{}" rx="2"/>'
+                '<text class="gap-chart__value gap-chart__value--on-dark" x="{}" dx="-6" y="{}">'
+                "{}</text>",
+                achieved_y,
+                _pct(item.achieved),
+                BAR_HEIGHT,
+                _pct(item.achieved),
+                achieved_y + BAR_HEIGHT - 4,
+                item.achieved,
+            )
+        )
+    elif not item.assessed:
+        parts.append(
+            format_html(
+                '<text class="gap-chart__note" x="6" y="{}">{}</text>',
+                achieved_y + BAR_HEIGHT - 4,
+                _("Belum diases"),
+            )
+        )
+    return mark_safe("".join(parts))  # noqa: S308 (every part went through format_html)
+
+
+def _grid(height: int) -> SafeString:
+    return format_html_join(
+        "",
+        '<line class="gap-chart__grid" x1="{0}" x2="{0}" y1="{1}" y2="{2}"/>'
+        '<text class="gap-chart__tick" x="{0}" y="{3}">{4}</text>',
+        ((_pct(level), AXIS_HEIGHT - 6, height, AXIS_HEIGHT - 12, level) for level in range(6)),
+    )
+
+
+def _rows(items: Sequence[ChartItem], *, narrow: bool, hatch: str) -> tuple[list[SafeString], int]:
+    rows, y = [], AXIS_HEIGHT
+    for item in items:
+        lines = _label_lines(item, NARROW_LABEL_CHARS if narrow else WIDE_LABEL_CHARS)
+        label_height = len(lines) * LINE_HEIGHT
+        bars_height = 2 * BAR_HEIGHT + BAR_GAP
+        if narrow:
+            label_y, bars_y = y + ROW_PADDING // 2, y + ROW_PADDING // 2 + label_height + 2
+            row_height = label_height + bars_height + ROW_PADDING + 2
+        else:
+            row_height = max(label_height, bars_height) + ROW_PADDING
+            label_y = y + (row_height - label_height) // 2
+            bars_y = y + (row_height - bars_height) // 2
+        tspans = format_html_join(
+            "",
+            '<tspan x="0" dy="{}">{}</tspan>',
+            ((LINE_HEIGHT if i else 0, line) for i, line in enumerate(lines)),
+        )
+        rows.append(
+            format_html(
+                '<g class="gap-chart__row{}" aria-hidden="true">'
+                '<text class="gap-chart__label" x="0" y="{}" dominant-baseline="hanging">{}</text>'
+                '<svg x="{}" y="{}" width="{}" height="{}" overflow="visible" aria-hidden="true">'
+                "{}</svg></g>",
+                " gap-chart__row--gap" if item.gap else "",
+                label_y + 1,
+                tspans,
+                "0" if narrow else f"{WIDE_BARS_X}%",
+                bars_y,
+                f"{NARROW_BARS_WIDTH if narrow else WIDE_BARS_WIDTH}%",
+                bars_height,
+                _bars(item, hatch=hatch),
+            )
+        )
+        y += row_height
+    return rows, y
+
+
+def chart_description(items: Sequence[ChartItem]) -> str:
+    below = sum(1 for item in items if item.gap and item.assessed)
+    not_assessed = sum(1 for item in items if not item.assessed)
+    return _(
+        "Untuk %(total)s kompetensi, batang atas menunjukkan level standar jabatan dan batang "
+        "bawah level capaian. %(below)s kompetensi di bawah standar, %(not_assessed)s belum "
+        "diases. Angka lengkapnya ada di tabel rincian kompetensi."
+    ) % {"total": len(items), "below": below, "not_assessed": not_assessed}
+
+
+@register.simple_tag
+def gap_chart(items: Iterable[ChartItem], *, chart_id: str, layout: str = "wide") -> SafeString:
+    """A grouped horizontal bar chart of required vs achieved level per competency.
+
+    `chart_id` must be unique in the page (it names the title, description and hatch pattern).
+    """
+    items = list(items)
+    narrow = layout == "narrow"
+    rows, height = _rows(items, narrow=narrow, hatch=f"{chart_id}-arsir")
+    bars_x, bars_width = (
+        ("0", f"{NARROW_BARS_WIDTH}%")
+        if narrow
+        else (
+            f"{WIDE_BARS_X}%",
+            f"{WIDE_BARS_WIDTH}%",
+        )
+    )
+    return format_html(
+        '<svg class="gap-chart gap-chart--{layout}" width="100%" height="{height}" role="img" '
+        'aria-labelledby="{id}-judul" aria-describedby="{id}-uraian" focusable="false" '
+        'xmlns="http://www.w3.org/2000/svg">'
+        '<title id="{id}-judul">{title}</title><desc id="{id}-uraian">{desc}</desc>'
+        "<defs>"
+        '<pattern id="{id}-arsir" width="6" height="6" patternUnits="userSpaceOnUse" '
+        'patternTransform="rotate(45)"><rect class="gap-chart__hatch-bg" width="6" height="6"/>'
+        '<line class="gap-chart__hatch" x1="0" y1="0" x2="0" y2="6"/></pattern>'
+        "</defs>"
+        '<svg x="{bars_x}" y="0" width="{bars_width}" height="{height}" overflow="visible" '
+        'aria-hidden="true">'
+        "{grid}</svg>"
+        "{rows}"
+        "</svg>",
+        layout="narrow" if narrow else "wide",
+        height=height + 4,
+        id=chart_id,
+        title=_("Level standar dan level capaian per kompetensi"),
+        desc=chart_description(items),
+        bars_x=bars_x,
+        bars_width=bars_width,
+        grid=_grid(height + 4),
+        rows=mark_safe("".join(rows)),  # noqa: S308 (every row went through format_html)
+    )
