@@ -86,6 +86,9 @@ class Ebook(models.Model):
     cover = models.ImageField(_("sampul"), upload_to=ebook_cover_path, max_length=200, blank=True)
     body_text = models.TextField(_("teks untuk pencarian"), blank=True, editable=False)
     search_vector = SearchVectorField(null=True, editable=False)
+    # Title, authors and description only (weights A-C): small enough to stay in the row, so
+    # ranking thousands of matches never reads the large body vector (see ebooks.selectors).
+    rank_vector = SearchVectorField(null=True, editable=False)
     is_published = models.BooleanField(_("terbit"), default=True)
     created_at = models.DateTimeField(_("dibuat"), auto_now_add=True)
     updated_at = models.DateTimeField(_("diperbarui"), auto_now=True)
@@ -190,3 +193,66 @@ class Favourite(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} ♥ {self.ebook_id}"
+
+
+class EbookImportStatus(models.TextChoices):
+    PENDING = "pending", _("Menunggu")
+    RUNNING = "running", _("Diproses")
+    DONE = "done", _("Selesai")
+    FAILED = "failed", _("Gagal")
+
+
+class EbookImport(models.Model):
+    """One bulk upload from the admin, imported file by file by a worker.
+
+    The uploads wait in private staging storage (`files`: original name and stored name per file);
+    `report` grows by one entry per file as the worker goes, so progress survives a restart.
+    """
+
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("diminta oleh"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="ebook_imports",
+    )
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=EbookImportStatus.choices,
+        default=EbookImportStatus.PENDING,
+    )
+    files = models.JSONField(_("berkas"), default=list, blank=True)
+    category = models.ForeignKey(
+        Category,
+        verbose_name=_("kategori"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    is_published = models.BooleanField(_("langsung terbit"), default=True)
+    total_files = models.PositiveIntegerField(_("jumlah berkas"), default=0)
+    accepted_count = models.PositiveIntegerField(_("diterima"), default=0)
+    duplicate_count = models.PositiveIntegerField(_("ganda"), default=0)
+    refused_count = models.PositiveIntegerField(_("ditolak"), default=0)
+    report = models.JSONField(_("laporan"), default=list, blank=True)
+    message = models.TextField(_("pesan"), blank=True)
+    created_at = models.DateTimeField(_("dibuat"), auto_now_add=True, db_index=True)
+    finished_at = models.DateTimeField(_("selesai"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("impor e-book")
+        verbose_name_plural = _("impor e-book")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.pk} ({self.get_status_display()})"
+
+    @property
+    def is_running(self) -> bool:
+        return self.status in {EbookImportStatus.PENDING, EbookImportStatus.RUNNING}
+
+    @property
+    def done_files(self) -> int:
+        return len(self.report)

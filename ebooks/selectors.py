@@ -1,0 +1,305 @@
+"""Reads of the e-book library: catalogue search, a book for its reader, a reader's shelves, and
+books for competencies (the dashboard's recommendations).
+
+Search: the stored `search_vector` (see services.refresh_search_vectors) matched with
+websearch_to_tsquery in the 'indonesian' and 'simple' configurations OR-ed, through the GIN index
+ebooks_ebook_search. Snippets come from ts_headline with SNIPPET_START / SNIPPET_STOP around the
+matches: control characters that never occur in stored text (files.clean_text strips them), so
+the template filter `highlight` can escape everything and only then turn them into <mark>.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
+from django.db.models import (
+    Case,
+    DateTimeField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    FloatField,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, Concat, Left
+from django.http import Http404
+
+from ebooks.models import (
+    Ebook,
+    EbookCompetency,
+    EbookImport,
+    EbookLanguage,
+    Favourite,
+    ReadingProgress,
+)
+
+SNIPPET_START = "\x01"
+SNIPPET_STOP = "\x02"
+SORTS = ("relevance", "newest", "title")
+QUERY_MAX_CHARS = 200
+# ts_headline parses all the text it is given (about 1 ms per 5,000 characters): a page's rows get
+# the description and the start of the body, so a page of results stays cheap whatever the books'
+# length. A match deeper in the body still finds the book; its snippet is then the opening text.
+SNIPPET_SOURCE_CHARS = 2_000
+
+
+def _clean_query(q: object) -> str:
+    text = q if isinstance(q, str) else ""
+    # NUL cannot reach PostgreSQL; other control characters are our snippet markers.
+    text = "".join(ch if ch >= " " else " " for ch in text)
+    text = " ".join(text.split())
+    if len(text) > QUERY_MAX_CHARS:  # cut at a word boundary: half a word would match nothing
+        text = text[: QUERY_MAX_CHARS + 1].rsplit(" ", 1)[0]
+    return text
+
+
+def ts_query(q: str) -> SearchQuery:
+    """The user's words (web-search syntax: "quoted phrase", -excluded, or) in both
+    configurations: stemmed Indonesian OR plain words."""
+    return SearchQuery(q, config="indonesian", search_type="websearch") | SearchQuery(
+        q, config="simple", search_type="websearch"
+    )
+
+
+def _as_int(value: object) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().isdigit() and len(value.strip()) <= 9:
+        return int(value.strip())
+    return None
+
+
+def search_ebooks(
+    *,
+    q: str = "",
+    category: object = None,
+    competency: object = None,
+    language: object = None,
+    year: object = None,
+    sort: str = "relevance",
+) -> QuerySet[Ebook]:
+    """Published books matching the words and the filters, annotated with `rank` (float; 0 when
+    there are no words) and `snippet` (text with SNIPPET_START/STOP around matches; "" when
+    there are no words).
+
+    Filters take what a URL gives: `category` a slug or id, `competency` a code ("M1") or id,
+    `language` "id"/"en", `year` a number. A value that is malformed is ignored; one that is
+    well-formed but unknown matches nothing. `sort`: relevance (newest without words), newest,
+    title; anything else counts as relevance. Never raises on any input.
+    """
+    # The page never shows the stored text or vectors; only the snippet, computed in SQL.
+    books = Ebook.objects.filter(is_published=True).defer(
+        "body_text", "search_vector", "rank_vector"
+    )
+
+    if category not in (None, ""):
+        category_id = _as_int(category)
+        if category_id is not None:
+            condition = Q(category_id=category_id)
+        elif isinstance(category, str):
+            condition = Q(category__slug=category.strip()[:100])
+        else:
+            condition = None
+        if condition is not None:
+            through = Ebook.categories.through
+            books = books.filter(Exists(through.objects.filter(condition, ebook_id=OuterRef("pk"))))
+
+    if competency not in (None, ""):
+        competency_id = _as_int(competency)
+        if competency_id is not None:
+            condition = Q(competency_id=competency_id)
+        elif isinstance(competency, str):
+            condition = Q(competency__code__iexact=competency.strip()[:20])
+        else:
+            condition = None
+        if condition is not None:
+            books = books.filter(
+                Exists(EbookCompetency.objects.filter(condition, ebook_id=OuterRef("pk")))
+            )
+
+    if isinstance(language, str) and language in EbookLanguage.values:
+        books = books.filter(language=language)
+
+    year_number = _as_int(year)
+    if year_number is not None and 1800 <= year_number <= 2100:
+        books = books.filter(year=year_number)
+
+    words = _clean_query(q)
+    if words:
+        query = ts_query(words)
+        # The GIN index ebooks_ebook_search matches (the column has no planner statistics, so
+        # even a word in every book is found through it; see migration 0002). Ranking reads the
+        # small rank_vector: title above authors above description; a body-only match ranks 0,
+        # the newest first among those.
+        books = books.filter(search_vector=query).annotate(
+            rank=Coalesce(SearchRank(F("rank_vector"), query), Value(0.0)),
+            snippet=SearchHeadline(
+                Concat(
+                    F("description"),
+                    Value("\n"),
+                    Left("body_text", SNIPPET_SOURCE_CHARS),
+                ),
+                query,
+                config="indonesian",
+                start_sel=SNIPPET_START,
+                stop_sel=SNIPPET_STOP,
+                max_words=30,
+                min_words=12,
+                max_fragments=2,
+                fragment_delimiter=" … ",
+            ),
+        )
+    else:
+        books = books.annotate(rank=Value(0.0, output_field=FloatField()), snippet=Value(""))
+
+    if sort not in SORTS:
+        sort = "relevance"
+    if sort == "relevance" and words:
+        return books.order_by("-rank", "-created_at", "-pk")
+    if words:
+        # Sorted as below, through expressions no index provides: walking the newest/title index
+        # and testing each book's large vector until a page is full would read every book for a
+        # rare word. The GIN match and a sort of the matches is fast for any word.
+        if sort == "title":
+            return books.order_by(Concat("title", Value("")), "pk")
+        return books.order_by(
+            ExpressionWrapper(
+                F("created_at") + Value(dt.timedelta(0)), output_field=DateTimeField()
+            ).desc(),
+            "-pk",
+        )
+    if sort == "title":
+        return books.order_by("title", "pk")
+    return books.order_by("-created_at", "-pk")
+
+
+def can_read(*, user: Any, ebook: Ebook) -> bool:
+    """A logged-in person may read a published book; staff who may view e-books in the admin
+    may also read unpublished ones."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if ebook.is_published:
+        return True
+    return bool(user.is_staff and user.has_perm("ebooks.view_ebook"))
+
+
+def ebook_for_reader(*, user: Any, id_or_slug: object) -> Ebook:
+    """The book at /ebooks/<id-or-slug>/ if this person may read it; Http404 otherwise (also for
+    an unpublished book, so its existence is not revealed)."""
+    ref = str(id_or_slug or "").strip()
+    number = _as_int(ref)
+    if number is not None:
+        lookup = Q(pk=number)
+    elif ref and len(ref) <= 320:
+        lookup = Q(slug=ref)
+    else:
+        raise Http404
+    ebook = Ebook.objects.defer("body_text", "search_vector", "rank_vector").filter(lookup).first()
+    if ebook is None or not can_read(user=user, ebook=ebook):
+        raise Http404
+    return ebook
+
+
+def continue_reading(*, user: Any, limit: int = 5) -> QuerySet[ReadingProgress]:
+    """The reader's latest positions in published books, newest first, each with its `ebook`."""
+    if not getattr(user, "pk", None):
+        return ReadingProgress.objects.none()
+    return (
+        ReadingProgress.objects.filter(user=user, ebook__is_published=True)
+        .select_related("ebook")
+        .defer("ebook__body_text", "ebook__search_vector", "ebook__rank_vector")
+        .order_by("-updated_at")[:limit]
+    )
+
+
+def favourites(*, user: Any) -> QuerySet[Ebook]:
+    """The reader's favourite published books, the latest added first."""
+    if not getattr(user, "pk", None):
+        return Ebook.objects.none()
+    latest = Favourite.objects.filter(user=user, ebook=OuterRef("pk")).values("created_at")[:1]
+    return (
+        Ebook.objects.filter(is_published=True, favourites__user=user)
+        .defer("body_text", "search_vector", "rank_vector")
+        .annotate(favourited_at=Subquery(latest))
+        .order_by("-favourited_at", "-pk")
+    )
+
+
+def ebooks_for_competencies(
+    *, competencies: Mapping[int, int] | Sequence[int], limit: int = 10
+) -> QuerySet[Ebook]:
+    """Published books tagged with these competencies, best match first, annotated `match_score`.
+
+    `competencies` maps competency id → the reader's achieved level (0 = not yet assessed), or
+    is a plain list of ids. Per matching tag a book scores 4 when it targets the next level
+    (achieved + 1), 3 at the achieved level, 2 further above, 1 below; a book's score is the sum
+    over its tags, so books covering more of the competencies come first; ties: newest.
+    """
+    levels: dict[int, int | None]
+    if isinstance(competencies, Mapping):
+        levels = {int(k): int(v) for k, v in competencies.items()}
+    else:
+        levels = dict.fromkeys((int(c) for c in competencies), None)
+    if not levels:
+        return Ebook.objects.none()
+    with_levels = {cid: lv for cid, lv in levels.items() if lv is not None}
+    if with_levels:
+        achieved = Case(
+            *(When(competency_id=cid, then=Value(lv)) for cid, lv in with_levels.items()),
+            output_field=IntegerField(),
+        )
+        tag_score: Any = Case(
+            When(diff=1, then=Value(4)),
+            When(diff=0, then=Value(3)),
+            When(diff__gt=1, then=Value(2)),
+            When(diff__lt=0, then=Value(1)),
+            default=Value(1),
+            output_field=IntegerField(),
+        )
+        tags: QuerySet[EbookCompetency, Any] = EbookCompetency.objects.annotate(
+            diff=F("target_level") - achieved
+        )
+    else:
+        tags = EbookCompetency.objects.all()
+        tag_score = Value(1, output_field=IntegerField())
+    score = (
+        tags.filter(ebook_id=OuterRef("pk"), competency_id__in=list(levels))
+        .annotate(tag_score=tag_score)
+        .order_by()
+        .values("ebook_id")
+        .annotate(total=Sum("tag_score"))
+        .values("total")
+    )
+    return (
+        Ebook.objects.filter(is_published=True)
+        .filter(
+            Exists(
+                EbookCompetency.objects.filter(
+                    ebook_id=OuterRef("pk"), competency_id__in=list(levels)
+                )
+            )
+        )
+        .defer("body_text", "search_vector", "rank_vector")
+        .annotate(match_score=Coalesce(Subquery(score, output_field=IntegerField()), 0))
+        .order_by("-match_score", "-created_at", "-pk")[:limit]
+    )
+
+
+def ebook_imports_visible_to(*, user: Any) -> QuerySet[EbookImport]:
+    """Bulk-upload jobs a person may follow: their own; every job for a superuser."""
+    jobs = EbookImport.objects.select_related("requested_by", "category")
+    if user.is_superuser:
+        return jobs
+    return jobs.filter(requested_by=user)
