@@ -40,6 +40,8 @@ BENCHMARKS = {
     "seed": "seed",
     "web": "web",
     "competency": "bench_competency",  # brings its own scratch database
+    "ebooks": "bench_ebooks",  # brings its own scratch database
+    "training": "bench_training",  # brings its own scratch database
 }
 
 

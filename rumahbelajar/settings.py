@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import dj_database_url
-from celery.schedules import crontab  # noqa: F401  (beat entries of later apps use it)
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
@@ -130,6 +130,7 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [
     BASE_DIR / "static",
     ("vendor/htmx", BASE_DIR / "node_modules" / "htmx.org" / "dist"),
+    ("vendor/pdfjs", BASE_DIR / "node_modules" / "pdfjs-dist" / "build"),
 ]
 STORAGES = {
     "default": {
@@ -301,6 +302,18 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "competency-sweep-stale-maps": {
         "task": "competency.sweep_stale_maps",
         "schedule": 60,
+    },
+    "ebooks-resume-imports": {
+        "task": "ebooks.resume_imports",
+        "schedule": 5 * 60,
+    },
+    "ebooks-delete-orphan-files": {
+        "task": "ebooks.delete_orphan_files",
+        "schedule": crontab(hour=2, minute=30),
+    },
+    "ebooks-purge-old-imports": {
+        "task": "ebooks.purge_old_imports",
+        "schedule": crontab(hour=3, minute=0),
     },
     "people-expire-import-jobs": {
         "task": "people.purge_old_import_jobs",
