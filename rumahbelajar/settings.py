@@ -131,6 +131,8 @@ STATICFILES_DIRS = [
     BASE_DIR / "static",
     ("vendor/htmx", BASE_DIR / "node_modules" / "htmx.org" / "dist"),
     ("vendor/pdfjs", BASE_DIR / "node_modules" / "pdfjs-dist" / "build"),
+    # Older phone browsers lack what the modern build needs; the reader falls back to this one.
+    ("vendor/pdfjs-legacy", BASE_DIR / "node_modules" / "pdfjs-dist" / "legacy" / "build"),
 ]
 STORAGES = {
     "default": {

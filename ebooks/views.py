@@ -1,0 +1,259 @@
+"""The e-book pages: the catalogue, a book's detail, the reader, and the private file and cover.
+
+Every page needs a login (LoginRequiredMiddleware); a book someone may not read (unpublished, for
+anyone but staff) is a 404 through selectors.ebook_for_reader, for the file and cover as well.
+htmx requests get the fragment they swap (`template#partial`), everything else the full page.
+"""
+
+from __future__ import annotations
+
+from typing import Any, cast
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.core.cache import cache
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, Prefetch, Q, QuerySet, prefetch_related_objects
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import redirect, render
+from django.templatetags.static import static
+from django.utils.cache import patch_cache_control, patch_vary_headers
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST, require_safe
+
+from ebooks import selectors, services, serving
+from ebooks.forms import FILTERS, CatalogueForm
+from ebooks.models import Category, Ebook, EbookCompetency, EbookFormat, ReadingProgress
+
+PER_PAGE = 24
+SHELF_SIZE = 6
+# Saving the reading position: the reader sends at most one every ~2 s; this is the ceiling.
+PROGRESS_RATE = 60
+PROGRESS_WINDOW_SECONDS = 60
+MAX_PAGE = 2_147_483_647  # PositiveIntegerField's ceiling, for books whose page count is unknown
+LOCATION_MAX_LENGTH = 300  # ReadingProgress.location
+
+
+def _user_id(request: HttpRequest) -> int:
+    # Every view here runs behind LoginRequiredMiddleware: there is always a person.
+    return cast(int, request.user.pk)
+
+
+def _htmx(request: HttpRequest) -> bool:
+    """A fragment request; a history restore (back button, cache miss) needs the whole page."""
+    return (
+        request.headers.get("HX-Request") == "true"
+        and request.headers.get("HX-History-Restore-Request") != "true"
+    )
+
+
+# --- Catalogue --------------------------------------------------------------------------------
+
+
+@require_GET
+def ebook_list(request: HttpRequest) -> HttpResponse:
+    form = CatalogueForm(request.GET)
+    params = form.search_params()
+    # The cards never show the extracted text: leave it (up to megabytes a book) in the database.
+    books = selectors.search_ebooks(**params).defer("body_text", "search_vector")
+    page = Paginator(books, PER_PAGE).get_page(request.GET.get("page"))
+    page.object_list = list(page.object_list)
+    prefetch_related_objects(page.object_list, "categories")
+    context = _catalogue_context(request, form, params, page)
+    if not context["htmx"]:
+        return _vary_on_htmx(render(request, "ebooks/ebook_list.html", context))
+    response = render(request, "ebooks/ebook_list.html#results", context)
+    # The address bar gets the canonical URL, not every empty field of the form.
+    query = _query(params)
+    page_query = f"{query}&page={page.number}" if query else f"page={page.number}"
+    canonical = page_query if page.number > 1 else query
+    response["HX-Push-Url"] = f"{request.path}?{canonical}" if canonical else request.path
+    return _vary_on_htmx(response)
+
+
+def _catalogue_context(
+    request: HttpRequest, form: CatalogueForm, params: dict[str, Any], page: Page
+) -> dict[str, Any]:
+    browsing = not params["q"] and not any(name in params for name in FILTERS)
+    query = _query(params)
+    context: dict[str, Any] = {
+        "form": form,
+        "page_obj": page,
+        "params": params,
+        "searching": not browsing,
+        "active_filters": [
+            (label, shown, _query(params, without=name))
+            for name, label, shown in form.active_filters()
+        ],
+        "page_prefix": f"?{query}&page=" if query else "?page=",
+        "page_range": page.paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1),
+        "htmx": _htmx(request),
+    }
+    # The reader's shelves open the catalogue; a search or a filter replaces them.
+    if browsing and page.number == 1:
+        context["continue_reading"] = selectors.continue_reading(user=request.user, limit=5)
+        context["favourites"] = selectors.favourites(user=request.user)[:SHELF_SIZE]
+    if not page.object_list:
+        context["popular_categories"] = _popular_categories()
+    return context
+
+
+def _vary_on_htmx(response: HttpResponse) -> HttpResponse:
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+def _query(params: dict[str, Any], *, without: str | None = None) -> str:
+    """The catalogue's query string for these parameters (minus one), without the page and
+    without the sort when it is the default one."""
+    default_sort = "relevance" if params.get("q") else "newest"
+    kept = {
+        name: value
+        for name, value in params.items()
+        if name != without
+        and value not in ("", None)
+        and not (name == "sort" and value == default_sort)
+    }
+    return urlencode(kept)
+
+
+def _popular_categories(limit: int = 6) -> QuerySet[Category]:
+    """The categories with the most published books, offered when a search finds nothing."""
+    return (
+        Category.objects.annotate(book_count=Count("ebooks", filter=Q(ebooks__is_published=True)))
+        .filter(book_count__gt=0)
+        .order_by("-book_count", "name")[:limit]
+    )
+
+
+# --- One book ---------------------------------------------------------------------------------
+
+
+@require_GET
+def ebook_detail(request: HttpRequest, ref: str) -> HttpResponse:
+    ebook = selectors.ebook_for_reader(user=request.user, id_or_slug=ref)
+    prefetch_related_objects(
+        [ebook],
+        "categories",
+        Prefetch(
+            "competency_tags",
+            queryset=EbookCompetency.objects.select_related("competency").order_by(
+                "competency__sort_order", "competency__code"
+            ),
+        ),
+    )
+    context = {
+        "ebook": ebook,
+        "progress": _progress_of(request, ebook),
+        "is_favourite": ebook.favourites.filter(user_id=_user_id(request)).exists(),
+    }
+    return render(request, "ebooks/ebook_detail.html", context)
+
+
+@require_POST
+def ebook_favourite(request: HttpRequest, ref: str) -> HttpResponse:
+    ebook = selectors.ebook_for_reader(user=request.user, id_or_slug=ref)
+    is_favourite = services.toggle_favourite(user=request.user, ebook=ebook)
+    message = (
+        _("“%(title)s” ditambahkan ke favorit.")
+        if is_favourite
+        else _("“%(title)s” dihapus dari favorit.")
+    ) % {"title": ebook.title}
+    if not _htmx(request):
+        messages.success(request, message)
+        return redirect("ebooks:ebook-detail", ref=ebook.slug)
+    context = {"ebook": ebook, "is_favourite": is_favourite, "message": message, "htmx": True}
+    return render(request, "ebooks/ebook_detail.html#favourite", context)
+
+
+@require_GET
+def ebook_read(request: HttpRequest, ref: str) -> HttpResponse:
+    ebook = selectors.ebook_for_reader(user=request.user, id_or_slug=ref)
+    if ebook.file_format != EbookFormat.PDF:
+        # EPUBs are downloaded, not read in the page: the detail page offers the file.
+        return redirect("ebooks:ebook-detail", ref=ebook.slug)
+    progress = _progress_of(request, ebook)
+    start = _page_number(request.GET.get("page")) or (progress.page if progress else 1)
+    if ebook.page_count:
+        start = min(start, ebook.page_count)
+    context = {"ebook": ebook, "start_page": start, **_legacy_pdfjs()}
+    return render(request, "ebooks/ebook_read.html", context)
+
+
+def _legacy_pdfjs() -> dict[str, str]:
+    """pdf.js's legacy build, for phone browsers too old for the modern one, if it is collected
+    (the reader falls back to the modern build when these are empty)."""
+    try:
+        return {
+            "pdfjs_legacy_src": static("vendor/pdfjs-legacy/pdf.min.mjs"),
+            "pdfjs_legacy_worker_src": static("vendor/pdfjs-legacy/pdf.worker.min.mjs"),
+        }
+    except ValueError:  # not in the static files manifest
+        return {"pdfjs_legacy_src": "", "pdfjs_legacy_worker_src": ""}
+
+
+def _progress_of(request: HttpRequest, ebook: Ebook) -> ReadingProgress | None:
+    return ReadingProgress.objects.filter(user_id=_user_id(request), ebook=ebook).first()
+
+
+def _page_number(raw: str | None) -> int | None:
+    """A page number ≥ 1 from user input, or None for anything else."""
+    try:
+        number = int(raw or "")
+    except ValueError:
+        return None
+    return min(number, MAX_PAGE) if number >= 1 else None
+
+
+@require_POST
+def ebook_progress(request: HttpRequest, ref: str) -> JsonResponse:
+    if _progress_throttled(_user_id(request)):
+        return JsonResponse({"error": _("Terlalu sering. Coba lagi sebentar lagi.")}, status=429)
+    ebook = selectors.ebook_for_reader(user=request.user, id_or_slug=ref)
+    page = _page_number(request.POST.get("page"))
+    location = request.POST.get("location", "")
+    if page is None or len(location) > LOCATION_MAX_LENGTH:
+        return JsonResponse({"error": _("Nomor halaman tidak valid.")}, status=400)
+    if ebook.page_count:
+        page = min(page, ebook.page_count)
+    services.save_reading_progress(user=request.user, ebook=ebook, page=page, location=location)
+    return JsonResponse({"page": page})
+
+
+def _progress_throttled(user_id: int) -> bool:
+    """A fixed-window counter per user in the shared cache: more than PROGRESS_RATE saves in a
+    window is refused (a runaway script, not a reader)."""
+    key = f"ebooks:progress-rate:{user_id}"
+    if cache.add(key, 1, timeout=PROGRESS_WINDOW_SECONDS):
+        return False
+    try:
+        return cache.incr(key) > PROGRESS_RATE
+    except ValueError:  # the window expired between add and incr
+        cache.add(key, 1, timeout=PROGRESS_WINDOW_SECONDS)
+        return False
+
+
+# --- Private files ----------------------------------------------------------------------------
+
+
+@require_safe
+def ebook_file(request: HttpRequest, ref: str) -> HttpResponseBase:
+    ebook = selectors.ebook_for_reader(user=request.user, id_or_slug=ref)
+    return serving.file_response(request, ebook)
+
+
+@require_safe
+def ebook_cover(request: HttpRequest, ref: str) -> HttpResponseBase:
+    ebook = selectors.ebook_for_reader(user=request.user, id_or_slug=ref)
+    if not ebook.cover:
+        raise Http404
+    try:
+        handle = ebook.cover.open("rb")
+    except FileNotFoundError as missing:
+        raise Http404 from missing
+    response = FileResponse(handle, content_type="image/webp")
+    # Covers change only with the file (their name is its checksum); the browser keeps them a day,
+    # and no shared cache may, since they are behind a login.
+    patch_cache_control(response, private=True, max_age=86400)
+    return response
