@@ -200,6 +200,14 @@ EBOOK_MAX_UPLOAD_BYTES = envint("EBOOK_MAX_UPLOAD_BYTES", 250 * 1024 * 1024, min
 # When a proxy (nginx) serves the private files, views answer with X-Accel-Redirect to this prefix.
 EBOOK_X_ACCEL_REDIRECT_PREFIX = envstr("EBOOK_X_ACCEL_REDIRECT_PREFIX", "")
 
+# --- Trainings ---------------------------------------------------------------------------------
+# People with an assigned training are reminded this many days before its due date or start.
+TRAINING_REMINDER_DAYS = envint("TRAINING_REMINDER_DAYS", 3, minimum=0)
+# How long a registration waits for the training's row lock before answering "try again".
+TRAINING_LOCK_TIMEOUT_MS = envint("TRAINING_LOCK_TIMEOUT_MS", 5000, minimum=100)
+# Absolute links in emails, e.g. https://rumahbelajar.example.go.id
+SITE_URL = envstr("SITE_URL", "")
+
 # --- Internationalisation ---------------------------------------------------------------------
 LANGUAGE_CODE = "id"
 LANGUAGES = [("id", _("Bahasa Indonesia")), ("en", _("English"))]
@@ -316,6 +324,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "ebooks-purge-old-imports": {
         "task": "ebooks.purge_old_imports",
         "schedule": crontab(hour=3, minute=0),
+    },
+    "training-send-reminders": {
+        "task": "training.send_reminders",
+        "schedule": crontab(minute=0, hour=7),
     },
     "people-expire-import-jobs": {
         "task": "people.purge_old_import_jobs",

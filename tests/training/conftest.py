@@ -1,0 +1,19 @@
+from __future__ import annotations
+
+import pytest
+
+from competency.models import Competency
+from tests.training.factories import restore_reference_data
+from training.models import JpConversion
+
+
+@pytest.fixture(autouse=True)
+def _reference_data(request):
+    """Data migrations fill the competency dictionary and the JP conversion table; a
+    transactional test elsewhere may have flushed them from the reused test database."""
+    marker = request.node.get_closest_marker("django_db")
+    if marker is None or marker.kwargs.get("transaction"):
+        return
+    request.getfixturevalue("db")
+    if not (Competency.objects.filter(code="M1").exists() and JpConversion.objects.exists()):
+        restore_reference_data()

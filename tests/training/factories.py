@@ -1,0 +1,69 @@
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+from decimal import Decimal
+
+import factory
+from django.utils import timezone
+from factory.django import DjangoModelFactory
+
+from training import services
+from training.models import Training, TrainingKind, TrainingMode, TrainingStatus
+
+
+def in_days(days: float) -> dt.datetime:
+    return timezone.now() + dt.timedelta(days=days)
+
+
+class TrainingFactory(DjangoModelFactory):
+    """An open, published klasikal training: registration open now, starting in 14 days.
+
+    Built through services.save_training, as the admin does. `eligible_units` and
+    `eligible_positions` take lists.
+    """
+
+    class Meta:
+        model = Training
+        skip_postgeneration_save = True
+
+    title = factory.Sequence(lambda n: f"Pelatihan Uji {n}")
+    slug = factory.Sequence(lambda n: f"pelatihan-uji-{n}")
+    description = "Pelatihan untuk pengujian."
+    kind = TrainingKind.OPEN
+    mode = TrainingMode.KLASIKAL
+    jp = Decimal("8")
+    start_at = factory.LazyFunction(lambda: in_days(14))
+    end_at = factory.LazyAttribute(lambda o: o.start_at + dt.timedelta(hours=8))
+    place = "Aula BPSDM, Depok"
+    registration_opens_at = factory.LazyFunction(lambda: in_days(-1))
+    registration_closes_at = factory.LazyAttribute(lambda o: o.start_at - dt.timedelta(days=1))
+    capacity = 10
+    status = TrainingStatus.PUBLISHED
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        return services.save_training(training=model_class(*args, **kwargs))
+
+    @factory.post_generation
+    def eligible_units(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.eligible_units.set(extracted)
+
+    @factory.post_generation
+    def eligible_positions(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.eligible_positions.set(extracted)
+
+
+def restore_reference_data() -> None:
+    """Puts back what data migrations load (the competency dictionary, the JP conversion
+    table): a transactional test empties every table when it ends, and later tests on a reused
+    test database expect them."""
+    from django.apps import apps
+
+    for module in (
+        "competency.migrations.0002_load_dictionary",
+        "training.migrations.0002_jp_conversions",
+    ):
+        importlib.import_module(module).load(apps, None)

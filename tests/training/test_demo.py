@@ -1,0 +1,71 @@
+"""The training demo data: the contract's capacity training, the demo employee's assignment and
+JP this year, and idempotence."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from rumahbelajar.people import demo as people_demo
+from training import demo, selectors
+from training.models import Enrollment, LearningRecord, Training
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def seeded():
+    people_demo.seed(employees=30, log=lambda _text: None)
+    demo.seed(log=lambda _text: None)
+
+
+def test_seed_contract_training_open_capacity_ten_empty(seeded):
+    training = Training.objects.get(title="Pelatihan Demo Kapasitas Terbatas")
+    now = timezone.now()
+
+    assert (training.kind, training.status, training.capacity) == ("open", "published", 10)
+    assert training.registration_opens_at < now < training.registration_closes_at
+    assert training.start_at > now
+    assert training.enrollments.count() == 0
+
+
+def test_seed_demo_employee_has_assigned_mandated_training(seeded):
+    enrollment = Enrollment.objects.get(
+        employee__email="pegawai@demo.rumahbelajar.id", source="assigned"
+    )
+
+    assert (enrollment.training.kind, enrollment.status) == ("mandated", "registered")
+    assert enrollment.assigned_by.email == "hr@demo.rumahbelajar.id"
+    assert enrollment.due_date is not None
+
+
+def test_seed_demo_employee_jp_this_year_between_zero_and_twenty(seeded):
+    employee = Enrollment.objects.filter(employee__email="pegawai@demo.rumahbelajar.id").first()
+
+    summary = selectors.jp_summary(employee=employee.employee)
+
+    assert summary.total == Decimal("12.00")
+    assert (summary.klasikal, summary.nonklasikal) == (Decimal("8.00"), Decimal("4.00"))
+
+
+def test_seed_dozen_trainings_across_modes_and_kinds(seeded):
+    upcoming = selectors.published_trainings()
+
+    assert upcoming.count() >= 12
+    assert set(upcoming.values_list("mode", flat=True)) == {"klasikal", "blended", "e_learning"}
+    assert set(upcoming.values_list("kind", flat=True)) == {"open", "mandated"}
+
+
+def test_seed_again_changes_nothing(seeded):
+    counts = (Training.objects.count(), Enrollment.objects.count(), LearningRecord.objects.count())
+
+    result = demo.seed(log=lambda _text: None)
+
+    assert result == {"created": 0}
+    assert (
+        Training.objects.count(),
+        Enrollment.objects.count(),
+        LearningRecord.objects.count(),
+    ) == counts

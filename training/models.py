@@ -1,0 +1,504 @@
+"""Trainings, enrolments (with a waitlist) and the yearly learning-hours (JP) ledger.
+
+Seats left and waitlist positions are never stored: they are counted from Enrollment rows
+(training.selectors), under a row lock on the training when a seat is taken (training.services).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import ExtractYear
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+#: 1 JP (jam pelajaran) = 45 minutes (PP 11/2017).
+MINUTES_PER_JP = 45
+#: Every PNS is entitled to at least 20 JP of competency development a year (PP 11/2017 art. 203(4)).
+YEARLY_JP_TARGET = 20
+
+
+class TrainingKind(models.TextChoices):
+    MANDATED = "mandated", _("Penugasan (wajib)")
+    OPEN = "open", _("Terbuka (daftar mandiri)")
+
+
+class TrainingMode(models.TextChoices):
+    KLASIKAL = "klasikal", _("Klasikal")
+    BLENDED = "blended", _("Blended")
+    E_LEARNING = "e_learning", _("E-learning")
+
+
+class TrainingStatus(models.TextChoices):
+    DRAFT = "draft", _("Draf")
+    PUBLISHED = "published", _("Terbit")
+    CANCELLED = "cancelled", _("Dibatalkan")
+
+
+class LearningKind(models.TextChoices):
+    """The two routes of pelatihan (PP 11/2017): face-to-face or not."""
+
+    KLASIKAL = "klasikal", _("Klasikal")
+    NONKLASIKAL = "nonklasikal", _("Nonklasikal")
+
+
+class Training(models.Model):
+    """A training (pelatihan): mandated ones are assigned by HR, open ones are self-registered.
+
+    Eligibility: when both `eligible_units` and `eligible_positions` are empty, everyone may
+    register; a non-empty `eligible_units` restricts to those unit subtrees, a non-empty
+    `eligible_positions` to those positions (both set: both must hold).
+    """
+
+    title = models.CharField(_("judul"), max_length=200)
+    slug = models.SlugField(
+        _("slug"),
+        max_length=220,
+        unique=True,
+        # /trainings/<id-or-slug>/: an all-digit slug would read as an id.
+        validators=[RegexValidator(r"[^0-9]", message=_("Slug harus memuat huruf."))],
+    )
+    description = models.TextField(_("deskripsi"), blank=True)
+    kind = models.CharField(
+        _("jenis"), max_length=10, choices=TrainingKind.choices, default=TrainingKind.OPEN
+    )
+    mode = models.CharField(
+        _("moda"), max_length=12, choices=TrainingMode.choices, default=TrainingMode.KLASIKAL
+    )
+    jp = models.DecimalField(
+        _("JP"),
+        max_digits=6,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0.01"))],
+        help_text=_("Jam pelajaran; 1 JP = 45 menit."),
+    )
+    competencies = models.ManyToManyField(
+        "competency.Competency",
+        through="TrainingCompetency",
+        related_name="trainings",
+        blank=True,
+        verbose_name=_("kompetensi yang dikembangkan"),
+    )
+    start_at = models.DateTimeField(_("mulai"))
+    end_at = models.DateTimeField(_("selesai"))
+    place = models.CharField(_("tempat"), max_length=255, blank=True)
+    online_url = models.URLField(_("tautan daring"), max_length=500, blank=True)
+    registration_opens_at = models.DateTimeField(_("pendaftaran dibuka"), null=True, blank=True)
+    registration_closes_at = models.DateTimeField(_("pendaftaran ditutup"), null=True, blank=True)
+    capacity = models.PositiveIntegerField(_("kapasitas"), validators=[MinValueValidator(1)])
+    organizer_unit = models.ForeignKey(
+        "people.Unit",
+        verbose_name=_("unit penyelenggara"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="organized_trainings",
+    )
+    eligible_units = models.ManyToManyField(
+        "people.Unit",
+        verbose_name=_("khusus unit (beserta subunit)"),
+        blank=True,
+        related_name="+",
+        help_text=_("Kosongkan bila terbuka untuk semua unit."),
+    )
+    eligible_positions = models.ManyToManyField(
+        "people.Position",
+        verbose_name=_("khusus jabatan"),
+        blank=True,
+        related_name="+",
+        help_text=_("Kosongkan bila terbuka untuk semua jabatan."),
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=TrainingStatus.choices, default=TrainingStatus.DRAFT
+    )
+    created_at = models.DateTimeField(_("dibuat"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("diubah"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("pelatihan")
+        verbose_name_plural = _("pelatihan")
+        ordering = ["start_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_at__gte=models.F("start_at")),
+                name="training_end_after_start",
+                violation_error_message=_("Waktu selesai tidak boleh sebelum waktu mulai."),
+            ),
+            models.CheckConstraint(
+                condition=Q(capacity__gte=1),
+                name="training_capacity_positive",
+                violation_error_message=_("Kapasitas minimal 1."),
+            ),
+            models.CheckConstraint(
+                condition=Q(jp__gt=0),
+                name="training_jp_positive",
+                violation_error_message=_("JP harus lebih dari 0."),
+            ),
+            models.CheckConstraint(
+                condition=Q(registration_opens_at__isnull=True)
+                | Q(registration_closes_at__isnull=True)
+                | Q(registration_closes_at__gte=models.F("registration_opens_at")),
+                name="training_registration_window_order",
+                violation_error_message=_("Pendaftaran tidak boleh ditutup sebelum dibuka."),
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "start_at"], name="training_status_start"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def learning_kind(self) -> str:
+        """The ledger route its JP count under: e-learning is nonklasikal; klasikal and blended
+        (which has a curriculum-led face-to-face part) count as klasikal."""
+        if self.mode == TrainingMode.E_LEARNING:
+            return LearningKind.NONKLASIKAL
+        return LearningKind.KLASIKAL
+
+    @property
+    def duration_minutes(self) -> int:
+        return int(Decimal(self.jp) * MINUTES_PER_JP)
+
+    @property
+    def credit_year(self) -> int:
+        """The calendar year (local time) whose ledger its JP go to: the year it ends."""
+        return timezone.localtime(self.end_at).year
+
+    def registration_is_open(self, now=None) -> bool:
+        now = now or timezone.now()
+        if self.registration_opens_at and now < self.registration_opens_at:
+            return False
+        if self.registration_closes_at and now > self.registration_closes_at:
+            return False
+        return now < self.start_at
+
+
+class TrainingCompetency(models.Model):
+    """A competency a training develops, and the level it aims at."""
+
+    training = models.ForeignKey(
+        Training, on_delete=models.CASCADE, related_name="competency_links"
+    )
+    competency = models.ForeignKey(
+        "competency.Competency",
+        on_delete=models.PROTECT,
+        related_name="training_links",
+        verbose_name=_("kompetensi"),
+    )
+    level = models.PositiveSmallIntegerField(
+        _("level sasaran"), validators=[MinValueValidator(1), MaxValueValidator(5)]
+    )
+
+    class Meta:
+        verbose_name = _("kompetensi pelatihan")
+        verbose_name_plural = _("kompetensi pelatihan")
+        ordering = ["training", "competency__sort_order", "competency__code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["training", "competency"], name="training_competency_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(level__gte=1, level__lte=5), name="training_competency_level_1_5"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.competency_id} level {self.level}"
+
+
+class TrainingSession(models.Model):
+    """One meeting of a multi-day or blended training (optional: without sessions the training's
+    own start/end is its schedule)."""
+
+    training = models.ForeignKey(Training, on_delete=models.CASCADE, related_name="sessions")
+    title = models.CharField(_("judul sesi"), max_length=200, blank=True)
+    start_at = models.DateTimeField(_("mulai"))
+    end_at = models.DateTimeField(_("selesai"))
+    place = models.CharField(_("tempat"), max_length=255, blank=True)
+    online_url = models.URLField(_("tautan daring"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("sesi")
+        verbose_name_plural = _("sesi")
+        ordering = ["training", "start_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_at__gte=models.F("start_at")),
+                name="training_session_end_after_start",
+                violation_error_message=_("Waktu selesai tidak boleh sebelum waktu mulai."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title or f"{self.training_id} @ {self.start_at:%Y-%m-%d %H:%M}"
+
+
+class EnrollmentStatus(models.TextChoices):
+    REGISTERED = "registered", _("Terdaftar")
+    WAITLISTED = "waitlisted", _("Daftar tunggu")
+    CANCELLED = "cancelled", _("Dibatalkan")
+    COMPLETED = "completed", _("Selesai")
+    NO_SHOW = "no_show", _("Tidak hadir")
+
+
+class EnrollmentSource(models.TextChoices):
+    SELF = "self", _("Daftar mandiri")
+    ASSIGNED = "assigned", _("Ditugaskan")
+
+
+#: Statuses that hold one of the training's seats (a completed or absent participant had one).
+SEAT_STATUSES = (
+    EnrollmentStatus.REGISTERED,
+    EnrollmentStatus.COMPLETED,
+    EnrollmentStatus.NO_SHOW,
+)
+
+
+class Enrollment(models.Model):
+    """A person's place on a training: a seat (registered), a waitlist place, or its outcome.
+
+    At most one non-cancelled row per (training, employee) — a cancelled one stays as history and
+    the person may enrol again.
+    """
+
+    training = models.ForeignKey(
+        Training, on_delete=models.PROTECT, related_name="enrollments", verbose_name=_("pelatihan")
+    )
+    employee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="enrollments",
+        verbose_name=_("pegawai"),
+    )
+    source = models.CharField(_("sumber"), max_length=10, choices=EnrollmentSource.choices)
+    status = models.CharField(_("status"), max_length=12, choices=EnrollmentStatus.choices)
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("ditugaskan oleh"),
+    )
+    due_date = models.DateField(_("batas waktu"), null=True, blank=True)
+    registered_at = models.DateTimeField(_("terdaftar pada"), null=True, blank=True)
+    waitlisted_at = models.DateTimeField(_("masuk daftar tunggu"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("dibatalkan pada"), null=True, blank=True)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("dibatalkan oleh"),
+    )
+    completed_at = models.DateTimeField(_("selesai pada"), null=True, blank=True)
+    attendance_marked_at = models.DateTimeField(_("kehadiran dicatat"), null=True, blank=True)
+    attendance_marked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("kehadiran dicatat oleh"),
+    )
+    reminded_at = models.DateTimeField(_("pengingat dikirim"), null=True, blank=True)
+    created_at = models.DateTimeField(_("dibuat"), default=timezone.now)
+    updated_at = models.DateTimeField(_("diubah"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("peserta pelatihan")
+        verbose_name_plural = _("peserta pelatihan")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["training", "employee"],
+                condition=~Q(status="cancelled"),
+                name="training_enrollment_one_active",
+                violation_error_message=_("Pegawai ini sudah terdaftar pada pelatihan ini."),
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=EnrollmentStatus.values),
+                name="training_enrollment_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(source__in=EnrollmentSource.values),
+                name="training_enrollment_source_valid",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="waitlisted") | Q(waitlisted_at__isnull=False),
+                name="training_enrollment_waitlisted_has_time",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="registered") | Q(registered_at__isnull=False),
+                name="training_enrollment_registered_has_time",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="cancelled") | Q(cancelled_at__isnull=False),
+                name="training_enrollment_cancelled_has_time",
+            ),
+        ]
+        indexes = [
+            # "My trainings": one person's rows by status.
+            models.Index(fields=["employee", "status"], name="training_enrollment_mine"),
+            # Seat counts per training.
+            models.Index(fields=["training", "status"], name="training_enrollment_seats"),
+            # Waitlist order (FIFO): the first waiting row of a training is an index scan.
+            models.Index(
+                fields=["training", "waitlisted_at", "id"],
+                condition=Q(status="waitlisted"),
+                name="training_enrollment_waitlist",
+            ),
+            # The reminder sweep: assigned rows not reminded yet.
+            models.Index(
+                fields=["due_date"],
+                condition=Q(source="assigned", status="registered", reminded_at__isnull=True),
+                name="training_enrollment_to_remind",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.employee_id} · {self.training_id} ({self.status})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status != EnrollmentStatus.CANCELLED
+
+    @property
+    def holds_seat(self) -> bool:
+        return self.status in SEAT_STATUSES
+
+
+class ActivityType(models.TextChoices):
+    TRAINING = "training", _("Pelatihan")
+    COACHING = "coaching", _("Coaching")
+    MENTORING = "mentoring", _("Mentoring")
+    SEMINAR = "seminar", _("Seminar / lokakarya")
+    E_LEARNING = "e_learning", _("E-learning (di luar portal)")
+    DISTANCE = "distance", _("Pelatihan jarak jauh")
+    INTERNSHIP = "internship", _("Magang / praktik kerja")
+    EXCHANGE = "exchange", _("Pertukaran pegawai")
+    SELF_STUDY = "self_study", _("Belajar mandiri")
+    OTHER = "other", _("Lainnya")
+
+
+class ConversionUnit(models.TextChoices):
+    HOUR = "hour", _("jam")
+    SESSION = "session", _("sesi")
+    DAY = "day", _("hari")
+    ACTIVITY = "activity", _("kegiatan")
+
+
+class JpConversion(models.Model):
+    """How an activity type converts into JP: set by the agency, so it is data edited in admin.
+
+    JP = quantity * jp_per_unit, capped at max_jp_per_record when set.
+    """
+
+    activity_type = models.CharField(
+        _("jenis kegiatan"), max_length=20, choices=ActivityType.choices, unique=True
+    )
+    kind = models.CharField(_("jalur"), max_length=12, choices=LearningKind.choices)
+    unit = models.CharField(_("satuan"), max_length=10, choices=ConversionUnit.choices)
+    jp_per_unit = models.DecimalField(
+        _("JP per satuan"),
+        max_digits=6,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0.01"))],
+    )
+    max_jp_per_record = models.DecimalField(
+        _("JP maksimal per catatan"), max_digits=6, decimal_places=2, null=True, blank=True
+    )
+    note = models.CharField(_("catatan"), max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = _("konversi JP")
+        verbose_name_plural = _("konversi JP")
+        ordering = ["activity_type"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(jp_per_unit__gt=0), name="training_jpconversion_rate_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.get_activity_type_display()}: {self.jp_per_unit} JP/{self.get_unit_display()}"
+        )
+
+
+class LearningRecord(models.Model):
+    """One line of an employee's yearly learning-hours ledger (JP).
+
+    A completed training writes exactly one line (source_enrollment is unique); HR records other
+    development activities (coaching, mentoring, seminars, e-learning elsewhere...) by hand.
+    """
+
+    employee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="learning_records",
+        verbose_name=_("pegawai"),
+    )
+    year = models.PositiveSmallIntegerField(
+        _("tahun"), validators=[MinValueValidator(2000), MaxValueValidator(2100)]
+    )
+    jp = models.DecimalField(
+        _("JP"), max_digits=6, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))]
+    )
+    kind = models.CharField(_("jalur"), max_length=12, choices=LearningKind.choices)
+    activity_type = models.CharField(
+        _("jenis kegiatan"), max_length=20, choices=ActivityType.choices
+    )
+    source_enrollment = models.OneToOneField(
+        Enrollment,
+        # An enrolment with a ledger line cannot be deleted on its own; deleting the person
+        # deletes both (RESTRICT, unlike PROTECT, allows that).
+        on_delete=models.RESTRICT,
+        null=True,
+        blank=True,
+        related_name="learning_record",
+        verbose_name=_("dari pelatihan"),
+    )
+    description = models.CharField(_("uraian"), max_length=300)
+    date = models.DateField(_("tanggal"))
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("dicatat oleh"),
+    )
+    created_at = models.DateTimeField(_("dicatat pada"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("catatan JP")
+        verbose_name_plural = _("catatan JP")
+        ordering = ["-date", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(jp__gt=0), name="training_record_jp_positive"),
+            models.CheckConstraint(
+                condition=Q(year__gte=2000, year__lte=2100), name="training_record_year_range"
+            ),
+            models.CheckConstraint(
+                condition=Q(year=ExtractYear("date")),
+                name="training_record_year_matches_date",
+                violation_error_message=_("Tahun harus sama dengan tahun pada tanggal."),
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=LearningKind.values), name="training_record_kind_valid"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["employee", "year"], name="training_record_employee_year"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.employee_id} {self.year}: {self.jp} JP ({self.kind})"

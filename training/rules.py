@@ -1,0 +1,148 @@
+"""The training app's domain errors and the pure rules that raise them.
+
+Kept apart from services so that selectors (the detail page's "can I register?") and services
+(the write that enforces it) share one definition. Views and admin catch `TrainingError` and show
+`str(exc)`: every message is Indonesian text for the person who asked.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from rumahbelajar.people.models import User
+from training.models import Training, TrainingKind, TrainingStatus
+
+
+class TrainingError(Exception):
+    """A training rule was broken; str(exc) is a message for the person who asked."""
+
+    default_message = gettext_lazy("Permintaan tidak dapat diproses.")
+
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(str(message or self.default_message))
+
+    @property
+    def message(self) -> str:
+        return str(self)
+
+
+class TrainingCancelled(TrainingError):
+    default_message = gettext_lazy("Pelatihan ini dibatalkan.")
+
+
+class TrainingNotOpen(TrainingError):
+    """Not published, or a mandated training (participants are assigned by HR)."""
+
+    default_message = gettext_lazy("Pelatihan ini tidak dibuka untuk pendaftaran mandiri.")
+
+
+class TrainingStarted(TrainingError):
+    default_message = gettext_lazy("Pelatihan ini sudah dimulai; pendaftaran tidak dapat diproses.")
+
+
+class TrainingEnded(TrainingError):
+    default_message = gettext_lazy("Pelatihan ini sudah berakhir.")
+
+
+class RegistrationClosed(TrainingError):
+    default_message = gettext_lazy("Pendaftaran pelatihan ini sedang tidak dibuka.")
+
+
+class NotEligible(TrainingError):
+    default_message = gettext_lazy("Pelatihan ini hanya untuk unit kerja atau jabatan tertentu.")
+
+
+class AlreadyEnrolled(TrainingError):
+    default_message = gettext_lazy("Anda sudah terdaftar pada pelatihan ini.")
+
+
+class TrainingFull(TrainingError):
+    default_message = gettext_lazy("Kuota pelatihan ini sudah penuh.")
+
+
+class CapacityExceeded(TrainingFull):
+    """An assignment needs more seats than are free; retry with allow_overbooking=True."""
+
+    def __init__(self, *, needed: int, free: int) -> None:
+        self.needed = needed
+        self.free = free
+        super().__init__(
+            _(
+                "Penugasan membutuhkan %(needed)d kursi, sedangkan kursi yang tersisa "
+                "%(free)d. Konfirmasi untuk melebihi kapasitas."
+            )
+            % {"needed": needed, "free": free}
+        )
+
+
+class OutsideScope(TrainingError):
+    """Someone acted on people outside the unit subtrees they manage."""
+
+    default_message = gettext_lazy("Anda tidak berwenang atas sebagian pegawai yang dipilih.")
+
+
+class NotCancellable(TrainingError):
+    default_message = gettext_lazy("Pendaftaran ini tidak dapat dibatalkan.")
+
+
+class InvalidActivity(TrainingError):
+    default_message = gettext_lazy("Data kegiatan pengembangan tidak valid.")
+
+
+class TrainingBusy(TrainingError):
+    """The training's row lock could not be had in time: the person should simply try again."""
+
+    default_message = gettext_lazy(
+        "Sedang banyak pendaftar untuk pelatihan ini. Silakan coba lagi sebentar."
+    )
+
+
+def is_eligible(*, training: Training, employee: User) -> bool:
+    """Everyone, unless the training restricts units (subtrees) and/or positions.
+
+    Reads `training.eligible_units` / `eligible_positions` through `.all()`, so a prefetch is used.
+    """
+    units = list(training.eligible_units.all())
+    positions = list(training.eligible_positions.all())
+    if units:
+        if employee.unit is None:
+            return False
+        path = employee.unit.path
+        if not any(path.startswith(unit.path) for unit in units):
+            return False
+    return not positions or employee.position_id in {position.pk for position in positions}
+
+
+def self_registration_error(
+    *, training: Training, employee: User, now: dt.datetime, eligible: bool | None = None
+) -> TrainingError | None:
+    """Why `employee` may not register for `training` by themselves right now, or None.
+
+    Does not look at existing enrolments or seats (a full training waitlists, it does not refuse).
+    `eligible`: is_eligible() already computed by the caller (None: computed here).
+    """
+    if training.status == TrainingStatus.CANCELLED:
+        return TrainingCancelled()
+    if training.status != TrainingStatus.PUBLISHED:
+        return TrainingNotOpen(_("Pelatihan ini belum diterbitkan."))
+    if training.kind == TrainingKind.MANDATED:
+        return TrainingNotOpen(
+            _(
+                "Pelatihan ini wajib dan pesertanya ditugaskan oleh pengelola SDM; "
+                "pendaftaran mandiri tidak tersedia."
+            )
+        )
+    if now >= training.start_at:
+        return TrainingStarted()
+    if training.registration_opens_at and now < training.registration_opens_at:
+        return RegistrationClosed(_("Pendaftaran belum dibuka."))
+    if training.registration_closes_at and now > training.registration_closes_at:
+        return RegistrationClosed(_("Pendaftaran sudah ditutup."))
+    if eligible is None:
+        eligible = is_eligible(training=training, employee=employee)
+    if not eligible:
+        return NotEligible()
+    return None

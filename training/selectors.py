@@ -1,0 +1,382 @@
+"""Reads about trainings, enrolments and the JP ledger. Seats left and waitlist positions are
+computed here from enrolment rows (never stored). Every list runs a constant number of queries
+whatever its size.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, Greatest
+from django.utils import timezone
+
+from competency.models import Competency
+from rumahbelajar.people import selectors as people_selectors
+from rumahbelajar.people.models import User
+from training.models import (
+    SEAT_STATUSES,
+    YEARLY_JP_TARGET,
+    Enrollment,
+    EnrollmentSource,
+    EnrollmentStatus,
+    JpConversion,
+    LearningKind,
+    LearningRecord,
+    Training,
+    TrainingCompetency,
+    TrainingKind,
+    TrainingStatus,
+)
+from training.rules import TrainingError, self_registration_error
+
+_MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
+
+
+def with_seats(queryset: QuerySet[Training]) -> QuerySet[Training]:
+    """Adds seats_taken, waitlist_count and seats_left (never below 0) to each training."""
+    return queryset.annotate(
+        seats_taken=Count("enrollments", filter=Q(enrollments__status__in=SEAT_STATUSES)),
+        waitlist_count=Count(
+            "enrollments", filter=Q(enrollments__status=EnrollmentStatus.WAITLISTED)
+        ),
+    ).annotate(seats_left=Greatest(F("capacity") - F("seats_taken"), Value(0)))
+
+
+def _competency_links() -> Prefetch:
+    return Prefetch(
+        "competency_links",
+        queryset=TrainingCompetency.objects.select_related("competency").order_by(
+            "competency__sort_order", "competency__code"
+        ),
+    )
+
+
+def _month_bounds(month: str | dt.date) -> tuple[dt.datetime, dt.datetime] | None:
+    if isinstance(month, dt.date):
+        year, number = month.year, month.month
+    else:
+        match = _MONTH.match(month.strip())
+        if not match:
+            return None
+        year, number = int(match[1]), int(match[2])
+        if not (1 <= number <= 12 and 2000 <= year <= 2100):
+            return None
+    tz = timezone.get_current_timezone()
+    first = dt.datetime(year, number, 1, tzinfo=tz)
+    after = dt.datetime(year + number // 12, number % 12 + 1, 1, tzinfo=tz)
+    return first, after
+
+
+def published_trainings(
+    *,
+    q: str | None = None,
+    mode: str | None = None,
+    kind: str | None = None,
+    competency: Competency | int | str | None = None,
+    month: str | dt.date | None = None,
+    include_past: bool = False,
+) -> QuerySet[Training]:
+    """The catalogue: published trainings (not yet ended unless include_past), soonest first,
+    each annotated with seats_taken, seats_left and waitlist_count, with `organizer_unit` and
+    `competency_links` (→ competency) loaded. Two queries whatever the number of rows.
+
+    Filters: q (title/description/place, case-insensitive), mode and kind (model choice values),
+    competency (a Competency, its id, or its code such as "M1"), month ("YYYY-MM" or a date:
+    trainings running at any time in that month). An unparsable month or unknown value filters
+    nothing out rather than failing; validate GET input in the view's form.
+    """
+    trainings = Training.objects.filter(status=TrainingStatus.PUBLISHED)
+    if not include_past:
+        trainings = trainings.filter(end_at__gte=timezone.now())
+    if q and q.strip():
+        term = q.strip()
+        trainings = trainings.filter(
+            Q(title__icontains=term) | Q(description__icontains=term) | Q(place__icontains=term)
+        )
+    if mode:
+        trainings = trainings.filter(mode=mode)
+    if kind:
+        trainings = trainings.filter(kind=kind)
+    if competency not in (None, ""):
+        links = TrainingCompetency.objects.filter(training=OuterRef("pk"))
+        if isinstance(competency, Competency):
+            links = links.filter(competency=competency)
+        elif isinstance(competency, int) or str(competency).isdigit():
+            links = links.filter(competency_id=int(competency))
+        else:
+            links = links.filter(competency__code=str(competency).strip().upper())
+        trainings = trainings.filter(Exists(links))
+    if month:
+        bounds = _month_bounds(month)
+        if bounds:
+            trainings = trainings.filter(start_at__lt=bounds[1], end_at__gte=bounds[0])
+    return (
+        with_seats(trainings)
+        .select_related("organizer_unit")
+        .prefetch_related(_competency_links())
+        .order_by("start_at", "id")
+    )
+
+
+def _waitlist_position() -> Case:
+    """1-based place in the training's waitlist (FIFO by waitlisted_at, id) for a waitlisted
+    enrolment; NULL otherwise."""
+    ahead = (
+        Enrollment.objects.filter(training=OuterRef("training"), status=EnrollmentStatus.WAITLISTED)
+        .filter(
+            Q(waitlisted_at__lt=OuterRef("waitlisted_at"))
+            | Q(waitlisted_at=OuterRef("waitlisted_at"), pk__lte=OuterRef("pk"))
+        )
+        .order_by()
+        .values("training")
+        .annotate(n=Count("pk"))
+        .values("n")[:1]
+    )
+    return Case(
+        When(status=EnrollmentStatus.WAITLISTED, then=Subquery(ahead)),
+        default=None,
+        output_field=IntegerField(),
+    )
+
+
+def enrollment_for(*, training: Training, employee: User) -> Enrollment | None:
+    """The person's active (non-cancelled) enrolment on the training, annotated with
+    `waitlist_position` (1 = next in line; None unless waitlisted); None if they have none."""
+    if not employee.is_authenticated:
+        return None
+    return (
+        Enrollment.objects.filter(training=training, employee=employee)
+        .exclude(status=EnrollmentStatus.CANCELLED)
+        .annotate(waitlist_position=_waitlist_position())
+        .first()
+    )
+
+
+@dataclass(frozen=True)
+class TrainingDetail:
+    """Everything the detail page shows.
+
+    `enrollment`: the viewer's active enrolment (with waitlist_position) or None.
+    `can_register`: the register form applies (no active enrolment, no blocker); a full training
+    still allows registering: `will_be_waitlisted` says it lands on the waitlist.
+    `register_blocker`: why not, as an Indonesian message (None when can_register or enrolled).
+    `can_cancel`: the viewer may cancel their enrolment themselves.
+    """
+
+    training: Training
+    enrollment: Enrollment | None
+    seats_left: int
+    waitlist_count: int
+    can_register: bool
+    will_be_waitlisted: bool
+    register_blocker: str | None
+    can_cancel: bool
+
+
+def training_for_detail(*, id_or_slug: str | int, user: User) -> TrainingDetail:
+    """One training by id or slug, as `user` sees it: published and cancelled trainings for
+    everyone, drafts only for people who may view trainings in admin. Raises
+    Training.DoesNotExist (→ 404). Loads sessions, competencies, the organiser and eligibility.
+    About 7 queries."""
+    trainings = Training.objects.all()
+    if not user.has_perm("training.view_training"):
+        trainings = trainings.exclude(status=TrainingStatus.DRAFT)
+    value = str(id_or_slug)
+    lookup = Q(pk=int(value)) if value.isdigit() else Q(slug=value)
+    training = (
+        with_seats(trainings.filter(lookup))
+        .select_related("organizer_unit")
+        .prefetch_related("sessions", _competency_links(), "eligible_units", "eligible_positions")
+        .get()
+    )
+    now = timezone.now()
+    enrollment = enrollment_for(training=training, employee=user)
+    blocker: TrainingError | None = None
+    if enrollment is None and user.is_authenticated:
+        blocker = self_registration_error(training=training, employee=user, now=now)
+    seats_left = training.seats_left  # type: ignore[attr-defined]
+    waitlist_count = training.waitlist_count  # type: ignore[attr-defined]
+    can_register = enrollment is None and blocker is None and user.is_authenticated
+    return TrainingDetail(
+        training=training,
+        enrollment=enrollment,
+        seats_left=seats_left,
+        waitlist_count=waitlist_count,
+        can_register=can_register,
+        will_be_waitlisted=can_register and (seats_left <= 0 or waitlist_count > 0),
+        register_blocker=str(blocker) if blocker else None,
+        can_cancel=enrollment is not None
+        and enrollment.source == EnrollmentSource.SELF
+        and enrollment.status in (EnrollmentStatus.REGISTERED, EnrollmentStatus.WAITLISTED)
+        and now < training.start_at,
+    )
+
+
+@dataclass(frozen=True)
+class MyTrainings:
+    """One person's trainings, grouped for /trainings/mine/ (each list soonest first).
+
+    assigned: assigned by HR and not yet attended (each has due_date, assigned_by);
+    registered: self-registered seats not yet attended;
+    waitlisted: with `waitlist_position`;
+    completed: with `learning_record` (its jp) — most recent first;
+    no_show: marked absent — most recent first.
+    Every enrolment has `training` (and its organiser) loaded.
+    """
+
+    assigned: list[Enrollment] = field(default_factory=list)
+    registered: list[Enrollment] = field(default_factory=list)
+    waitlisted: list[Enrollment] = field(default_factory=list)
+    completed: list[Enrollment] = field(default_factory=list)
+    no_show: list[Enrollment] = field(default_factory=list)
+
+    @property
+    def is_empty(self) -> bool:
+        return not (
+            self.assigned or self.registered or self.waitlisted or self.completed or self.no_show
+        )
+
+
+def my_trainings(*, employee: User) -> MyTrainings:
+    """The person's non-cancelled enrolments, grouped (see MyTrainings). One query."""
+    rows = (
+        Enrollment.objects.filter(employee=employee)
+        .exclude(status=EnrollmentStatus.CANCELLED)
+        .select_related("training", "training__organizer_unit", "assigned_by", "learning_record")
+        .annotate(waitlist_position=_waitlist_position())
+        .order_by("training__start_at", "pk")
+    )
+    result = MyTrainings()
+    for row in rows:
+        if row.status == EnrollmentStatus.COMPLETED:
+            result.completed.append(row)
+        elif row.status == EnrollmentStatus.NO_SHOW:
+            result.no_show.append(row)
+        elif row.status == EnrollmentStatus.WAITLISTED:
+            result.waitlisted.append(row)
+        elif row.source == EnrollmentSource.ASSIGNED:
+            result.assigned.append(row)
+        else:
+            result.registered.append(row)
+    result.completed.reverse()
+    result.no_show.reverse()
+    return result
+
+
+@dataclass(frozen=True)
+class JpSummary:
+    """An employee's JP for one year against the 20 JP target (PP 11/2017 art. 203(4))."""
+
+    year: int
+    total: Decimal
+    klasikal: Decimal
+    nonklasikal: Decimal
+    target: int = YEARLY_JP_TARGET
+
+    @property
+    def percent(self) -> int:
+        """Progress toward the target, 0-100 (for a progress bar)."""
+        return min(100, int(self.total * 100 / self.target)) if self.target else 100
+
+    @property
+    def remaining(self) -> Decimal:
+        return max(Decimal(self.target) - self.total, Decimal(0))
+
+    @property
+    def target_met(self) -> bool:
+        return self.total >= self.target
+
+
+def jp_summary(*, employee: User, year: int | None = None) -> JpSummary:
+    """Total, klasikal and nonklasikal JP in the employee's ledger for `year` (default: this
+    year, local time), with target 20 and percent. One query."""
+    year = year or timezone.localdate().year
+    zero = Value(Decimal("0"))
+    totals = LearningRecord.objects.filter(employee=employee, year=year).aggregate(
+        total=Coalesce(Sum("jp"), zero),
+        klasikal=Coalesce(Sum("jp", filter=Q(kind=LearningKind.KLASIKAL)), zero),
+        nonklasikal=Coalesce(Sum("jp", filter=Q(kind=LearningKind.NONKLASIKAL)), zero),
+    )
+    return JpSummary(year=year, **totals)
+
+
+def learning_records(*, employee: User, year: int | None = None) -> QuerySet[LearningRecord]:
+    """The ledger lines of one person (one year if given), newest first."""
+    records = LearningRecord.objects.filter(employee=employee).select_related(
+        "source_enrollment__training"
+    )
+    return records.filter(year=year) if year else records
+
+
+def jp_for_activity(*, activity_type: str, quantity: Decimal) -> tuple[Decimal, str] | None:
+    """(JP, kind) for `quantity` units of an activity by the agency's conversion table, or None
+    when the table has no row for it."""
+    conversion = JpConversion.objects.filter(activity_type=activity_type).first()
+    if conversion is None:
+        return None
+    jp = (Decimal(quantity) * conversion.jp_per_unit).quantize(Decimal("0.01"))
+    if conversion.max_jp_per_record is not None:
+        jp = min(jp, conversion.max_jp_per_record)
+    return jp, conversion.kind
+
+
+def trainings_for_competencies(*, competency_ids: list[int], limit: int = 6) -> QuerySet[Training]:
+    """Upcoming published open trainings that develop any of these competencies (for
+    recommendations next to a competency gap), soonest first, with seats_left."""
+    links = TrainingCompetency.objects.filter(
+        training=OuterRef("pk"), competency_id__in=competency_ids
+    )
+    return with_seats(
+        Training.objects.filter(
+            Exists(links),
+            status=TrainingStatus.PUBLISHED,
+            kind=TrainingKind.OPEN,
+            start_at__gt=timezone.now(),
+        )
+    ).order_by("start_at", "id")[:limit]
+
+
+# --- admin scoping --------------------------------------------------------------------------
+
+
+def trainings_changeable_by(*, user: User) -> QuerySet[Training]:
+    """Trainings an admin may edit: all for superusers and content admins (add_training), those
+    organised by their own units for HR admins."""
+    if user.is_superuser or user.has_perm("training.add_training"):
+        return Training.objects.all()
+    units = people_selectors.units_visible_to(user=user)
+    return Training.objects.filter(organizer_unit__in=units)
+
+
+def enrollments_visible_to(*, user: User) -> QuerySet[Enrollment]:
+    """Enrolments of the people an admin manages (everyone's for a superuser)."""
+    if user.is_superuser:
+        return Enrollment.objects.all()
+    return Enrollment.objects.filter(employee__in=people_selectors.employees_visible_to(user=user))
+
+
+def learning_records_visible_to(*, user: User) -> QuerySet[LearningRecord]:
+    """Ledger lines of the people an admin manages (everyone's for a superuser)."""
+    if user.is_superuser:
+        return LearningRecord.objects.all()
+    return LearningRecord.objects.filter(
+        employee__in=people_selectors.employees_visible_to(user=user)
+    )

@@ -1,0 +1,617 @@
+"""Every write about trainings, enrolments and the JP ledger goes through here.
+
+Scarce seats: every service that takes, frees or moves a seat first locks the training row
+(SELECT ... FOR UPDATE), then re-counts the enrolments, then writes; the partial unique constraint
+"one non-cancelled enrolment per (training, employee)" backs it up. Seats left and waitlist
+positions are counted (training.selectors), never stored.
+
+Emails leave through Celery tasks fired after commit (transaction.on_commit(..., robust=True)):
+a rolled-back transaction sends nothing, and a broker that is down never fails the write.
+
+Errors are the domain exceptions of training.rules, re-exported here (`services.TrainingError`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import partial
+
+from django.conf import settings
+from django.db import IntegrityError, OperationalError, connection, transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from rumahbelajar.people import selectors as people_selectors
+from rumahbelajar.people.models import User
+from training.models import (
+    SEAT_STATUSES,
+    ActivityType,
+    Enrollment,
+    EnrollmentSource,
+    EnrollmentStatus,
+    LearningKind,
+    LearningRecord,
+    Training,
+    TrainingStatus,
+)
+from training.rules import (
+    AlreadyEnrolled,
+    CapacityExceeded,
+    InvalidActivity,
+    NotCancellable,
+    NotEligible,
+    OutsideScope,
+    RegistrationClosed,
+    TrainingBusy,
+    TrainingCancelled,
+    TrainingEnded,
+    TrainingError,
+    TrainingFull,
+    TrainingNotOpen,
+    TrainingStarted,
+    is_eligible,
+    self_registration_error,
+)
+
+__all__ = [
+    "AlreadyEnrolled",
+    "AssignmentReport",
+    "AttendanceReport",
+    "CapacityExceeded",
+    "InvalidActivity",
+    "NotCancellable",
+    "NotEligible",
+    "OutsideScope",
+    "RegistrationClosed",
+    "TrainingBusy",
+    "TrainingCancelled",
+    "TrainingEnded",
+    "TrainingError",
+    "TrainingFull",
+    "TrainingNotOpen",
+    "TrainingStarted",
+    "assign",
+    "cancel",
+    "cancel_training",
+    "complete",
+    "is_eligible",
+    "mark_attendance",
+    "record_activity",
+    "register",
+    "save_training",
+    "send_due_reminders",
+]
+
+# Ids per email task when many people are assigned at once.
+EMAIL_TASK_CHUNK = 200
+_LOCK_NOT_AVAILABLE = "55P03"
+
+
+# --- locking and seat arithmetic -----------------------------------------------------------------
+
+
+def _lock_training(training_id: int) -> Training:
+    """Locks the training row until the transaction ends, waiting at most
+    TRAINING_LOCK_TIMEOUT_MS (default 5 s); raises TrainingBusy when the wait runs out."""
+    timeout_ms = int(getattr(settings, "TRAINING_LOCK_TIMEOUT_MS", 5000))
+    try:
+        with connection.cursor() as cursor:
+            # is_local: the timeout ends with this transaction and never leaks to the connection.
+            cursor.execute("SELECT set_config('lock_timeout', %s, true)", [f"{timeout_ms}ms"])
+        return Training.objects.select_for_update().get(pk=training_id)
+    except OperationalError as exc:
+        if getattr(exc.__cause__, "sqlstate", None) == _LOCK_NOT_AVAILABLE:
+            raise TrainingBusy() from exc
+        raise
+
+
+def _seats_taken(training: Training) -> int:
+    return Enrollment.objects.filter(training=training, status__in=SEAT_STATUSES).count()
+
+
+def _fill_free_seats(
+    *, training: Training, now: dt.datetime, taken: int | None = None
+) -> tuple[list[int], int]:
+    """Moves waitlisted people (first come, first served) into the free seats of a locked
+    training. Returns (their enrolment ids, seats taken afterwards). Nothing moves once the
+    training has started or was cancelled."""
+    if taken is None:
+        taken = _seats_taken(training)
+    free = training.capacity - taken
+    if free <= 0 or now >= training.start_at or training.status == TrainingStatus.CANCELLED:
+        return [], taken
+    promoted = list(
+        Enrollment.objects.select_for_update()
+        .filter(training=training, status=EnrollmentStatus.WAITLISTED)
+        .order_by("waitlisted_at", "id")
+        .values_list("pk", flat=True)[:free]
+    )
+    if promoted:
+        Enrollment.objects.filter(pk__in=promoted).update(
+            status=EnrollmentStatus.REGISTERED, registered_at=now, updated_at=now
+        )
+        _email_on_commit("promoted", promoted)
+    return promoted, taken + len(promoted)
+
+
+def _email_on_commit(kind: str, enrollment_ids: Sequence[int]) -> None:
+    """Queues the `kind` email for these enrolments once the transaction commits (in chunks)."""
+    from training import tasks
+
+    ids = list(enrollment_ids)
+    for start in range(0, len(ids), EMAIL_TASK_CHUNK):
+        chunk = ids[start : start + EMAIL_TASK_CHUNK]
+        transaction.on_commit(
+            partial(tasks.send_enrollment_emails_task.delay, kind=kind, enrollment_ids=chunk),
+            robust=True,
+        )
+
+
+def _employee_ids(employees: Iterable[User | int] | QuerySet[User]) -> list[int]:
+    if isinstance(employees, QuerySet):
+        return sorted(set(employees.values_list("pk", flat=True)))
+    return sorted({e if isinstance(e, int) else e.pk for e in employees})
+
+
+def _require_scope(*, admin: User, employee_ids: Sequence[int]) -> None:
+    """Raises OutsideScope unless `admin` manages every one of these people."""
+    if admin.is_superuser or not employee_ids:
+        return
+    visible = people_selectors.employees_visible_to(user=admin).filter(pk__in=employee_ids)
+    if visible.count() != len(set(employee_ids)):
+        raise OutsideScope()
+
+
+# --- self-registration -----------------------------------------------------------------------
+
+
+def register(*, training: Training, employee: User) -> Enrollment:
+    """Registers `employee` for an open training, or waitlists them when it is full.
+
+    Side effects: locks the training row until commit (TrainingBusy if the lock wait times out);
+    may first move waitlisted people into free seats (they are emailed after commit).
+    Raises TrainingCancelled, TrainingNotOpen (draft or mandated), TrainingStarted,
+    RegistrationClosed, NotEligible, AlreadyEnrolled.
+    """
+    # Eligibility reads only the training's unit/position lists: done before the lock, so the
+    # locked section stays at four statements (lock, one count, insert, commit).
+    eligible = is_eligible(training=training, employee=employee)
+    try:
+        return _register(training_id=training.pk, employee=employee, eligible=eligible)
+    except IntegrityError as exc:
+        # The unique constraint caught a second active row the lock did not (a direct insert).
+        raise AlreadyEnrolled() from exc
+
+
+_SEAT_COUNTS_SQL = """
+    SELECT count(*) FILTER (WHERE status = ANY(%(seat_statuses)s)),
+           count(*) FILTER (WHERE status = 'waitlisted'),
+           coalesce(bool_or(employee_id = %(employee)s AND status <> 'cancelled'), false)
+    FROM training_enrollment WHERE training_id = %(training)s
+"""
+
+
+@transaction.atomic
+def _register(*, training_id: int, employee: User, eligible: bool) -> Enrollment:
+    now = timezone.now()
+    training = _lock_training(training_id)
+    error = self_registration_error(
+        training=training, employee=employee, now=now, eligible=eligible
+    )
+    if error is not None:
+        raise error
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _SEAT_COUNTS_SQL,
+            {
+                "training": training.pk,
+                "employee": employee.pk,
+                "seat_statuses": [str(status) for status in SEAT_STATUSES],
+            },
+        )
+        taken, waiting, already = cursor.fetchone()
+    if already:
+        raise AlreadyEnrolled()
+    if waiting and taken < training.capacity:
+        # Someone waits while a seat is free (capacity raised, say): they go first.
+        _promoted, taken = _fill_free_seats(training=training, now=now, taken=taken)
+    if taken < training.capacity:
+        fields = {"status": EnrollmentStatus.REGISTERED, "registered_at": now}
+    else:
+        fields = {"status": EnrollmentStatus.WAITLISTED, "waitlisted_at": now}
+    return Enrollment.objects.create(
+        training=training,
+        employee=employee,
+        source=EnrollmentSource.SELF,
+        created_at=now,
+        **fields,
+    )
+
+
+@transaction.atomic
+def cancel(*, enrollment: Enrollment, by: User) -> Enrollment:
+    """Cancels a registration or waitlist place; a freed seat goes to the first waitlisted person.
+
+    Side effects: locks the training row, then the enrolment row; the promoted person (if any)
+    is emailed after commit. The employee may cancel their own self-registration before the start;
+    HR (for people they manage) and superusers may cancel any registered or waitlisted enrolment.
+    Cancelling an already cancelled enrolment returns it unchanged.
+    """
+    now = timezone.now()
+    training = _lock_training(enrollment.training_id)
+    enrollment = (
+        Enrollment.objects.select_for_update().select_related("employee").get(pk=enrollment.pk)
+    )
+    if enrollment.status == EnrollmentStatus.CANCELLED:
+        return enrollment
+    is_self = by.pk == enrollment.employee_id
+    is_admin = not is_self or by.is_superuser
+    if is_admin and not people_selectors.can_manage_employee(
+        admin=by, employee=enrollment.employee
+    ):
+        raise OutsideScope(_("Anda tidak berwenang membatalkan pendaftaran pegawai ini."))
+    if enrollment.status not in (EnrollmentStatus.REGISTERED, EnrollmentStatus.WAITLISTED):
+        raise NotCancellable(_("Pelatihan yang sudah dicatat kehadirannya tidak dapat dibatalkan."))
+    if not is_admin:
+        if enrollment.source == EnrollmentSource.ASSIGNED:
+            raise NotCancellable(
+                _("Pelatihan penugasan hanya dapat dibatalkan oleh pengelola SDM Anda.")
+            )
+        if now >= training.start_at:
+            raise TrainingStarted(_("Pelatihan sudah dimulai; pendaftaran tidak dapat dibatalkan."))
+    enrollment.status = EnrollmentStatus.CANCELLED
+    enrollment.cancelled_at = now
+    enrollment.cancelled_by = by
+    enrollment.save(update_fields=["status", "cancelled_at", "cancelled_by", "updated_at"])
+    _fill_free_seats(training=training, now=now)
+    return enrollment
+
+
+# --- assignment by HR --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AssignmentReport:
+    """What assign() did: `assigned` seats given (new rows, or waitlist places turned into
+    assigned seats), people skipped because already enrolled, and how many of the assigned seats
+    lie beyond the capacity (non-zero only with allow_overbooking=True)."""
+
+    assigned: int
+    skipped_already_enrolled: int
+    over_capacity: int
+    enrollment_ids: tuple[int, ...] = ()
+
+
+@transaction.atomic
+def assign(
+    *,
+    training: Training,
+    employees: Iterable[User | int] | QuerySet[User],
+    assigned_by: User,
+    due_date: dt.date | None = None,
+    allow_overbooking: bool = False,
+) -> AssignmentReport:
+    """HR assigns people to a training (mandated or open): each gets a seat, source "assigned".
+
+    Side effects: locks the training row; emails every newly assigned person after commit.
+    People already registered, completed or absent are skipped (a re-run assigns nobody twice);
+    a person on the waitlist gets an assigned seat. Raises OutsideScope (whole request refused)
+    if `assigned_by` does not manage every one of them, CapacityExceeded(needed, free) if the
+    seats are not enough and allow_overbooking is False, TrainingCancelled, TrainingNotOpen
+    (draft) or TrainingEnded.
+    """
+    now = timezone.now()
+    ids = _employee_ids(employees)
+    _require_scope(admin=assigned_by, employee_ids=ids)
+    training = _lock_training(training.pk)
+    if training.status == TrainingStatus.CANCELLED:
+        raise TrainingCancelled()
+    if training.status != TrainingStatus.PUBLISHED:
+        raise TrainingNotOpen(_("Terbitkan pelatihan ini sebelum menugaskan peserta."))
+    if now >= training.end_at:
+        raise TrainingEnded()
+    existing = dict(
+        Enrollment.objects.select_for_update()
+        .filter(training=training, employee_id__in=ids)
+        .exclude(status=EnrollmentStatus.CANCELLED)
+        .values_list("employee_id", "status")
+    )
+    waiting = [pk for pk, status in existing.items() if status == EnrollmentStatus.WAITLISTED]
+    new = [pk for pk in ids if pk not in existing]
+    skipped = len(existing) - len(waiting)
+    needed = len(new) + len(waiting)
+    free = max(training.capacity - _seats_taken(training), 0)
+    if needed > free and not allow_overbooking:
+        raise CapacityExceeded(needed=needed, free=free)
+    seat = {
+        "status": EnrollmentStatus.REGISTERED,
+        "source": EnrollmentSource.ASSIGNED,
+        "registered_at": now,
+        "assigned_by": assigned_by,
+        "due_date": due_date,
+    }
+    if waiting:
+        Enrollment.objects.filter(
+            training=training, employee_id__in=waiting, status=EnrollmentStatus.WAITLISTED
+        ).update(**seat, updated_at=now)
+    created = Enrollment.objects.bulk_create(
+        [Enrollment(training=training, employee_id=pk, created_at=now, **seat) for pk in new],
+        batch_size=1000,
+    )
+    enrollment_ids = [e.pk for e in created] + list(
+        Enrollment.objects.filter(
+            training=training, employee_id__in=waiting, status=EnrollmentStatus.REGISTERED
+        ).values_list("pk", flat=True)
+    )
+    _email_on_commit("assigned", enrollment_ids)
+    return AssignmentReport(
+        assigned=needed,
+        skipped_already_enrolled=skipped,
+        over_capacity=max(needed - free, 0),
+        enrollment_ids=tuple(sorted(enrollment_ids)),
+    )
+
+
+# --- attendance, completion and the ledger ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AttendanceReport:
+    """What mark_attendance() did: rows changed, and rows left alone (waitlisted or cancelled,
+    already in that state, or the training has not started yet)."""
+
+    changed: int
+    skipped: int
+
+
+def _credit(*, enrollment: Enrollment, by: User | None, now: dt.datetime) -> LearningRecord:
+    """The ledger line of a completed enrolment: created once, found afterwards."""
+    training = enrollment.training
+    day = timezone.localtime(training.end_at).date()
+    record, _created = LearningRecord.objects.get_or_create(
+        source_enrollment=enrollment,
+        defaults={
+            "employee_id": enrollment.employee_id,
+            "year": day.year,
+            "jp": training.jp,
+            "kind": training.learning_kind,
+            "activity_type": ActivityType.TRAINING
+            if training.learning_kind == LearningKind.KLASIKAL
+            else ActivityType.E_LEARNING,
+            "description": training.title[:300],
+            "date": day,
+            "recorded_by": by,
+            "created_at": now,
+        },
+    )
+    return record
+
+
+@transaction.atomic
+def mark_attendance(
+    *, enrollments: Iterable[Enrollment] | QuerySet[Enrollment], status: str, by: User
+) -> AttendanceReport:
+    """Records attendance: "completed" credits the training's JP to each person's ledger once;
+    "no_show" marks them absent (and withdraws the JP of a completion being corrected).
+
+    Side effects: locks the enrolment rows (in id order); writes ledger rows. Only registered,
+    completed or no_show enrolments of trainings that have started change. Raises OutsideScope
+    if `by` does not manage every person concerned.
+    """
+    if status not in (EnrollmentStatus.COMPLETED, EnrollmentStatus.NO_SHOW):
+        raise TrainingError(_("Status kehadiran harus 'selesai' atau 'tidak hadir'."))
+    now = timezone.now()
+    if isinstance(enrollments, QuerySet):
+        ids = list(enrollments.values_list("pk", flat=True))
+    else:
+        ids = [e.pk for e in enrollments]
+    rows = list(
+        Enrollment.objects.select_for_update(of=("self",))
+        .select_related("training")
+        .filter(pk__in=ids)
+        .order_by("pk")
+    )
+    _require_scope(admin=by, employee_ids=[row.employee_id for row in rows])
+    changed = 0
+    for row in rows:
+        if row.status not in SEAT_STATUSES or now < row.training.start_at:
+            continue
+        if status == EnrollmentStatus.COMPLETED:
+            _credit(enrollment=row, by=by, now=now)
+            if row.status == EnrollmentStatus.COMPLETED:
+                continue
+            row.completed_at = now
+        else:
+            if row.status == EnrollmentStatus.NO_SHOW:
+                continue
+            LearningRecord.objects.filter(source_enrollment=row).delete()
+            row.completed_at = None
+        row.status = status
+        row.attendance_marked_at = now
+        row.attendance_marked_by = by
+        row.save(
+            update_fields=[
+                "status",
+                "completed_at",
+                "attendance_marked_at",
+                "attendance_marked_by",
+                "updated_at",
+            ]
+        )
+        changed += 1
+    return AttendanceReport(changed=changed, skipped=len(ids) - changed)
+
+
+@transaction.atomic
+def complete(*, enrollment: Enrollment, by: User) -> LearningRecord:
+    """Marks one enrolment completed and credits the training's JP to the employee's ledger for
+    the year the training ends, exactly once (idempotent: a second call returns the same line).
+
+    Side effects: locks the enrolment row; writes one ledger row. Raises OutsideScope,
+    TrainingError if the enrolment is waitlisted/cancelled or the training has not started.
+    """
+    mark_attendance(enrollments=[enrollment], status=EnrollmentStatus.COMPLETED, by=by)
+    record = LearningRecord.objects.filter(source_enrollment_id=enrollment.pk).first()
+    if record is None:
+        raise TrainingError(
+            _("Hanya peserta terdaftar pada pelatihan yang sudah dimulai yang dapat diselesaikan.")
+        )
+    return record
+
+
+@transaction.atomic
+def record_activity(
+    *,
+    employee: User,
+    year: int,
+    jp: Decimal | int | str,
+    kind: str,
+    activity_type: str,
+    description: str,
+    recorded_by: User,
+    date: dt.date | None = None,
+) -> LearningRecord:
+    """HR records another development activity (coaching, mentoring, seminar, e-learning
+    elsewhere, ...) with its JP in the employee's ledger. Side effects: none beyond the row.
+
+    `date` defaults to today in the current year, else 31 December of `year`. Raises
+    OutsideScope or InvalidActivity.
+    """
+    _require_scope(admin=recorded_by, employee_ids=[employee.pk])
+    try:
+        jp = Decimal(str(jp))
+    except ArithmeticError as exc:
+        raise InvalidActivity(_("JP harus berupa angka.")) from exc
+    if jp <= 0 or jp >= Decimal("10000"):
+        raise InvalidActivity(_("JP harus lebih dari 0."))
+    if kind not in LearningKind.values:
+        raise InvalidActivity(_("Jalur harus klasikal atau nonklasikal."))
+    if activity_type not in ActivityType.values:
+        raise InvalidActivity(_("Jenis kegiatan tidak dikenal."))
+    if not 2000 <= year <= 2100:
+        raise InvalidActivity(_("Tahun tidak valid."))
+    today = timezone.localdate()
+    if date is None:
+        date = today if today.year == year else dt.date(year, 12, 31)
+    if date.year != year:
+        raise InvalidActivity(_("Tanggal harus berada pada tahun yang dicatat."))
+    description = description.strip()
+    if not description:
+        raise InvalidActivity(_("Uraian kegiatan wajib diisi."))
+    return LearningRecord.objects.create(
+        employee=employee,
+        year=year,
+        jp=jp.quantize(Decimal("0.01")),
+        kind=kind,
+        activity_type=activity_type,
+        description=description[:300],
+        date=date,
+        recorded_by=recorded_by,
+    )
+
+
+# --- trainings ---------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def save_training(*, training: Training) -> Training:
+    """Creates or updates a training from a filled-in instance (admin form, demo data).
+
+    Side effects: for an existing training, locks its row; a raised capacity moves waitlisted
+    people into the new seats (emailed after commit); switching the status to cancelled cancels
+    the active enrolments (see cancel_training). Many-to-many fields are the caller's (form.save_m2m).
+    """
+    training.full_clean(exclude=["competencies", "eligible_units", "eligible_positions"])
+    if training.pk is None:
+        training.save(force_insert=True)
+        return training
+    old = _lock_training(training.pk)
+    training.save()
+    now = timezone.now()
+    if training.status == TrainingStatus.CANCELLED and old.status != TrainingStatus.CANCELLED:
+        _cancel_active_enrollments(training=training, by=None, now=now)
+    elif training.capacity > old.capacity:
+        _fill_free_seats(training=training, now=now)
+    return training
+
+
+@transaction.atomic
+def cancel_training(*, training: Training, by: User) -> int:
+    """Cancels a training and every registered or waitlisted place on it; returns how many.
+
+    Side effects: locks the training row; emails each person whose place was cancelled after
+    commit.
+    """
+    now = timezone.now()
+    training = _lock_training(training.pk)
+    if training.status == TrainingStatus.CANCELLED:
+        return 0
+    training.status = TrainingStatus.CANCELLED
+    training.save(update_fields=["status", "updated_at"])
+    return _cancel_active_enrollments(training=training, by=by, now=now)
+
+
+def _cancel_active_enrollments(*, training: Training, by: User | None, now: dt.datetime) -> int:
+    ids = list(
+        Enrollment.objects.select_for_update()
+        .filter(
+            training=training,
+            status__in=[EnrollmentStatus.REGISTERED, EnrollmentStatus.WAITLISTED],
+        )
+        .values_list("pk", flat=True)
+    )
+    Enrollment.objects.filter(pk__in=ids).update(
+        status=EnrollmentStatus.CANCELLED, cancelled_at=now, cancelled_by=by, updated_at=now
+    )
+    _email_on_commit("training_cancelled", ids)
+    return len(ids)
+
+
+# --- reminders ---------------------------------------------------------------------------------
+
+_CLAIM_REMINDERS_SQL = """
+    UPDATE training_enrollment AS e
+    SET reminded_at = %(now)s
+    FROM training_training AS t
+    WHERE e.training_id = t.id
+      AND e.source = 'assigned'
+      AND e.status = 'registered'
+      AND e.reminded_at IS NULL
+      AND t.status = 'published'
+      AND (
+            (e.due_date IS NOT NULL AND e.due_date >= %(today)s AND e.due_date <= %(last_day)s)
+         OR (t.start_at > %(now)s AND t.start_at <= %(horizon)s)
+      )
+    RETURNING e.id
+"""
+
+
+@transaction.atomic
+def send_due_reminders(*, now: dt.datetime | None = None, days: int | None = None) -> list[int]:
+    """Claims the assigned enrolments whose due date or start falls within `days`
+    (TRAINING_REMINDER_DAYS, default 3) and were not reminded yet; returns their ids.
+
+    Side effects: sets reminded_at in one UPDATE ... WHERE reminded_at IS NULL RETURNING, so two
+    concurrent runs never claim the same row (the second waits on the row lock, re-checks the
+    condition and skips it); fires the reminder emails after commit.
+    """
+    now = now or timezone.now()
+    days = days if days is not None else int(getattr(settings, "TRAINING_REMINDER_DAYS", 3))
+    today = timezone.localtime(now).date()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _CLAIM_REMINDERS_SQL,
+            {
+                "now": now,
+                "today": today,
+                "last_day": today + dt.timedelta(days=days),
+                "horizon": now + dt.timedelta(days=days),
+            },
+        )
+        ids = sorted(row[0] for row in cursor.fetchall())
+    _email_on_commit("reminder", ids)
+    return ids
