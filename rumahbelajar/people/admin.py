@@ -1,7 +1,345 @@
-from django.contrib import admin
+"""The HR admin: people, units and positions, scoped to the unit subtrees an HR admin manages.
 
-from rumahbelajar.people.models import Position, Unit, User
+Every queryset, form choice, action, export and import here goes through people.selectors for
+scoping and people.services for writes. Superusers see and change everything.
+"""
 
-admin.site.register(User)
-admin.site.register(Unit)
-admin.site.register(Position)
+from __future__ import annotations
+
+from typing import Any, cast
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_POST
+from import_export.admin import ExportMixin
+from import_export.formats.base_formats import CSV, XLSX
+from import_export.forms import ExportForm
+
+from rumahbelajar.people import imports, selectors, services
+from rumahbelajar.people.forms import EmployeeAdminForm, EmployeeImportForm, UnitAdminForm
+from rumahbelajar.people.models import EmployeeImport, ImportStatus, Position, Unit, User
+from rumahbelajar.people.nip import normalize_nip
+
+
+def _user(request: HttpRequest) -> User:
+    # The admin site lets only logged-in staff this far.
+    return cast(User, request.user)
+
+
+def _indented(unit: Unit) -> str:
+    return "\u2003" * unit.depth + ("└ " if unit.depth else "") + unit.name
+
+
+class UnitSubtreeFilter(admin.SimpleListFilter):
+    """Filter by a unit and everything under it, offering only the units the admin may see."""
+
+    title = _("unit kerja (beserta subunit)")
+    parameter_name = "unit_subtree"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        units = selectors.units_visible_to(user=_user(request)).only("pk", "name", "depth")
+        return [(str(unit.pk), _indented(unit)) for unit in units]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[User]) -> QuerySet[User]:
+        value = self.value()
+        if not value:
+            return queryset
+        if not value.isdigit():
+            return queryset.none()
+        unit = selectors.units_visible_to(user=_user(request)).filter(pk=value).first()
+        if unit is None:
+            return queryset.none()
+        return queryset.filter(unit__path__startswith=unit.path)
+
+
+@admin.register(User)
+class UserAdmin(ExportMixin, admin.ModelAdmin):
+    form = EmployeeAdminForm
+    list_display = ("nip_column", "full_name", "email", "unit", "position", "employee_type")
+    list_display_links = ("nip_column", "full_name")
+    list_select_related = ("unit", "position")
+    list_filter = (UnitSubtreeFilter, "employee_type", "is_active", "is_staff")
+    search_fields = ("full_name", "email", "nip")
+    search_help_text = _("Cari NIP, nama, atau email.")
+    ordering = ("full_name", "pk")
+    # The count without filters would be a second full count on every page.
+    show_full_result_count = False
+    autocomplete_fields = ("unit", "position", "groups", "managed_units")
+    filter_horizontal = ("user_permissions",)
+    readonly_fields = ("last_login", "date_joined")
+    actions = ("deactivate_employees", "activate_employees")
+
+    resource_classes = [imports.EmployeeResource]
+    export_formats = [CSV, XLSX]
+    export_form_class = ExportForm
+    export_template_name = "admin/people/user/export.html"
+    import_export_change_list_template = "admin/people/user/change_list.html"
+
+    @admin.display(description=_("NIP"), ordering="nip")
+    def nip_column(self, obj: User) -> str:
+        return obj.nip_display or "—"
+
+    # --- scoping ----------------------------------------------------------------------------------
+    def get_queryset(self, request: HttpRequest) -> QuerySet[User]:
+        queryset = selectors.employees_visible_to(user=_user(request))
+        return queryset.order_by(*(self.get_ordering(request) or ()))
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[User], search_term: str
+    ) -> tuple[QuerySet[User], bool]:
+        # A NIP is typed with spaces as printed ("19860926 201505 1 001"); match its digits.
+        digits = normalize_nip(search_term.strip())
+        if len(digits) >= 4 and digits.isdigit():
+            return queryset.filter(nip__startswith=digits), False
+        return super().get_search_results(request, queryset, search_term)
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name == "unit":
+            kwargs["queryset"] = selectors.units_visible_to(user=_user(request))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def has_change_permission(self, request: HttpRequest, obj: User | None = None) -> bool:
+        if not super().has_change_permission(request, obj):
+            return False
+        return obj is None or selectors.can_change_employee(admin=_user(request), employee=obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: User | None = None) -> bool:
+        return request.user.is_superuser and super().has_delete_permission(request, obj)
+
+    def has_export_permission(self, request: HttpRequest) -> bool:
+        return self.has_view_permission(request)
+
+    def has_import_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("people.add_employeeimport")
+
+    # --- forms ------------------------------------------------------------------------------------
+    def get_fieldsets(self, request: HttpRequest, obj: User | None = None) -> Any:
+        fieldsets: list[tuple[Any, dict[str, Any]]] = [
+            (None, {"fields": ("email", "full_name", "nip", "employee_type")}),
+            (_("Penempatan"), {"fields": ("unit", "position", "rank")}),
+            (_("Status"), {"fields": ("is_active",)}),
+        ]
+        if request.user.is_superuser:
+            admin_fields = ("is_staff", "is_superuser", "groups", "managed_units")
+            fieldsets.append((_("Akses admin"), {"fields": (*admin_fields, "user_permissions")}))
+        if obj is not None:
+            fieldsets.append((_("Riwayat"), {"fields": ("last_login", "date_joined")}))
+        return fieldsets
+
+    def get_form(
+        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
+    ) -> Any:
+        form = super().get_form(request, obj, change=change, **kwargs)
+        form.require_unit = not request.user.is_superuser  # type: ignore[attr-defined]
+        return form
+
+    def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
+        values = {name: getattr(obj, name) for name in services.EMPLOYEE_FIELDS}
+        if change:
+            services.update_employee(employee=obj, is_active=obj.is_active, **values)
+            return
+        created = services.create_employee(is_active=obj.is_active, **values)
+        # The admin goes on with the form's instance (related fields, log, redirect): make it
+        # the saved row.
+        obj.__dict__.update(created.__dict__)
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        if request.user.is_superuser:
+            data = form.cleaned_data
+            services.set_admin_access(
+                user=form.instance,
+                is_staff=data["is_staff"],
+                is_superuser=data["is_superuser"],
+                groups=data["groups"],
+                managed_units=data["managed_units"],
+                user_permissions=data["user_permissions"],
+            )
+
+    def delete_model(self, request: HttpRequest, obj: User) -> None:
+        services.delete_employee(employee=obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        for employee in queryset:
+            services.delete_employee(employee=employee)
+
+    # --- actions ----------------------------------------------------------------------------------
+    def _set_active(self, request: HttpRequest, queryset: QuerySet[User], active: bool) -> None:
+        changeable = queryset.filter(
+            pk__in=selectors.employees_changeable_by(user=_user(request)).values("pk")
+        )
+        count = services.set_employees_active(employees=changeable, active=active)
+        self.message_user(
+            request,
+            ngettext("%(count)d pegawai diubah.", "%(count)d pegawai diubah.", count)
+            % {"count": count},
+            messages.SUCCESS,
+        )
+
+    @admin.action(description=_("Nonaktifkan pegawai terpilih"), permissions=["change"])
+    def deactivate_employees(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        self._set_active(request, queryset, active=False)
+
+    @admin.action(description=_("Aktifkan pegawai terpilih"), permissions=["change"])
+    def activate_employees(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        self._set_active(request, queryset, active=True)
+
+    # --- import -----------------------------------------------------------------------------------
+    def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
+        extra_context = {
+            **(extra_context or {}),
+            "has_import_permission": self.has_import_permission(request),
+        }
+        return super().changelist_view(request, extra_context)
+
+    def get_urls(self) -> list[Any]:
+        wrap = self.admin_site.admin_view
+        prefix = f"{self.opts.app_label}_{self.opts.model_name}"
+        return [
+            path("import/", wrap(self.import_view), name=f"{prefix}_import"),
+            path("import/<int:job_id>/", wrap(self.import_job_view), name=f"{prefix}_import_job"),
+            path(
+                "import/<int:job_id>/progress/",
+                wrap(self.import_progress_view),
+                name=f"{prefix}_import_progress",
+            ),
+            path(
+                "import/<int:job_id>/apply/",
+                wrap(require_POST(self.import_apply_view)),
+                name=f"{prefix}_import_apply",
+            ),
+            *super().get_urls(),
+        ]
+
+    def _import_job(self, request: HttpRequest, job_id: int) -> EmployeeImport:
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        job = selectors.employee_imports_visible_to(user=_user(request)).filter(pk=job_id).first()
+        if job is None:
+            raise Http404
+        return job
+
+    def _context(self, request: HttpRequest, **extra: Any) -> dict[str, Any]:
+        return {**self.admin_site.each_context(request), "opts": self.opts, **extra}
+
+    def import_view(self, request: HttpRequest) -> HttpResponse:
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        form = EmployeeImportForm(
+            request.POST if request.method == "POST" else None, request.FILES or None
+        )
+        if form.is_valid():
+            upload = form.cleaned_data["file"]
+            job = services.start_employee_import(
+                requested_by=_user(request),
+                uploaded_file=upload,
+                file_format=form.file_format,
+                original_name=upload.name,
+            )
+            return redirect("admin:people_user_import_job", job_id=job.pk)
+        context = self._context(
+            request,
+            title=_("Impor pegawai"),
+            form=form,
+            jobs=selectors.employee_imports_visible_to(user=_user(request))[:10],
+            required_columns=imports.REQUIRED_COLUMNS,
+            optional_columns=imports.OPTIONAL_COLUMNS,
+        )
+        return TemplateResponse(request, "admin/people/user/import_form.html", context)
+
+    def import_job_view(self, request: HttpRequest, job_id: int) -> HttpResponse:
+        job = self._import_job(request, job_id)
+        context = self._context(
+            request,
+            title=_("Impor pegawai: %(name)s") % {"name": job.original_name},
+            job=job,
+            progress=imports.get_progress(job.pk),
+            can_apply=job.status == ImportStatus.PREVIEW
+            and not job.error_count
+            and bool(job.total_rows),
+        )
+        return TemplateResponse(request, "admin/people/user/import_job.html", context)
+
+    def import_progress_view(self, request: HttpRequest, job_id: int) -> JsonResponse:
+        job = self._import_job(request, job_id)
+        progress = imports.get_progress(job.pk)
+        total, done = progress["total"], progress["done"]
+        percent = min(100, done * 100 // total) if total else 0
+        return JsonResponse(
+            {"status": job.status, "done": done, "total": total, "percent": percent}
+        )
+
+    def import_apply_view(self, request: HttpRequest, job_id: int) -> HttpResponse:
+        job = self._import_job(request, job_id)
+        try:
+            services.confirm_employee_import(job=job, confirmed_by=_user(request))
+        except services.ImportNotReady as exc:
+            messages.error(request, str(exc))
+        return redirect("admin:people_user_import_job", job_id=job.pk)
+
+
+@admin.register(Unit)
+class UnitAdmin(admin.ModelAdmin):
+    form = UnitAdminForm
+    list_display = ("tree_name", "code", "kind")
+    list_filter = ("kind",)
+    search_fields = ("name", "code")
+    ordering = ("path",)
+    autocomplete_fields = ("parent",)
+
+    @admin.display(description=_("nama"), ordering="path")
+    def tree_name(self, obj: Unit) -> str:
+        return format_html("{}", _indented(obj))
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Unit]:
+        return selectors.units_visible_to(user=_user(request)).order_by("path")
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name == "parent":
+            kwargs["queryset"] = selectors.units_visible_to(user=_user(request))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def save_model(self, request: HttpRequest, obj: Unit, form: Any, change: bool) -> None:
+        data = form.cleaned_data
+        values = {k: data[k] for k in ("code", "name", "kind", "parent")}
+        if change:
+            services.update_unit(unit=obj, **values)
+            return
+        obj.__dict__.update(services.create_unit(**values).__dict__)
+
+    def delete_model(self, request: HttpRequest, obj: Unit) -> None:
+        services.delete_unit(unit=obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Unit]) -> None:
+        # Deepest first, so a selected parent goes after its selected children.
+        for unit in queryset.order_by("-depth"):
+            services.delete_unit(unit=unit)
+
+
+@admin.register(Position)
+class PositionAdmin(admin.ModelAdmin):
+    list_display = ("name", "code", "kind", "level")
+    list_filter = ("kind", "level")
+    search_fields = ("name", "code")
+
+    def save_model(self, request: HttpRequest, obj: Position, form: Any, change: bool) -> None:
+        data = form.cleaned_data
+        values = {k: data[k] for k in ("code", "name", "kind", "level")}
+        if change:
+            services.update_position(position=obj, **values)
+            return
+        obj.__dict__.update(services.create_position(**values).__dict__)
+
+    def delete_model(self, request: HttpRequest, obj: Position) -> None:
+        services.delete_position(position=obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Position]) -> None:
+        for position in queryset:
+            services.delete_position(position=position)

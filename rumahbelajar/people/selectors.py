@@ -7,7 +7,7 @@ from operator import or_
 
 from django.db.models import Q, QuerySet
 
-from rumahbelajar.people.models import Position, Unit, User
+from rumahbelajar.people.models import EmployeeImport, Position, Unit, User
 
 
 def managed_unit_paths(*, user: User) -> list[str]:
@@ -55,3 +55,29 @@ def subtree(*, unit: Unit) -> QuerySet[Unit]:
 
 def positions() -> QuerySet[Position]:
     return Position.objects.all()
+
+
+def employees_changeable_by(*, user: User) -> QuerySet[User]:
+    """People an admin may change: for HR, the visible ones minus admin accounts.
+
+    HR may not edit other admins (an email change would hand them that admin's access).
+    """
+    if user.is_superuser:
+        return User.objects.all()
+    return employees_visible_to(user=user).filter(is_staff=False, is_superuser=False)
+
+
+def can_change_employee(*, admin: User, employee: User) -> bool:
+    if admin.is_superuser:
+        return True
+    if employee.is_staff or employee.is_superuser:
+        return False
+    return can_manage_employee(admin=admin, employee=employee)
+
+
+def employee_imports_visible_to(*, user: User) -> QuerySet[EmployeeImport]:
+    """Import jobs a person may follow: their own; every job for a superuser."""
+    jobs = EmployeeImport.objects.select_related("requested_by")
+    if user.is_superuser:
+        return jobs
+    return jobs.filter(requested_by=user)

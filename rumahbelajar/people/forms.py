@@ -1,0 +1,88 @@
+"""Forms for the people admin: the employee and unit forms, and the employee import upload."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext_lazy as _
+
+from rumahbelajar.people import imports
+from rumahbelajar.people.models import Unit, User
+from rumahbelajar.people.nip import normalize_nip
+
+
+class EmployeeAdminForm(forms.ModelForm):
+    """The admin's employee form; HR admins must place a person in one of their units."""
+
+    # Accepts the NIP as printed ("19860926 201505 1 001"); the model keeps the 18 digits.
+    nip = forms.CharField(
+        label=_("NIP"),
+        required=False,
+        max_length=24,
+        help_text=_("18 angka; boleh ditulis dengan spasi seperti 19860926 201505 1 001."),
+    )
+    require_unit = False
+
+    class Meta:
+        model = User
+        # The admin narrows this per user (superuser-only access fields) through its fieldsets.
+        fields = [
+            "email",
+            "full_name",
+            "nip",
+            "employee_type",
+            "unit",
+            "position",
+            "rank",
+            "is_active",
+            "is_staff",
+            "is_superuser",
+            "groups",
+            "managed_units",
+            "user_permissions",
+        ]
+
+    def clean_nip(self) -> str | None:
+        return normalize_nip(self.cleaned_data.get("nip") or "") or None
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if self.require_unit and "unit" in self.fields and not cleaned.get("unit"):
+            self.add_error("unit", _("Pilih unit kerja yang Anda kelola."))
+        return cleaned
+
+
+class UnitAdminForm(forms.ModelForm):
+    class Meta:
+        model = Unit
+        fields = ["code", "name", "kind", "parent"]
+
+    def clean_parent(self) -> Unit | None:
+        parent = self.cleaned_data.get("parent")
+        if parent and self.instance.pk and parent.path.startswith(self.instance.path):
+            raise forms.ValidationError(_("Unit tidak dapat dipindahkan ke bawah dirinya sendiri."))
+        return parent
+
+
+class EmployeeImportForm(forms.Form):
+    file = forms.FileField(
+        label=_("Berkas pegawai (CSV atau XLSX)"),
+        help_text=_("Baris pertama berisi judul kolom. Jenis berkas dikenali dari isinya."),
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        limit = settings.EMPLOYEE_IMPORT_MAX_BYTES
+        if upload.size > limit:
+            raise forms.ValidationError(
+                _("Berkas terlalu besar (%(size)s); batasnya %(limit)s.")
+                % {"size": filesizeformat(upload.size), "limit": filesizeformat(limit)}
+            )
+        try:
+            self.file_format = imports.detect_format(upload)
+        except imports.ImportFileError as exc:
+            raise forms.ValidationError(str(exc)) from None
+        return upload
