@@ -42,6 +42,7 @@ BENCHMARKS = {
     "competency": "bench_competency",  # brings its own scratch database
     "ebooks": "bench_ebooks",  # brings its own scratch database
     "training": "bench_training",  # brings its own scratch database
+    "training_http": "bench_training_http",  # brings its own scratch database
 }
 
 

@@ -1,5 +1,16 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from training import views
 
 app_name = "training"
 
-urlpatterns: list = []
+# <id_or_slug> is a training's id or its slug (selectors.training_for_detail resolves both; a slug
+# always holds a letter). "mine/" comes first, so it never reads as a slug.
+urlpatterns = [
+    path("", views.training_list, name="training-list"),
+    path("mine/", views.training_mine, name="training-mine"),
+    path("<slug:id_or_slug>/", views.training_detail, name="training-detail"),
+    path("<slug:id_or_slug>/register", views.training_register, name="training-register"),
+    path("<slug:id_or_slug>/cancel", views.training_cancel, name="training-cancel"),
+    path("<slug:id_or_slug>/calendar.ics", views.training_calendar, name="training-calendar"),
+]

@@ -1,0 +1,338 @@
+"""The training pages: the catalogue, one training (with the register and cancel forms and its
+calendar file), and "my trainings" with this year's JP.
+
+Every page needs a login (LoginRequiredMiddleware). Reads go through training.selectors, writes
+through training.services. A refusal (training.rules' TrainingError: window closed, not eligible,
+mandated, started, cancelled, ...) becomes a message on the training's page; forms post, then
+redirect (POST-redirect-GET). A lock wait that runs out (TrainingBusy) answers 503 with the
+training's page and a "try again" message instead: nothing changed, and the form is right there.
+htmx requests to the catalogue get the results fragment only (`template#results`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any, cast
+from urllib.parse import urlencode
+
+from django import forms
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db import OperationalError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.cache import patch_vary_headers
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST, require_safe
+
+from rumahbelajar.people.models import User
+from training import selectors, services
+from training.ics import training_ics
+from training.models import (
+    Enrollment,
+    EnrollmentStatus,
+    Training,
+    TrainingCompetency,
+    TrainingKind,
+    TrainingMode,
+    TrainingStatus,
+)
+
+PER_PAGE = 12
+MONTHS_AHEAD = 12
+FILTERS = ("mode", "kind", "competency", "month")
+# Retryable database refusals that may escape the service's own lock-timeout handling:
+# lock_not_available, deadlock_detected, query_canceled (statement_timeout).
+RETRYABLE_SQLSTATES = {"55P03", "40P01", "57014"}
+RETRY_AFTER_SECONDS = 2
+# htmx re-filters when one of these changes (hx-trigger "change from:.catalogue-filter").
+FILTER_SELECT = forms.Select(attrs={"class": "catalogue-filter"})
+
+
+# --- The catalogue's form -------------------------------------------------------------------------
+
+
+class CatalogueForm(forms.Form):
+    """Search and filters. Never rejects a request: an invalid value (an unknown mode, a month
+    like `2025-13`, a NUL byte) is dropped and the catalogue shows everything else."""
+
+    q = forms.CharField(
+        label=gettext_lazy("Cari pelatihan"),
+        required=False,
+        max_length=200,
+        widget=forms.SearchInput(
+            attrs={
+                "placeholder": gettext_lazy("Judul, topik, atau tempat"),
+                "autocomplete": "off",
+                "enterkeyhint": "search",
+            }
+        ),
+    )
+    mode = forms.ChoiceField(
+        label=gettext_lazy("Moda"),
+        required=False,
+        choices=[("", gettext_lazy("Semua moda")), *TrainingMode.choices],
+        widget=FILTER_SELECT,
+    )
+    kind = forms.ChoiceField(
+        label=gettext_lazy("Jenis"),
+        required=False,
+        choices=[
+            ("", gettext_lazy("Semua jenis")),
+            (TrainingKind.OPEN, gettext_lazy("Terbuka (daftar mandiri)")),
+            (TrainingKind.MANDATED, gettext_lazy("Wajib (ditugaskan)")),
+        ],
+        widget=FILTER_SELECT,
+    )
+    competency = forms.ChoiceField(
+        label=gettext_lazy("Kompetensi"), required=False, widget=FILTER_SELECT
+    )
+    month = forms.ChoiceField(label=gettext_lazy("Bulan"), required=False, widget=FILTER_SELECT)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        now = timezone.localtime()
+        # One small query: the competencies the upcoming published trainings develop.
+        competencies = (
+            TrainingCompetency.objects.filter(
+                training__status=TrainingStatus.PUBLISHED, training__end_at__gte=now
+            )
+            .order_by("competency__sort_order", "competency__code")
+            .values_list("competency__code", "competency__name")
+            .distinct()
+        )
+        cast(forms.ChoiceField, self.fields["competency"]).choices = [
+            ("", _("Semua kompetensi")),
+            *((code, f"{code} {name}") for code, name in competencies),
+        ]
+        months = [_add_months(now.date().replace(day=1), n) for n in range(MONTHS_AHEAD)]
+        cast(forms.ChoiceField, self.fields["month"]).choices = [
+            ("", _("Semua bulan")),
+            *((f"{m:%Y-%m}", date_format(m, "F Y")) for m in months),
+        ]
+
+    def search_params(self) -> dict[str, str]:
+        """Keyword arguments for selectors.published_trainings: the valid values only."""
+        self.is_valid()
+        cleaned = getattr(self, "cleaned_data", {})
+        return {name: cleaned.get(name) or "" for name in ("q", *FILTERS)}
+
+    def active_filters(self) -> list[tuple[str, str, str]]:
+        """(field name, label, chosen value's label) of every filter in use."""
+        params = self.search_params()
+        shown = []
+        for name in FILTERS:
+            if params[name]:
+                field = cast(forms.ChoiceField, self.fields[name])
+                choices = dict(cast(list[tuple[str, Any]], field.choices))
+                shown.append((name, str(field.label), str(choices.get(params[name], params[name]))))
+        return shown
+
+
+def _add_months(day: dt.date, months: int) -> dt.date:
+    index = day.month - 1 + months
+    return day.replace(year=day.year + index // 12, month=index % 12 + 1)
+
+
+def _query(params: dict[str, str], *, without: str | None = None) -> str:
+    return urlencode({k: v for k, v in params.items() if v and k != without})
+
+
+# --- Registration window, as a card or the detail page shows it ---------------------------------
+
+
+@dataclass(frozen=True)
+class Card:
+    """A training in the catalogue with its registration state: one of cancelled, assigned
+    (mandated: HR assigns people), running, not_yet (opens later), closed, open."""
+
+    training: Training
+    state: str
+
+
+def registration_state(training: Training, now: dt.datetime) -> str:
+    if training.status == TrainingStatus.CANCELLED:
+        return "cancelled"
+    if training.kind == TrainingKind.MANDATED:
+        return "assigned"
+    if now >= training.start_at:
+        return "running"
+    if training.registration_opens_at and now < training.registration_opens_at:
+        return "not_yet"
+    if training.registration_closes_at and now > training.registration_closes_at:
+        return "closed"
+    return "open"
+
+
+def _viewer(request: HttpRequest) -> User:
+    return cast(User, request.user)  # LoginRequiredMiddleware: always a logged-in person
+
+
+def _htmx(request: HttpRequest) -> bool:
+    """A fragment request; a history restore (back button, cache miss) needs the whole page."""
+    return (
+        request.headers.get("HX-Request") == "true"
+        and request.headers.get("HX-History-Restore-Request") != "true"
+    )
+
+
+# --- Pages ----------------------------------------------------------------------------------------
+
+
+@require_safe
+def training_list(request: HttpRequest) -> HttpResponse:
+    form = CatalogueForm(request.GET)
+    params = form.search_params()
+    trainings = selectors.published_trainings(
+        q=params["q"],
+        mode=params["mode"],
+        kind=params["kind"],
+        competency=params["competency"],
+        month=params["month"],
+    )
+    page = Paginator(trainings, PER_PAGE).get_page(request.GET.get("page"))
+    now = timezone.now()
+    active = form.active_filters()
+    context = {
+        "form": form,
+        "params": params,
+        "page_obj": page,
+        "cards": [Card(training, registration_state(training, now)) for training in page],
+        "searching": bool(params["q"] or active),
+        "active_filters": [(label, shown, _query(params, without=n)) for n, label, shown in active],
+        "page_prefix": f"?{query}&page=" if (query := _query(params)) else "?page=",
+        "page_range": page.paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1),
+        "htmx": _htmx(request),
+    }
+    template = "training/training_list.html" + ("#results" if context["htmx"] else "")
+    response = render(request, template, context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+def _detail_or_404(request: HttpRequest, id_or_slug: str) -> selectors.TrainingDetail:
+    try:
+        return selectors.training_for_detail(id_or_slug=id_or_slug, user=_viewer(request))
+    except Training.DoesNotExist as missing:
+        raise Http404 from missing
+
+
+def _render_detail(
+    request: HttpRequest, detail: selectors.TrainingDetail, *, status: int = 200
+) -> HttpResponse:
+    context = {
+        "detail": detail,
+        "training": detail.training,
+        "enrollment": detail.enrollment,
+        "state": registration_state(detail.training, timezone.now()),
+        "today": timezone.localdate(),
+    }
+    return render(request, "training/training_detail.html", context, status=status)
+
+
+@require_safe
+def training_detail(request: HttpRequest, id_or_slug: str) -> HttpResponse:
+    return _render_detail(request, _detail_or_404(request, id_or_slug))
+
+
+def _busy(request: HttpRequest, detail: selectors.TrainingDetail, message: str) -> HttpResponse:
+    """503 with the page as it was before the attempt (nothing changed) and a "try again"."""
+    messages.warning(request, message)
+    response = _render_detail(request, detail, status=503)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
+def _retryable(error: OperationalError) -> bool:
+    return getattr(error.__cause__, "sqlstate", None) in RETRYABLE_SQLSTATES
+
+
+@require_POST
+def training_register(request: HttpRequest, id_or_slug: str) -> HttpResponse:
+    detail = _detail_or_404(request, id_or_slug)
+    try:
+        enrollment = services.register(training=detail.training, employee=_viewer(request))
+    except services.TrainingBusy as busy:
+        return _busy(request, detail, str(busy))
+    except OperationalError as error:
+        if not _retryable(error):
+            raise
+        return _busy(request, detail, str(services.TrainingBusy()))
+    except services.AlreadyEnrolled as already:
+        messages.info(request, str(already))
+    except services.TrainingError as refused:
+        messages.error(request, str(refused))
+    else:
+        _say_registered(request, enrollment)
+    return redirect("training:training-detail", id_or_slug=detail.training.slug)
+
+
+def _say_registered(request: HttpRequest, enrollment: Enrollment) -> None:
+    title = enrollment.training.title
+    if enrollment.status != EnrollmentStatus.WAITLISTED:
+        messages.success(request, _("Anda terdaftar pada “%(title)s”.") % {"title": title})
+        return
+    # After commit: the position as it stands now (people ahead may have left meanwhile).
+    current = selectors.enrollment_for(training=enrollment.training, employee=_viewer(request))
+    position = getattr(current, "waitlist_position", None)
+    if position:
+        text = _("Kelas penuh — Anda di daftar tunggu nomor %(position)d.") % {"position": position}
+    else:
+        text = _("Kelas penuh — Anda di daftar tunggu.")
+    messages.warning(request, text)
+
+
+@require_POST
+def training_cancel(request: HttpRequest, id_or_slug: str) -> HttpResponse:
+    detail = _detail_or_404(request, id_or_slug)
+    training = detail.training
+    if detail.enrollment is None:
+        messages.info(request, _("Anda tidak terdaftar pada pelatihan ini."))
+        return redirect("training:training-detail", id_or_slug=training.slug)
+    was_waiting = detail.enrollment.status == EnrollmentStatus.WAITLISTED
+    try:
+        services.cancel(enrollment=detail.enrollment, by=_viewer(request))
+    except services.TrainingBusy as busy:
+        return _busy(request, detail, str(busy))
+    except OperationalError as error:
+        if not _retryable(error):
+            raise
+        return _busy(request, detail, str(services.TrainingBusy()))
+    except services.TrainingError as refused:
+        messages.error(request, str(refused))
+    else:
+        text = (
+            _("Anda keluar dari daftar tunggu “%(title)s”.")
+            if was_waiting
+            else _("Pendaftaran Anda pada “%(title)s” dibatalkan.")
+        )
+        messages.success(request, text % {"title": training.title})
+    return redirect("training:training-detail", id_or_slug=training.slug)
+
+
+@require_safe
+def training_calendar(request: HttpRequest, id_or_slug: str) -> HttpResponse:
+    training = _detail_or_404(request, id_or_slug).training
+    page = reverse("training:training-detail", kwargs={"id_or_slug": training.slug})
+    response = HttpResponse(
+        training_ics(training, url=request.build_absolute_uri(page)),
+        content_type="text/calendar; charset=utf-8",
+    )
+    # Slugs are [-a-zA-Z0-9_]: safe in the header as they are.
+    response["Content-Disposition"] = f'attachment; filename="{training.slug}.ics"'
+    return response
+
+
+@require_safe
+def training_mine(request: HttpRequest) -> HttpResponse:
+    context = {
+        "mine": selectors.my_trainings(employee=_viewer(request)),
+        "jp": selectors.jp_summary(employee=_viewer(request)),
+        "today": timezone.localdate(),
+    }
+    return render(request, "training/training_mine.html", context)
