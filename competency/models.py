@@ -279,3 +279,6 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+
+from competency.import_models import ResultImport  # noqa: E402,F401
