@@ -9,6 +9,7 @@ import os
 os.environ.setdefault("SECRET_KEY", "test-secret-key-not-for-production-use-0123456789abcdef")
 os.environ.setdefault("SECURE_HTTPS", "0")
 
+from rumahbelajar.env import envbool
 from rumahbelajar.settings import *  # noqa: F403
 from rumahbelajar.settings import CACHES, REDIS_URL
 

@@ -41,7 +41,9 @@ def test_move_unit_into_own_subtree_is_refused(kanwil_a, unit_a1):
 
 
 def test_employees_visible_to_hr_admin_are_their_subtree(cast):
-    visible = set(selectors.employees_visible_to(user=cast["hr_admin"]).values_list("email", flat=True))
+    visible = set(
+        selectors.employees_visible_to(user=cast["hr_admin"]).values_list("email", flat=True)
+    )
 
     assert visible == {"alice@example.test", "bob@example.test", "hr@example.test"}
 
