@@ -31,7 +31,8 @@ deps: .venv/.installed node_modules/.installed
 
 messages: .venv/.installed
 	@bin/ensure-system-packages gettext
-	@$(MANAGE) compilemessages --ignore=.venv --ignore=node_modules -v0
+	@# Compiling catalogues needs no secrets: the test settings let it run before .env exists.
+	@DJANGO_SETTINGS_MODULE=rumahbelajar.settings_test $(MANAGE) compilemessages --ignore=.venv --ignore=node_modules -v0
 
 migrate: deps .env
 	$(MANAGE) ensure_database
