@@ -1,20 +1,52 @@
-"""Thin Celery tasks: take ids, call one service. Idempotent; acks_late (settings)."""
+"""Thin Celery tasks: take ids, call one service. Idempotent (they recompute from the database as it
+is) and acks_late, so a task lost with its worker runs again; a database that is briefly away
+(OperationalError, InterfaceError: connection lost, deadlock, serialization failure) is retried
+with backoff, and whatever still fails is caught by the stale-map sweep, since the stale mark
+lives in PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import logging
 
 from celery import shared_task
+from django.db import InterfaceError, OperationalError
 
 from competency import services
+from rumahbelajar.people.models import User
+
+logger = logging.getLogger(__name__)
+
+_RETRY = {
+    "autoretry_for": (OperationalError, InterfaceError),
+    "retry_backoff": 1,  # 1 s, 2 s, 4 s, … with full jitter
+    "retry_backoff_max": 60,
+    "retry_jitter": True,
+    "max_retries": 6,
+    "acks_late": True,
+}
 
 
-@shared_task(name="competency.recompute_map", acks_late=True, max_retries=5, default_retry_delay=2)
+@shared_task(name="competency.recompute_map", **_RETRY)
 def recompute_map_task(*, employee_id: int) -> None:
-    services.recompute_map(employee_id=employee_id)
+    """Recomputes one employee's map (fired after a result is saved)."""
+    try:
+        services.recompute_map(employee_id=employee_id)
+    except User.DoesNotExist:
+        # Deleted since the result was saved: the map went with them (CASCADE).
+        logger.info("recompute_map_task: employee %s no longer exists", employee_id)
 
 
-@shared_task(name="competency.recompute_position_maps", acks_late=True)
+@shared_task(name="competency.recompute_position_maps", **_RETRY)
 def recompute_position_maps_task(*, position_id: int) -> None:
+    """Recomputes, set-based, the maps of everyone holding the position (after a standard change)."""
     services.recompute_position_maps(position_id=position_id)
 
 
 @shared_task(name="competency.sweep_stale_maps", acks_late=True)
 def sweep_stale_maps() -> None:
-    services.recompute_stale_maps()
+    """The beat's minute sweep (settings.CELERY_BEAT_SCHEDULE). Skips when another sweep runs;
+    never retried: the next minute's run is the retry."""
+    count = services.recompute_stale_maps(wait=False)
+    if count:
+        logger.info("sweep_stale_maps: recomputed %s maps", count)

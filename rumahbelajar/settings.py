@@ -312,6 +312,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "competency-sweep-stale-maps": {
         "task": "competency.sweep_stale_maps",
         "schedule": 60,
+        # Sweeps queued while no worker ran are pointless once the next one is due.
+        "options": {"expires": 55},
     },
     "ebooks-resume-imports": {
         "task": "ebooks.resume_imports",
