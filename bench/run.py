@@ -40,6 +40,8 @@ BENCHMARKS = {
     "seed": "seed",
     "web": "web",
     "competency": "bench_competency",  # brings its own scratch database
+    "score_to_map": "bench_score_to_map",  # brings its own scratch database and worker
+    "result_import": "bench_result_import",  # brings its own scratch database
     "ebooks": "bench_ebooks",  # brings its own scratch database
     "training": "bench_training",  # brings its own scratch database
     "training_http": "bench_training_http",  # brings its own scratch database
