@@ -1,10 +1,13 @@
+from typing import cast
+
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from rumahbelajar import health
+from rumahbelajar.dashboard import dashboard_context
 from rumahbelajar.people.models import User
 
 
@@ -27,8 +30,5 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 
 def dashboard(request: HttpRequest) -> HttpResponse:
-    # request.user comes without its unit and position: fetch all three in one query.
-    employee = get_object_or_404(
-        User.objects.select_related("unit", "position"), pk=request.user.pk
-    )
-    return render(request, "rumahbelajar/dashboard.html", {"employee": employee})
+    context = dashboard_context(user=cast(User, request.user))
+    return render(request, "rumahbelajar/dashboard.html", context)

@@ -12,7 +12,6 @@ from django.views.defaults import permission_denied, server_error
 from pytest_django.asserts import assertContains, assertNotContains, assertRedirects
 
 from tests.conftest import PASSWORD
-from tests.people.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -90,20 +89,6 @@ def test_dashboard_employee_sees_card_linking_to_section(client, employee, path,
     response = client.get("/")
 
     assertContains(response, f'<a class="card__link" href="{path}">{label}</a>', html=True, count=1)
-
-
-@pytest.mark.parametrize("colleagues", [0, 25])
-def test_dashboard_any_data_size_runs_two_queries_at_most(
-    client, employee, colleagues, django_assert_max_num_queries
-):
-    UserFactory.create_batch(colleagues, unit=employee.unit, position=employee.position)
-    client.force_login(employee)
-
-    # Loading the session's user, then the employee with unit and position.
-    with django_assert_max_num_queries(2):
-        response = client.get("/")
-
-    assert response.status_code == 200
 
 
 # --- Navigation and the person's menu ---------------------------------------------------------
