@@ -1,7 +1,8 @@
 """HTTP throughput and latency through the real gunicorn server, and its workers' memory.
 
-Pages: /livez (touches nothing: the floor every page is compared with), the dashboard logged in as
-the demo employee, and the login page. Each page gets `rounds` rounds of `duration` seconds at
+Pages: /livez (touches nothing: the floor every page is compared with), and the portal's pages
+logged in as the demo employee (dashboard, competency map, e-book catalogue and search, trainings),
+plus the login page. Each page gets `rounds` rounds of `duration` seconds at
 `connections` concurrent keep-alive connections, the pages taking turns within a round so a
 background hiccup hits them all alike; the table shows the median round.
 """
@@ -24,6 +25,11 @@ PAGES: list[tuple[str, str, bool, bytes]] = [
     ("/livez", "/livez", False, b"ok"),
     ("/ (dashboard, logged in)", "/", True, b"Budi Santoso"),
     ("/accounts/login/", "/accounts/login/", False, b'name="password"'),
+    ("/competency/ (my map)", "/competency/", True, b"Peta Kompetensi"),
+    ("/ebooks/ (catalogue)", "/ebooks/", True, b"e-book"),
+    ("/ebooks/?q=hukum (search)", "/ebooks/?q=hukum", True, b"<mark>"),
+    ("/trainings/ (catalogue)", "/trainings/", True, b"Pelatihan Demo Kapasitas Terbatas"),
+    ("/trainings/mine/", "/trainings/mine/", True, b"JP"),
 ]
 RATIO_BAR = 0.5  # every page within 2x of /livez
 P99_BAR_MS = 100.0
