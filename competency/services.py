@@ -261,9 +261,16 @@ def record_result(
                 recorded_by=recorded_by,
             )
     except IntegrityError:
-        if external_id is None:
+        # Only a concurrent insert of the same external_id is a repeat; any other integrity
+        # failure (the employee deleted meanwhile, say) is re-raised as it is.
+        stored = (
+            AssessmentResult.objects.filter(external_id=external_id).first()
+            if external_id is not None
+            else None
+        )
+        if stored is None:
             raise
-        return AssessmentResult.objects.get(external_id=external_id), False
+        return stored, False
     mark_maps_stale(employee_ids=[employee.pk])
     fire_recompute_on_commit(employee_id=employee.pk)
     return result, True
