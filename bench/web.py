@@ -92,7 +92,8 @@ def run(ctx: Context) -> list[Row]:
                 result = run_load(server.base_url + path, duration=options.duration, **load)
                 print(
                     f"  web round {round_number + 1}: {label}: {result.rps:,.0f} req/s, "
-                    f"p99 {result.p99_ms:.1f} ms, errors {result.errors}",
+                    f"p99 {result.p99_ms:.1f} ms, errors {result.errors}"
+                    + (f" (first: {result.first_error})" if result.errors else ""),
                     flush=True,
                 )
                 results[label].append(result)
