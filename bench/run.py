@@ -40,6 +40,7 @@ BENCHMARKS = {
     "seed": "seed",
     "web": "web",
     "competency": "bench_competency",  # brings its own scratch database
+    "employee_import": "bench_employee_import",  # brings its own scratch database
     "score_to_map": "bench_score_to_map",  # brings its own scratch database and worker
     "result_import": "bench_result_import",  # brings its own scratch database
     "ebooks": "bench_ebooks",  # brings its own scratch database
