@@ -24,6 +24,7 @@ from django.db import connection, transaction
 from django.utils.text import slugify
 
 from competency.models import Competency, CompetencyType
+from ebooks import cache as catalogue_cache
 from ebooks import services
 from ebooks.models import Category, Ebook
 
@@ -391,6 +392,8 @@ def seed(
         f"ebooks: {created} demo books created ({len(BOOKS) - created - refused} already there), "
         f"{extra} extra rows added, in {time.monotonic() - started:.1f} s",
     )
+    # Demo rows go in partly by raw SQL: make the catalogue render afresh.
+    catalogue_cache.bump_version()
     return {"created": created, "refused": refused, "extra": extra}
 
 

@@ -17,11 +17,14 @@ from django.db.models import Count, Prefetch, Q, QuerySet, prefetch_related_obje
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.templatetags.static import static
 from django.utils.cache import patch_cache_control, patch_vary_headers
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST, require_safe
 
+from ebooks import cache as catalogue_cache
 from ebooks import selectors, services, serving
 from ebooks.forms import FILTERS, CatalogueForm
 from ebooks.models import Category, Ebook, EbookCompetency, EbookFormat, ReadingProgress
@@ -55,30 +58,83 @@ def _htmx(request: HttpRequest) -> bool:
 def ebook_list(request: HttpRequest) -> HttpResponse:
     form = CatalogueForm(request.GET)
     params = form.search_params()
-    # The cards never show the extracted text: leave it (up to megabytes a book) in the database.
-    books = selectors.search_ebooks(**params).defer("body_text", "search_vector")
-    page = Paginator(books, PER_PAGE).get_page(request.GET.get("page"))
-    page.object_list = list(page.object_list)
-    prefetch_related_objects(page.object_list, "categories")
-    context = _catalogue_context(request, form, params, page)
+    results = _results(request, form, params)
+    browsing = not params["q"] and not any(name in params for name in FILTERS)
+    context: dict[str, Any] = {
+        "form": form,
+        "params": params,
+        "filters_html": _filters_html(request, form, params, results["version"]),
+        "results_html": results["html"],
+        "result_count": results["count"],
+        "htmx": _htmx(request),
+    }
+    # The reader's shelves open the catalogue; a search or a filter replaces them. Per person,
+    # so never part of the shared fragments.
+    if browsing and results["number"] == 1:
+        context["continue_reading"] = selectors.continue_reading(user=request.user, limit=5)
+        context["favourites"] = selectors.favourites(user=request.user)[:SHELF_SIZE]
     if not context["htmx"]:
         return _vary_on_htmx(render(request, "ebooks/ebook_list.html", context))
     response = render(request, "ebooks/ebook_list.html#results", context)
     # The address bar gets the canonical URL, not every empty field of the form.
     query = _query(params)
-    page_query = f"{query}&page={page.number}" if query else f"page={page.number}"
-    canonical = page_query if page.number > 1 else query
+    number = results["number"]
+    page_query = f"{query}&page={number}" if query else f"page={number}"
+    canonical = page_query if number > 1 else query
     response["HX-Push-Url"] = f"{request.path}?{canonical}" if canonical else request.path
     return _vary_on_htmx(response)
 
 
-def _catalogue_context(
-    request: HttpRequest, form: CatalogueForm, params: dict[str, Any], page: Page
-) -> dict[str, Any]:
+def _results(request: HttpRequest, form: CatalogueForm, params: dict[str, Any]) -> dict[str, Any]:
+    """The result list's HTML (cards, count, pagination) with its count and page number, from the
+    shared cache when this catalogue version, language, query and page were rendered before."""
+    current = catalogue_cache.version()
+    page_wanted = _page_key(request.GET.get("page"))
+    key = catalogue_cache.fragment_key("results", current, params=params, page=page_wanted)
+    results = cache.get(key)
+    if results is None:
+        # The cards never show the extracted text: leave it (up to megabytes a book) in the db.
+        books = selectors.search_ebooks(**params).defer("body_text", "search_vector")
+        page = Paginator(books, PER_PAGE).get_page(request.GET.get("page"))
+        page.object_list = list(page.object_list)
+        prefetch_related_objects(page.object_list, "categories")
+        context = _catalogue_context(form, params, page)
+        results = {
+            "html": render_to_string("ebooks/ebook_list.html#result-list", context, request),
+            "count": page.paginator.count,
+            "number": page.number,
+        }
+        cache.set(key, results, catalogue_cache.FRAGMENT_SECONDS)
+    return {**results, "html": mark_safe(results["html"]), "version": current}  # noqa: S308
+
+
+def _filters_html(
+    request: HttpRequest, form: CatalogueForm, params: dict[str, Any], current: int
+) -> str:
+    """The filter <select>s (options and the selected ones), shared like the results."""
+    selected = {name: value for name, value in params.items() if name != "q"}
+    key = catalogue_cache.fragment_key("filters", current, selected=selected)
+    html = cache.get(key)
+    if html is None:
+        html = render_to_string("ebooks/ebook_list.html#filters", {"form": form}, request)
+        cache.set(key, html, catalogue_cache.FRAGMENT_SECONDS)
+    return mark_safe(html)  # noqa: S308  (rendered by our own template)
+
+
+def _page_key(raw: str | None) -> int:
+    """The page asked for as Paginator.get_page reads it: not a number is 1, below 1 the last
+    page (0 here); a huge number is the last page too, so its keys are bounded."""
+    try:
+        number = int(raw or "1")
+    except (TypeError, ValueError):
+        return 1
+    return 0 if number < 1 else min(number, 1_000_000)
+
+
+def _catalogue_context(form: CatalogueForm, params: dict[str, Any], page: Page) -> dict[str, Any]:
     browsing = not params["q"] and not any(name in params for name in FILTERS)
     query = _query(params)
     context: dict[str, Any] = {
-        "form": form,
         "page_obj": page,
         "params": params,
         "searching": not browsing,
@@ -88,12 +144,7 @@ def _catalogue_context(
         ],
         "page_prefix": f"?{query}&page=" if query else "?page=",
         "page_range": page.paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1),
-        "htmx": _htmx(request),
     }
-    # The reader's shelves open the catalogue; a search or a filter replaces them.
-    if browsing and page.number == 1:
-        context["continue_reading"] = selectors.continue_reading(user=request.user, limit=5)
-        context["favourites"] = selectors.favourites(user=request.user)[:SHELF_SIZE]
     if not page.object_list:
         context["popular_categories"] = _popular_categories()
     return context

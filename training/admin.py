@@ -162,6 +162,12 @@ class TrainingAdmin(admin.ModelAdmin):
     def save_model(self, request: HttpRequest, obj: Training, form: Any, change: bool) -> None:
         services.save_training(training=obj)
 
+    def delete_model(self, request: HttpRequest, obj: Training) -> None:
+        services.delete_trainings(trainings=[obj])
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Training]) -> None:
+        services.delete_trainings(trainings=queryset)
+
     # --- actions ----------------------------------------------------------------------------
 
     @admin.action(description=_("Tugaskan peserta"), permissions=["assign"])

@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from competency.models import Competency
 from rumahbelajar.people.models import Position, Unit, User
+from training import cache as catalogue_cache
 from training import services
 from training.models import (
     ActivityType,
@@ -178,6 +179,8 @@ def seed(
         f"training: {len(TRAININGS)} demo trainings ({created} new); "
         f"'{DEMO_TRAINING_TITLE}' open with capacity 10",
     )
+    # Demo rows go in partly by raw SQL: make the catalogue render afresh.
+    catalogue_cache.bump_version()
     return {"created": created}
 
 

@@ -16,6 +16,7 @@ from django.db.models import (
     Exists,
     F,
     IntegerField,
+    Min,
     OuterRef,
     Prefetch,
     Q,
@@ -134,6 +135,23 @@ def published_trainings(
         .prefetch_related(_competency_links())
         .order_by("start_at", "id")
     )
+
+
+def next_catalogue_change(*, now: dt.datetime) -> dt.datetime:
+    """The next instant the catalogue changes by time alone: a published training's registration
+    opens (at the instant) or closes (just after), it starts (at the instant) or ends (just after:
+    it leaves the list), or the local month changes (the month filter). One query."""
+    bounds = Training.objects.filter(status=TrainingStatus.PUBLISHED, end_at__gte=now).aggregate(
+        opens=Min("registration_opens_at", filter=Q(registration_opens_at__gt=now)),
+        closes=Min("registration_closes_at", filter=Q(registration_closes_at__gte=now)),
+        starts=Min("start_at", filter=Q(start_at__gt=now)),
+        ends=Min("end_at"),
+    )
+    today = timezone.localtime(now).date()
+    first = today.replace(day=1)
+    next_month = first.replace(year=first.year + first.month // 12, month=first.month % 12 + 1)
+    month_turns = dt.datetime.combine(next_month, dt.time(), tzinfo=timezone.get_current_timezone())
+    return min([month_turns, *(value for value in bounds.values() if value is not None)])
 
 
 def _waitlist_position() -> Case:

@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 
 from rumahbelajar.people import selectors as people_selectors
 from rumahbelajar.people.models import User
+from training.cache import bump_version
 from training.models import (
     SEAT_STATUSES,
     ActivityType,
@@ -223,13 +224,15 @@ def _register(*, training_id: int, employee: User, eligible: bool) -> Enrollment
         fields = {"status": EnrollmentStatus.REGISTERED, "registered_at": now}
     else:
         fields = {"status": EnrollmentStatus.WAITLISTED, "waitlisted_at": now}
-    return Enrollment.objects.create(
+    enrollment = Enrollment.objects.create(
         training=training,
         employee=employee,
         source=EnrollmentSource.SELF,
         created_at=now,
         **fields,
     )
+    bump_version()  # the catalogue's cards show the seats left
+    return enrollment
 
 
 @transaction.atomic
@@ -268,6 +271,7 @@ def cancel(*, enrollment: Enrollment, by: User) -> Enrollment:
     enrollment.cancelled_by = by
     enrollment.save(update_fields=["status", "cancelled_at", "cancelled_by", "updated_at"])
     _fill_free_seats(training=training, now=now)
+    bump_version()  # the catalogue's cards show the seats left
     return enrollment
 
 
@@ -348,6 +352,7 @@ def assign(
         ).values_list("pk", flat=True)
     )
     _email_on_commit("assigned", enrollment_ids)
+    bump_version()  # the catalogue's cards show the seats left
     return AssignmentReport(
         assigned=needed,
         skipped_already_enrolled=skipped,
@@ -526,6 +531,8 @@ def save_training(*, training: Training) -> Training:
     the active enrolments (see cancel_training). Many-to-many fields are the caller's (form.save_m2m).
     """
     training.full_clean(exclude=["competencies", "eligible_units", "eligible_positions"])
+    # After commit as well: the caller's many-to-many writes (competencies) are in the cards.
+    bump_version()
     if training.pk is None:
         training.save(force_insert=True)
         return training
@@ -537,6 +544,17 @@ def save_training(*, training: Training) -> Training:
     elif training.capacity > old.capacity:
         _fill_free_seats(training=training, now=now)
     return training
+
+
+@transaction.atomic
+def delete_trainings(*, trainings: Iterable[Training]) -> int:
+    """Deletes trainings (the admin's delete); returns how many rows went.
+
+    Side effects: the catalogue renders afresh (its cached cards are keyed by version)."""
+    ids = [training.pk for training in trainings]
+    deleted, _per_model = Training.objects.filter(pk__in=ids).delete()
+    bump_version()
+    return deleted
 
 
 @transaction.atomic
@@ -552,6 +570,7 @@ def cancel_training(*, training: Training, by: User) -> int:
         return 0
     training.status = TrainingStatus.CANCELLED
     training.save(update_fields=["status", "updated_at"])
+    bump_version()
     return _cancel_active_enrollments(training=training, by=by, now=now)
 
 

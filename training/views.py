@@ -18,19 +18,23 @@ from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import messages
+from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db import OperationalError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.formats import date_format
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
 from rumahbelajar.people.models import User
+from training import cache as catalogue_cache
 from training import selectors, services
 from training.ics import training_ics
 from training.models import (
@@ -97,19 +101,29 @@ class CatalogueForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         now = timezone.localtime()
-        # One small query: the competencies the upcoming published trainings develop.
-        competencies = (
-            TrainingCompetency.objects.filter(
-                training__status=TrainingStatus.PUBLISHED, training__end_at__gte=now
-            )
-            .order_by("competency__sort_order", "competency__code")
-            .values_list("competency__code", "competency__name")
-            .distinct()
-        )
-        cast(forms.ChoiceField, self.fields["competency"]).choices = [
-            ("", _("Semua kompetensi")),
-            *((code, f"{code} {name}") for code, name in competencies),
-        ]
+        loaded: list[tuple[str, str]] = []
+
+        def competency_choices() -> list[tuple[str, str]]:
+            # One small query, only when asked (checking a competency, rendering the filters,
+            # which are usually cached): the competencies the upcoming trainings develop.
+            if not loaded:
+                competencies = (
+                    TrainingCompetency.objects.filter(
+                        training__status=TrainingStatus.PUBLISHED, training__end_at__gte=now
+                    )
+                    .order_by("competency__sort_order", "competency__code")
+                    .values_list("competency__code", "competency__name")
+                    .distinct()
+                )
+                loaded.extend(
+                    [
+                        ("", _("Semua kompetensi")),
+                        *((code, f"{code} {name}") for code, name in competencies),
+                    ]
+                )
+            return loaded
+
+        cast(forms.ChoiceField, self.fields["competency"]).choices = competency_choices
         months = [_add_months(now.date().replace(day=1), n) for n in range(MONTHS_AHEAD)]
         cast(forms.ChoiceField, self.fields["month"]).choices = [
             ("", _("Semua bulan")),
@@ -188,31 +202,83 @@ def _htmx(request: HttpRequest) -> bool:
 def training_list(request: HttpRequest) -> HttpResponse:
     form = CatalogueForm(request.GET)
     params = form.search_params()
-    trainings = selectors.published_trainings(
-        q=params["q"],
-        mode=params["mode"],
-        kind=params["kind"],
-        competency=params["competency"],
-        month=params["month"],
-    )
-    page = Paginator(trainings, PER_PAGE).get_page(request.GET.get("page"))
-    now = timezone.now()
-    active = form.active_filters()
+    current = catalogue_cache.version()
+    epoch = catalogue_cache.epoch(current)
+    results = _results(request, form, params, (current, epoch))
     context = {
         "form": form,
         "params": params,
-        "page_obj": page,
-        "cards": [Card(training, registration_state(training, now)) for training in page],
-        "searching": bool(params["q"] or active),
-        "active_filters": [(label, shown, _query(params, without=n)) for n, label, shown in active],
-        "page_prefix": f"?{query}&page=" if (query := _query(params)) else "?page=",
-        "page_range": page.paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1),
+        "filters_html": _filters_html(request, form, params, (current, epoch)),
+        "results_html": results["html"],
+        "result_count": results["count"],
         "htmx": _htmx(request),
     }
     template = "training/training_list.html" + ("#results" if context["htmx"] else "")
     response = render(request, template, context)
     patch_vary_headers(response, ["HX-Request"])
     return response
+
+
+def _results(
+    request: HttpRequest, form: CatalogueForm, params: dict[str, str], stamp: tuple[int, int]
+) -> dict[str, Any]:
+    """The result list's HTML (head, cards with the seats left, pagination) and its count, from
+    the shared cache when this version, epoch, language, query and page were rendered before."""
+    page_wanted = _page_key(request.GET.get("page"))
+    key = catalogue_cache.fragment_key("results", *stamp, params=params, page=page_wanted)
+    results = cache.get(key)
+    if results is None:
+        trainings = selectors.published_trainings(
+            q=params["q"],
+            mode=params["mode"],
+            kind=params["kind"],
+            competency=params["competency"],
+            month=params["month"],
+        )
+        page = Paginator(trainings, PER_PAGE).get_page(request.GET.get("page"))
+        now = timezone.now()
+        active = form.active_filters()
+        query = _query(params)
+        context = {
+            "params": params,
+            "page_obj": page,
+            "cards": [Card(training, registration_state(training, now)) for training in page],
+            "searching": bool(params["q"] or active),
+            "active_filters": [
+                (label, shown, _query(params, without=n)) for n, label, shown in active
+            ],
+            "page_prefix": f"?{query}&page=" if query else "?page=",
+            "page_range": page.paginator.get_elided_page_range(
+                page.number, on_each_side=1, on_ends=1
+            ),
+        }
+        html = render_to_string("training/training_list.html#result-list", context, request)
+        results = {"html": html, "count": page.paginator.count}
+        cache.set(key, results, catalogue_cache.FRAGMENT_SECONDS)
+    return {**results, "html": mark_safe(results["html"])}  # noqa: S308  (our own template)
+
+
+def _filters_html(
+    request: HttpRequest, form: CatalogueForm, params: dict[str, str], stamp: tuple[int, int]
+) -> str:
+    """The filter <select>s (options and the selected ones), shared like the results."""
+    selected = {name: params[name] for name in FILTERS}
+    key = catalogue_cache.fragment_key("filters", *stamp, selected=selected)
+    html = cache.get(key)
+    if html is None:
+        html = render_to_string("training/training_list.html#filters", {"form": form}, request)
+        cache.set(key, html, catalogue_cache.FRAGMENT_SECONDS)
+    return mark_safe(html)  # noqa: S308  (rendered by our own template)
+
+
+def _page_key(raw: str | None) -> int:
+    """The page asked for as Paginator.get_page reads it: not a number is 1, below 1 the last
+    page (0 here); a huge number is the last page too, so its keys are bounded."""
+    try:
+        number = int(raw or "1")
+    except (TypeError, ValueError):
+        return 1
+    return 0 if number < 1 else min(number, 1_000_000)
 
 
 def _detail_or_404(request: HttpRequest, id_or_slug: str) -> selectors.TrainingDetail:

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from competency.models import Competency
+from ebooks.cache import bump_version
 from ebooks.models import Category, Ebook, EbookCompetency, Favourite, ReadingProgress
 
 # Ids per statement when search vectors are recomputed in bulk.
@@ -58,7 +59,8 @@ WHERE ebooks_ebook.id = head.id
 def refresh_search_vectors(*, ebook_ids: Iterable[int] | None = None) -> int:
     """Recomputes the stored search vector of these books (all when None), set-based, in chunks.
 
-    Side effects: one UPDATE per VECTOR_CHUNK books. Returns the number of rows updated.
+    Side effects: one UPDATE per VECTOR_CHUNK books; the catalogue version moves on after
+    commit (ebooks.cache). Returns the number of rows updated.
     """
     if ebook_ids is None:
         ids: Sequence[int] = list(Ebook.objects.order_by("pk").values_list("pk", flat=True))
@@ -69,6 +71,7 @@ def refresh_search_vectors(*, ebook_ids: Iterable[int] | None = None) -> int:
         for start in range(0, len(ids), VECTOR_CHUNK):
             cursor.execute(_VECTOR_SQL, [list(ids[start : start + VECTOR_CHUNK])])
             updated += cursor.rowcount
+    bump_version()
     return updated
 
 
@@ -135,7 +138,7 @@ EDITABLE_FIELDS = (
 @transaction.atomic
 def update_ebook(*, ebook: Ebook, **values: Any) -> Ebook:
     """Changes a book's metadata (EDITABLE_FIELDS; the file is never replaced in place) and
-    recomputes its search vector. Side effects: none beyond the row."""
+    recomputes its search vector. Side effects: the catalogue version moves on after commit."""
     unknown = set(values) - set(EDITABLE_FIELDS)
     if unknown:
         raise EbookError(f"Not editable: {', '.join(sorted(unknown))}")
@@ -148,6 +151,7 @@ def update_ebook(*, ebook: Ebook, **values: Any) -> Ebook:
     )
     ebook.save(update_fields=[*values, "updated_at"])
     refresh_search_vectors(ebook_ids=[ebook.pk])
+    bump_version()
     return ebook
 
 
@@ -159,7 +163,8 @@ def set_ebook_tags(
     competencies: TagSpec | None = None,
 ) -> None:
     """Replaces a book's categories and/or competency tags (None leaves that part alone).
-    Side effects: none beyond the rows."""
+    Side effects: the catalogue version moves on after commit."""
+    bump_version()
     if categories is not None:
         ebook.categories.set(list(categories))
     if competencies is not None:
@@ -178,19 +183,24 @@ def set_ebook_tags(
 
 @transaction.atomic
 def set_ebooks_published(*, ebooks: QuerySet[Ebook], published: bool) -> int:
-    """Publishes or withdraws books in one UPDATE. Side effects: none. Returns rows changed."""
-    return ebooks.exclude(is_published=published).update(
+    """Publishes or withdraws books in one UPDATE. Side effects: the catalogue version moves on
+    after commit (if any row changed). Returns rows changed."""
+    changed = ebooks.exclude(is_published=published).update(
         is_published=published, updated_at=timezone.now()
     )
+    if changed:
+        bump_version()
+    return changed
 
 
 @transaction.atomic
 def delete_ebook(*, ebook: Ebook) -> None:
-    """Deletes a book. Side effects: after commit, deletes its file and cover from storage unless
+    """Deletes a book. Side effects: after commit, moves the catalogue version on and deletes its file and cover from storage unless
     another row still points at them (extra demo rows share files)."""
     file_name, cover_name = ebook.file.name, ebook.cover.name
     storage = ebook.file.storage
     ebook.delete()
+    bump_version()
 
     def remove_files() -> None:
         for field, stored in (("file", file_name), ("cover", cover_name)):
@@ -234,18 +244,22 @@ def delete_orphan_files(*, older_than: dt.timedelta = dt.timedelta(hours=6)) -> 
 def save_category(
     *, category: Category | None = None, name: str, slug: str, sort_order: int = 0
 ) -> Category:
-    """Creates a category (category=None) or changes one. Side effects: none."""
+    """Creates a category (category=None) or changes one. Side effects: the catalogue version
+    moves on after commit."""
     category = category or Category()
     category.name, category.slug, category.sort_order = name, slug, sort_order
     category.full_clean()
     category.save()
+    bump_version()
     return category
 
 
 @transaction.atomic
 def delete_category(*, category: Category) -> None:
-    """Deletes a category; its books stay (they lose the category). Side effects: none."""
+    """Deletes a category; its books stay (they lose the category). Side effects: the catalogue
+    version moves on after commit."""
     category.delete()
+    bump_version()
 
 
 # --- reading --------------------------------------------------------------------------------------

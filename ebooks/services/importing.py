@@ -22,6 +22,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from ebooks import files
+from ebooks.cache import bump_version
 from ebooks.models import (
     Category,
     Ebook,
@@ -310,6 +311,7 @@ def _create_ebook(
             ebook.file.name = file_name
             ebook.cover.name = cover_name
             ebook.save(force_insert=True)
+            bump_version()  # after commit: the new book shows in the catalogue at once
             if categories:
                 ebook.categories.set(categories)
             EbookCompetency.objects.bulk_create(

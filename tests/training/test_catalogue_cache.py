@@ -1,0 +1,133 @@
+"""The training catalogue's shared fragments (training.cache): rendered once per catalogue
+version, time epoch, language and query, and afresh as soon as a write or the clock changes what
+the catalogue shows (the cards show the seats left and the registration window)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from tests.training.factories import TrainingFactory, in_days
+from training import services
+
+LIST = "/trainings/"
+
+
+@pytest.fixture
+def viewer(client, employee):
+    client.force_login(employee)
+    return client
+
+
+def _get(client, params=None):
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(LIST, params or {})
+    assert response.status_code == 200
+    return response, len(queries)
+
+
+def test_training_catalogue_second_request_renders_from_cache_with_fewer_queries(viewer):
+    TrainingFactory(title="Pelatihan Analisis Kebijakan")
+    _first, first_queries = _get(viewer)
+
+    second, second_queries = _get(viewer)
+
+    assert second_queries < first_queries
+    assert "Pelatihan Analisis Kebijakan" in second.content.decode()
+
+
+def test_training_catalogue_after_registration_shows_fewer_seats_at_once(
+    viewer, colleague, django_capture_on_commit_callbacks
+):
+    training = TrainingFactory(title="Pelatihan Kursi Terbatas", capacity=3)
+    before, _queries = _get(viewer)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.register(training=training, employee=colleague)
+    after, _queries = _get(viewer)
+
+    assert "Sisa 3 kursi" in before.content.decode()
+    assert "Sisa 2 kursi" in after.content.decode()
+
+
+def test_training_catalogue_after_cancelling_registration_shows_seat_back(viewer, colleague):
+    training = TrainingFactory(title="Pelatihan Kursi Kembali", capacity=3)
+    enrollment = services.register(training=training, employee=colleague)
+    _get(viewer)
+
+    services.cancel(enrollment=enrollment, by=colleague)
+    response, _queries = _get(viewer)
+
+    assert "Sisa 3 kursi" in response.content.decode()
+
+
+def test_training_catalogue_after_new_training_lists_it_at_once(viewer):
+    TrainingFactory(title="Pelatihan Pertama")
+    _get(viewer)
+
+    TrainingFactory(title="Pelatihan Kedua Yang Baru")
+    response, _queries = _get(viewer)
+
+    assert "Pelatihan Kedua Yang Baru" in response.content.decode()
+
+
+def test_training_catalogue_when_registration_closes_shows_closed_without_a_write(
+    viewer, monkeypatch
+):
+    TrainingFactory(
+        title="Pelatihan Tutup Besok",
+        start_at=in_days(3),
+        registration_closes_at=in_days(1),
+    )
+    before, _queries = _get(viewer)
+    later = timezone.now() + dt.timedelta(days=2)
+
+    monkeypatch.setattr(timezone, "now", lambda: later)
+    after, _queries = _get(viewer)
+
+    assert "Pendaftaran ditutup" not in before.content.decode()
+    assert "Pendaftaran ditutup" in after.content.decode()
+
+
+def test_training_catalogue_language_switch_does_not_reuse_other_language_fragments(viewer):
+    TrainingFactory(title="Pelatihan Dua Bahasa")
+    indonesian, _queries = _get(viewer)
+
+    viewer.post("/i18n/setlang/", {"language": "en", "next": LIST})
+    english, _queries = _get(viewer)
+
+    assert "Pelatihan mendatang" in indonesian.content.decode()
+    assert "Upcoming trainings" in english.content.decode()
+    assert "All modes" in english.content.decode()
+    assert "Semua moda" not in english.content.decode()
+
+
+def test_training_catalogue_htmx_request_from_cache_keeps_the_count(viewer):
+    TrainingFactory(title="Pelatihan Satu-satunya")
+    _get(viewer)
+
+    response = viewer.get(LIST, headers={"HX-Request": "true"})
+
+    assert "1 pelatihan ditemukan" in response.content.decode()
+    assert "Pelatihan Satu-satunya" in response.content.decode()
+
+
+def test_training_catalogue_after_admin_deletes_a_training_no_longer_shows_it(
+    viewer, superuser, django_capture_on_commit_callbacks
+):
+    training = TrainingFactory(title="Pelatihan Yang Dihapus")
+    before, _queries = _get(viewer)
+    admin_client = Client()
+    admin_client.force_login(superuser)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        admin_client.post(f"/admin/training/training/{training.pk}/delete/", {"post": "yes"})
+    after, _queries = _get(viewer)
+
+    assert "Pelatihan Yang Dihapus" in before.content.decode()
+    assert "Pelatihan Yang Dihapus" not in after.content.decode()
