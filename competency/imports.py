@@ -42,7 +42,6 @@ from dataclasses import dataclass, field
 from typing import IO, Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.files.base import File
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, connection, transaction
@@ -56,6 +55,7 @@ from rumahbelajar.people import selectors as people_selectors
 from rumahbelajar.people.imports import ImportFileError, detect_format
 from rumahbelajar.people.models import ImportFormat, ImportStatus, User
 from rumahbelajar.people.nip import normalize_nip
+from rumahbelajar.progress import JobProgress
 
 __all__ = ["ImportFileError", "detect_format"]
 
@@ -64,7 +64,6 @@ logger = logging.getLogger(__name__)
 CHUNK_SIZE = 5000
 # The preview keeps the first errors; the error report and the count are always complete.
 MAX_REPORTED_ERRORS = 500
-PROGRESS_TIMEOUT = 24 * 60 * 60
 
 REQUIRED_COLUMNS = ("nip", "competency", "level", "assessed_on")
 OPTIONAL_COLUMNS = ("method", "external_id")
@@ -536,27 +535,10 @@ class ResultWriter:
 
 
 # --- progress -------------------------------------------------------------------------------------
-# In the cache: the apply step runs in one long transaction whose writes nobody else sees.
 
-
-def _progress_key(job_id: int) -> str:
-    return f"competency:result-import:{job_id}:progress"
-
-
-def set_progress(job_id: int, *, done: int, total: int) -> None:
-    try:
-        cache.set(_progress_key(job_id), {"done": done, "total": total}, PROGRESS_TIMEOUT)
-    except Exception:  # progress is a nicety: a cache outage must not fail the import
-        logger.warning("Could not store result import progress for job %s", job_id, exc_info=True)
-
-
-def get_progress(job_id: int) -> dict[str, int]:
-    try:
-        value = cache.get(_progress_key(job_id))
-    except Exception:
-        logger.warning("Could not read result import progress for job %s", job_id, exc_info=True)
-        value = None
-    return value or {"done": 0, "total": 0}
+_progress = JobProgress("competency:result-import")
+set_progress = _progress.set
+get_progress = _progress.get
 
 
 # --- the job --------------------------------------------------------------------------------------

@@ -20,7 +20,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import IO, Any
 
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.files.base import File
 from django.core.validators import EmailValidator
@@ -32,13 +31,13 @@ from import_export import fields, resources, widgets
 from rumahbelajar.people import selectors
 from rumahbelajar.people.models import EmployeeType, ImportFormat, Position, Rank, Unit, User
 from rumahbelajar.people.nip import normalize_nip, validate_nip, validate_nip_format
+from rumahbelajar.progress import JobProgress
 
 logger = logging.getLogger(__name__)
 
 CHUNK_SIZE = 2000
 # The report keeps the first errors only; the count is always complete.
 MAX_REPORTED_ERRORS = 500
-PROGRESS_TIMEOUT = 24 * 60 * 60
 
 # Canonical column names (the export writes exactly these, so an exported file imports back)
 # and the Indonesian headings people also use.
@@ -574,25 +573,7 @@ def chunked(
 
 
 # --- progress -------------------------------------------------------------------------------------
-# Kept in the cache, because the apply step runs in one long transaction whose writes to the job
-# row nobody else can see until it commits.
 
-
-def _progress_key(job_id: int) -> str:
-    return f"people:employee-import:{job_id}:progress"
-
-
-def set_progress(job_id: int, *, done: int, total: int) -> None:
-    try:
-        cache.set(_progress_key(job_id), {"done": done, "total": total}, PROGRESS_TIMEOUT)
-    except Exception:  # progress is a nicety: a cache outage must not fail the import
-        logger.warning("Could not store import progress for job %s", job_id, exc_info=True)
-
-
-def get_progress(job_id: int) -> dict[str, int]:
-    try:
-        value = cache.get(_progress_key(job_id))
-    except Exception:
-        logger.warning("Could not read import progress for job %s", job_id, exc_info=True)
-        value = None
-    return value or {"done": 0, "total": 0}
+_progress = JobProgress("people:employee-import")
+set_progress = _progress.set
+get_progress = _progress.get
