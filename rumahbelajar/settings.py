@@ -110,7 +110,7 @@ if not REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
     raise ImproperlyConfigured(f"REDIS_URL must be a redis:// URL, not {REDIS_URL!r}")
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "rumahbelajar.cache.RedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": "rb",
         "TIMEOUT": 300,

@@ -194,7 +194,7 @@ def test_login_failures_are_counted_in_redis(client, employee):
 
     store = redis.Redis.from_url(settings.CACHES["default"]["LOCATION"])
     keys = [key.decode() for key in store.keys("*allauth:rl:allauth.account:login_failed:*")]
-    assert settings.CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+    assert settings.CACHES["default"]["BACKEND"] == "rumahbelajar.cache.RedisCache"
     assert len(keys) == 2  # one per address, one per account
 
 
