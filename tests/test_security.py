@@ -30,6 +30,7 @@ def _manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
         "SECRET_KEY": get_random_secret_key(),
         "ALLOWED_HOSTS": "rb.example.go.id",
         "DEMO_DATA": "0",
+        "DOTENV_FILE": "",  # not the developer's .env that `make run` wrote
         **env,
     }
     return subprocess.run(
