@@ -3,6 +3,8 @@
 Every page needs a login (LoginRequiredMiddleware); a book someone may not read (unpublished, for
 anyone but staff) is a 404 through selectors.ebook_for_reader, for the file and cover as well.
 htmx requests get the fragment they swap (`template#partial`), everything else the full page.
+The pages a reader opens again (catalogue, search, a book, the reader) are stored per person by
+rumahbelajar.pagecache and served again until the catalogue version or the person's own moves on.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from ebooks import cache as catalogue_cache
 from ebooks import selectors, services, serving
 from ebooks.forms import FILTERS, CatalogueForm
 from ebooks.models import Category, Ebook, EbookCompetency, EbookFormat, ReadingProgress
+from rumahbelajar.pagecache import cached_page
 
 PER_PAGE = 24
 SHELF_SIZE = 6
@@ -54,6 +57,7 @@ def _htmx(request: HttpRequest) -> bool:
 # --- Catalogue --------------------------------------------------------------------------------
 
 
+@cached_page(catalogue_cache.VERSION_KEY)
 @require_GET
 def ebook_list(request: HttpRequest) -> HttpResponse:
     form = CatalogueForm(request.GET)
@@ -181,6 +185,7 @@ def _popular_categories(limit: int = 6) -> QuerySet[Category]:
 # --- One book ---------------------------------------------------------------------------------
 
 
+@cached_page(catalogue_cache.VERSION_KEY)
 @require_GET
 def ebook_detail(request: HttpRequest, ref: str) -> HttpResponse:
     ebook = selectors.ebook_for_reader(user=request.user, id_or_slug=ref)
@@ -218,6 +223,7 @@ def ebook_favourite(request: HttpRequest, ref: str) -> HttpResponse:
     return render(request, "ebooks/ebook_detail.html#favourite", context)
 
 
+@cached_page(catalogue_cache.VERSION_KEY)
 @require_GET
 def ebook_read(request: HttpRequest, ref: str) -> HttpResponse:
     ebook = selectors.ebook_for_reader(user=request.user, id_or_slug=ref)

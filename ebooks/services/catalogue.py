@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from competency.models import Competency
 from ebooks.cache import bump_version
 from ebooks.models import Category, Ebook, EbookCompetency, Favourite, ReadingProgress
+from rumahbelajar import pagecache
 
 # Ids per statement when search vectors are recomputed in bulk.
 VECTOR_CHUNK = 2_000
@@ -269,7 +270,7 @@ def save_reading_progress(
     *, user: Any, ebook: Ebook, page: int, location: str = ""
 ) -> ReadingProgress:
     """Remembers where a reader is (page clamped to 1..page_count), one row per reader and book.
-    Side effects: one INSERT … ON CONFLICT UPDATE."""
+    Side effects: one INSERT … ON CONFLICT UPDATE; the reader's stored pages go stale."""
     last = ebook.page_count if ebook.page_count > 0 else 2_147_483_647
     page = max(1, min(int(page), last))
     progress = ReadingProgress(user=user, ebook=ebook, page=page, location=(location or "")[:300])
@@ -279,12 +280,15 @@ def save_reading_progress(
         unique_fields=["user", "ebook"],
         update_fields=["page", "location", "updated_at"],
     )
+    pagecache.person_changed(user.pk)  # "Lanjutkan membaca" and the book's page show it
     return progress
 
 
 def toggle_favourite(*, user: Any, ebook: Ebook) -> bool:
     """Adds the book to the reader's favourites, or removes it if it was there; returns whether
-    it is a favourite now. Side effects: one DELETE, or one INSERT (race-safe)."""
+    it is a favourite now. Side effects: one DELETE, or one INSERT (race-safe); the reader's stored
+    pages go stale."""
+    pagecache.person_changed(user.pk)  # the favourites shelf and the book's button show it
     deleted, _rows = Favourite.objects.filter(user=user, ebook=ebook).delete()
     if deleted:
         return False

@@ -19,6 +19,7 @@ from django.db.models.functions import Concat, Length, Substr
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from rumahbelajar import pagecache
 from rumahbelajar.people import imports
 from rumahbelajar.people.models import (
     EmployeeImport,
@@ -460,7 +461,7 @@ def apply_employee_import(*, job_id: int) -> EmployeeImport:
     inside ONE transaction; any error rolls everything back.
 
     Side effects: locks the job row for the whole run; bulk-writes people; writes progress to the
-    cache. Idempotent: only a job in "applying" is worked on, and it leaves that state in the same
+    cache; makes every stored page stale (rumahbelajar.pagecache). Idempotent: only a job in "applying" is worked on, and it leaves that state in the same
     transaction as the people it wrote.
     """
     job = EmployeeImport.objects.select_related("requested_by").get(pk=job_id)
@@ -473,6 +474,8 @@ def apply_employee_import(*, job_id: int) -> EmployeeImport:
             if outcome.error_count:
                 raise _RowsFailed(outcome)
             _finish(job, status=ImportStatus.DONE, outcome=outcome)
+            # COPY saves no model: no account's post_save tells the page cache.
+            pagecache.people_changed()
     except _RowsFailed as exc:
         _finish(
             job,
