@@ -87,11 +87,9 @@ def _recommended_books(to_develop: list[CompetencyMapItem]) -> list[Any]:
     if not to_develop:
         return []
     order = {item.competency_id: item for item in to_develop}
-    books = list(
-        ebook_selectors.ebooks_for_competencies(
-            competencies={cid: item.achieved for cid, item in order.items()},
-            limit=RECOMMENDED_BOOKS,
-        ).prefetch_related("competency_tags")
+    books = ebook_selectors.recommended_ebooks(
+        competencies={cid: item.achieved for cid, item in order.items()},
+        limit=RECOMMENDED_BOOKS,
     )
     for book in books:
         tagged = {tag.competency_id for tag in book.competency_tags.all()}
