@@ -21,8 +21,9 @@ from django.db import transaction
 from django.utils.translation import get_language
 
 from ebooks.forms import FILTER_CHOICES_KEY
+from ebooks.selectors import CATALOGUE_VERSION_KEY
 
-VERSION_KEY = "ebooks:catalogue-version"
+VERSION_KEY = CATALOGUE_VERSION_KEY
 # Writes in this app move the version on, so fragments never outlive a change here. Competency
 # names are shown too, and a competency renamed in its own app cannot reach this one (the
 # dependency points the other way): the short lifetime bounds that to ten minutes.

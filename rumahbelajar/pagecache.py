@@ -9,7 +9,9 @@ it depends on is a *version* in Redis, read before the view runs and stored with
   name, deactivation: a post_save receiver) and by the services that change what is theirs
   (favourites, reading positions);
 - PEOPLE_KEY, moved on by bulk writes to accounts that save no model (the employee import);
-- the view's own keys, e.g. the e-book catalogue version, moved on by every catalogue write.
+- the view's own keys, e.g. the e-book catalogue version, moved on by every catalogue write;
+- and, for pages that change by time alone (a registration window, "today"), the instant the view
+  names with valid_until(): the page is not served from then on.
 
 A stored page is served again only when all of this holds, checked in two Redis round trips and
 no database query: the session still exists (logging out, expiry and a flush end it at once),
@@ -30,6 +32,7 @@ their headers fresh, and above the session: a hit reads the session itself and s
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import logging
 import re
@@ -48,6 +51,7 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.urls import Resolver404, resolve
+from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from redis.exceptions import RedisError
 
@@ -68,6 +72,11 @@ _HEADERS_NOT_STORED = frozenset({"set-cookie"})
 # inside <pre> and <textarea>, which the stored pages do not have (checked before stripping).
 _INDENTATION = re.compile(rb"\n[ \t]+")
 _WHITESPACE_KEEPERS = (b"<pre", b"<textarea")
+
+
+def _now() -> float:
+    """The clock pages are judged by against valid_until() (a seam for tests)."""
+    return time.time()
 
 
 def _cache() -> Any:
@@ -129,9 +138,16 @@ def bump(*keys: str) -> None:
         transaction.on_commit(lambda: _bump(keys_now))
 
 
-def person_changed(user_id: object) -> None:
-    """What one person sees has changed: their stored pages are not served again."""
-    bump(person_key(user_id))
+# More people than this changed at once: everyone's stored pages go stale (one INCR, not many).
+_MANY_PEOPLE = 200
+
+
+def person_changed(*user_ids: object) -> None:
+    """What these people see has changed: their stored pages are not served again."""
+    if len(user_ids) > _MANY_PEOPLE:
+        people_changed()
+    elif user_ids:
+        bump(*(person_key(user_id) for user_id in user_ids))
 
 
 def people_changed() -> None:
@@ -204,6 +220,21 @@ def _remember_owner(session_id: str, user_id: str) -> None:
     if len(_session_owners) >= _SESSION_OWNERS_MAX:
         _session_owners.clear()
     _session_owners[session_id] = user_id
+
+
+def valid_until(request: HttpRequest, instant: dt.datetime) -> None:
+    """The page being rendered changes by time alone at `instant` (registration opens, a day
+    turns): it is not served from the store from then on. Called by the view; the earliest
+    instant wins."""
+    until = instant.timestamp()
+    current = getattr(request, "_page_cache_until", None)
+    request._page_cache_until = until if current is None else min(current, until)  # type: ignore[attr-defined]
+
+
+def next_local_midnight() -> dt.datetime:
+    """When "today" (in the portal's time zone) ends: pages that show dates relative to it."""
+    tomorrow = timezone.localdate() + dt.timedelta(days=1)
+    return dt.datetime.combine(tomorrow, dt.time(), tzinfo=timezone.get_current_timezone())
 
 
 def _may_store_for(request: HttpRequest) -> bool:
@@ -314,6 +345,8 @@ class PageCacheMiddleware:
             or session.get(BACKEND_SESSION_KEY) != entry["backend"]
         ):
             return None
+        if entry["until"] is not None and _now() >= entry["until"]:
+            return None
         if guessed and guessed == entry["keys"]:
             versions = [found.get(version_key) for version_key in guessed]
         else:
@@ -344,6 +377,11 @@ class PageCacheMiddleware:
         self, request: HttpRequest, key: str, response: HttpResponseBase, seconds: int
     ) -> None:
         keys, versions = cast(tuple[list[str], list[int]], request._page_cache)  # type: ignore[attr-defined]
+        until = getattr(request, "_page_cache_until", None)
+        if until is not None:
+            seconds = min(seconds, int(until - _now()))
+            if seconds <= 0:
+                return
         _strip_indentation(cast(HttpResponse, response))
         session = request.session
         owner = str(session.get(SESSION_KEY))
@@ -353,6 +391,7 @@ class PageCacheMiddleware:
             "backend": session.get(BACKEND_SESSION_KEY),
             "keys": keys,
             "versions": versions,
+            "until": until,
             "status": response.status_code,
             "headers": [
                 (name, value)

@@ -9,6 +9,8 @@ database query at all).
 
 from __future__ import annotations
 
+import time
+
 import pytest
 import redis
 from django.conf import settings
@@ -18,11 +20,15 @@ from django.core.cache import cache
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
+from competency import services as competency_services
 from ebooks import services
 from ebooks.models import Ebook
 from rumahbelajar import pagecache
 from tests.ebooks.factories import EbookFactory
+from tests.training.factories import TrainingFactory
+from training import services as services_training
 
 LIST = "/ebooks/"
 pytestmark = pytest.mark.django_db
@@ -288,3 +294,111 @@ def test_evicted_version_counter_makes_the_page_stale(reader, employee):
     cache.delete(pagecache.person_key(employee.pk))
 
     assert not _served_from_store(reader)
+
+
+# --- the other pages a person opens every day ---------------------------------------------------
+
+
+@pytest.fixture
+def course(db):
+    return TrainingFactory(title="Pelatihan Perancangan Peraturan", slug="pelatihan-perancangan")
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/", "/competency/", "/trainings/", "/trainings/pelatihan-perancangan/", "/trainings/mine/"],
+)
+def test_everyday_pages_are_served_again_without_a_query(reader, course, path):
+    first = _stored(reader, path)
+
+    page, queries, _response = _get(reader, path)
+
+    assert queries == 0
+    assert page == first
+
+
+def test_own_map_by_nip_is_stored_for_its_owner(reader, employee):
+    path = f"/competency/employees/{employee.nip}/"
+
+    assert _stored(reader, path) == _get(reader, path)[0]
+
+
+def test_someone_elses_registration_makes_the_seats_left_fresh(reader, course, colleague):
+    _stored(reader, "/trainings/pelatihan-perancangan/")
+
+    services_training.register(training=course, employee=colleague)
+
+    assert not _served_from_store(reader, "/trainings/pelatihan-perancangan/")
+    assert not _served_from_store(reader, "/trainings/")
+
+
+def test_my_registration_shows_at_once_on_mine_and_the_dashboard(reader, course, employee):
+    _stored(reader, "/trainings/mine/")
+    _stored(reader, "/")
+
+    services_training.register(training=course, employee=employee)
+
+    assert "Pelatihan Perancangan Peraturan" in _get(reader, "/trainings/mine/")[0]
+    assert not _served_from_store(reader, "/")
+
+
+def test_recorded_activity_shows_at_once_in_my_jp(reader, employee, hr_admin):
+    _stored(reader, "/trainings/mine/")
+
+    services_training.record_activity(
+        employee=employee,
+        year=timezone.localdate().year,
+        jp=7,
+        kind="nonklasikal",
+        activity_type="coaching",
+        description="Coaching penyusunan SKP",
+        recorded_by=hr_admin,
+    )
+
+    assert not _served_from_store(reader, "/trainings/mine/")
+
+
+def test_new_result_makes_my_map_say_being_updated(reader, employee):
+    _stored(reader, "/competency/")
+
+    competency_services.mark_maps_stale(employee_ids=[employee.pk])
+
+    page, queries, _response = _get(reader, "/competency/")
+    assert queries > 0
+    assert "sedang dihitung" in page
+
+
+def test_recomputed_map_is_shown_at_once(reader, employee):
+    _stored(reader, "/competency/")
+
+    competency_services.recompute_map(employee_id=employee.pk)
+
+    assert not _served_from_store(reader, "/competency/")
+
+
+def test_bulk_recompute_of_many_makes_every_stored_page_stale(reader, employee):
+    _stored(reader, "/competency/")
+
+    pagecache.person_changed(*range(1_000_000, 1_000_000 + 500))
+
+    assert not _served_from_store(reader, "/competency/")
+
+
+def test_page_that_changes_by_time_is_not_served_after_that_instant(reader, course, monkeypatch):
+    _stored(reader, "/trainings/")
+    # Registration for the course closes a day before it starts: the catalogue changes then.
+    closes = course.registration_closes_at.timestamp()
+
+    monkeypatch.setattr(pagecache, "_now", lambda: closes + 1)
+
+    assert not _served_from_store(reader, "/trainings/")
+
+
+def test_page_is_served_until_that_instant(reader, course, monkeypatch):
+    _stored(reader, "/trainings/")
+    closes = course.registration_closes_at.timestamp()
+
+    midnight = pagecache.next_local_midnight().timestamp()
+    monkeypatch.setattr(pagecache, "_now", lambda: min(closes, midnight, time.time() + 60) - 1)
+
+    assert _served_from_store(reader, "/trainings/")

@@ -26,7 +26,7 @@ from django.utils.translation import get_language
 
 from training import selectors
 
-VERSION_KEY = "training:catalogue-version"
+VERSION_KEY = selectors.CATALOGUE_VERSION_KEY
 # Writes in this app move the version on, so fragments never outlive a change here. Competency
 # names are shown too, and a competency renamed in its own app cannot reach this one (the
 # dependency points the other way): the short lifetime bounds that to ten minutes.

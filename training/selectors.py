@@ -137,6 +137,20 @@ def published_trainings(
     )
 
 
+# The version every write that changes what the training pages show moves on (training.cache);
+# named here so that pages in other apps can depend on it (rumahbelajar.pagecache).
+CATALOGUE_VERSION_KEY = "training:catalogue-version"
+
+
+def catalogue_changes_at() -> dt.datetime:
+    """The next instant the catalogue changes by time alone, for the current catalogue version
+    (kept in the cache; one query when it has passed)."""
+    from training import cache as catalogue_cache  # it imports this module
+
+    epoch = catalogue_cache.epoch(catalogue_cache.version())
+    return dt.datetime.fromtimestamp(epoch / 1_000_000, tz=dt.UTC)
+
+
 def next_catalogue_change(*, now: dt.datetime) -> dt.datetime:
     """The next instant the catalogue changes by time alone: a published training's registration
     opens (at the instant) or closes (just after), it starts (at the instant) or ends (just after:
