@@ -26,6 +26,8 @@ from competency import services as competency_services
 from ebooks import services
 from ebooks.models import Ebook
 from rumahbelajar import pagecache
+from rumahbelajar.people import services as people_services
+from rumahbelajar.people.models import User
 from tests.ebooks.factories import EbookFactory
 from tests.training.factories import TrainingFactory
 from training import services as services_training
@@ -402,3 +404,13 @@ def test_page_is_served_until_that_instant(reader, course, monkeypatch):
     monkeypatch.setattr(pagecache, "_now", lambda: min(closes, midnight, time.time() + 60) - 1)
 
     assert _served_from_store(reader, "/trainings/")
+
+
+def test_deactivated_in_bulk_is_not_served_a_stored_page(reader, employee):
+    _stored(reader)
+
+    people_services.set_employees_active(
+        employees=User.objects.filter(pk=employee.pk), active=False
+    )
+
+    assert _get(reader)[2].status_code == 302

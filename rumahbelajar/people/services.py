@@ -229,8 +229,13 @@ def set_admin_access(
 
 @transaction.atomic
 def set_employees_active(*, employees: QuerySet[User], active: bool) -> int:
-    """Activates or deactivates many people in one UPDATE. Side effects: none."""
-    return employees.exclude(is_active=active).update(is_active=active)
+    """Activates or deactivates many people in one UPDATE. Side effects: their stored pages go
+    stale (rumahbelajar.pagecache: a deactivated account is never served one again)."""
+    changing = employees.exclude(is_active=active)
+    ids = list(changing.values_list("pk", flat=True))
+    changed = User.objects.filter(pk__in=ids).update(is_active=active)
+    pagecache.person_changed(*ids)
+    return changed
 
 
 @transaction.atomic
