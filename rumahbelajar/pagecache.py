@@ -1,4 +1,6 @@
-"""Whole-page cache for the pages a person opens again and again (the catalogue, a search, a book).
+"""Whole-page cache for the pages a person opens again and again: the dashboard, the competency
+map, the e-book catalogue, a search, a book and its reader, the training catalogue, a training,
+my trainings.
 
 A page marked with @cached_page is stored, as the layers below PageCacheMiddleware answered it,
 under a key made of everything the answer depends on that the request carries: host, scheme,
@@ -7,17 +9,19 @@ it depends on is a *version* in Redis, read before the view runs and stored with
 
 - the person's own version (person_key): moved on when their account row changes (password,
   name, deactivation: a post_save receiver) and by the services that change what is theirs
-  (favourites, reading positions);
-- PEOPLE_KEY, moved on by bulk writes to accounts that save no model (the employee import);
+  (favourites, reading positions, results and maps, attendance, ledger lines, bulk deactivation);
+- PEOPLE_KEY, moved on by writes to many people at once that save no model (the employee import,
+  a bulk map recompute, changed position standards);
 - the view's own keys, e.g. the e-book catalogue version, moved on by every catalogue write;
 - and, for pages that change by time alone (a registration window, "today"), the instant the view
   names with valid_until(): the page is not served from then on.
 
-A stored page is served again only when all of this holds, checked in two Redis round trips and
-no database query: the session still exists (logging out, expiry and a flush end it at once),
-it belongs to the same person with the same password hash, it holds no pending message, and
-every version is the one the page was rendered with. Anything else falls through to the full
-stack, which renders (and stores) afresh.
+A stored page is served again only when all of this holds, checked in one Redis round trip (two
+the first time a web process meets the session) and no database query: the session still exists
+(logging out, expiry and a flush end it at once), it belongs to the same person with the same
+password hash, it holds no pending message, every version is the one the page was rendered
+with, and its time-alone instant has not passed. Anything else falls through to the full stack,
+which renders (and stores) afresh.
 
 What is never stored: anything but a 200 answer to a GET, an answer that sets a cookie (a new
 CSRF cookie, a session that changed, messages shown; only the renewal of the CSRF cookie the
@@ -59,7 +63,10 @@ logger = logging.getLogger(__name__)
 
 PEOPLE_KEY = "pages:people"
 _PERSON_KEY = "pages:person:{}"
-_PAGE_KEY = "pages:page:{}"
+# The stored entry's layout is part of the key: a release that changes it reads none of the
+# entries an older release stored (they expire on their own).
+_ENTRY_FORMAT = 1
+_PAGE_KEY = "pages:page:" + str(_ENTRY_FORMAT) + ":{}"
 _MESSAGES_SESSION_KEY = "_messages"  # django.contrib.messages' SessionStorage
 # What the key holds besides the cookies: answers varying on anything else are not stored.
 _KEYED_VARY = frozenset({"cookie", "hx-request", "hx-history-restore-request", "hx-target"})
