@@ -13,15 +13,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-import time
 from typing import Any
 
 from django.core.cache import cache
-from django.db import transaction
 from django.utils.translation import get_language
 
 from ebooks.forms import FILTER_CHOICES_KEY
 from ebooks.selectors import CATALOGUE_VERSION_KEY
+from rumahbelajar import versions
 
 VERSION_KEY = CATALOGUE_VERSION_KEY
 # Writes in this app move the version on, so fragments never outlive a change here. Competency
@@ -30,40 +29,21 @@ VERSION_KEY = CATALOGUE_VERSION_KEY
 FRAGMENT_SECONDS = 10 * 60
 
 
-def _fresh_version() -> int:
-    # A counter that is missing (evicted, flushed) restarts from the clock, never from a number
-    # an old fragment may still be stored under.
-    return time.time_ns() // 1000
-
-
 def version() -> int:
     """The current catalogue version (created if missing)."""
-    current = cache.get(VERSION_KEY)
-    if current is None:
-        cache.add(VERSION_KEY, _fresh_version(), timeout=None)
-        current = cache.get(VERSION_KEY)
-    return int(current or 0)
+    return versions.current([VERSION_KEY])[0]
 
 
 def _bump() -> None:
-    try:
-        cache.incr(VERSION_KEY)
-    except ValueError:  # missing: any new value differs from every stored fragment's
-        cache.add(VERSION_KEY, _fresh_version(), timeout=None)
+    versions.move_on([VERSION_KEY])
     # The filter choices are shared for a minute by ebooks.forms: make them fresh too.
     cache.delete(FILTER_CHOICES_KEY)
 
 
 def bump_version() -> None:
-    """Moves the catalogue version on now and again after the current transaction commits.
-
-    The bump after commit is the one that counts: a request that rendered the old rows while the
-    transaction was open stored them under a version no one reads any more. The bump now makes
-    the change visible at once to reads inside the same transaction (and to tests, whose
-    transaction never commits). Side effects: one or two cache INCRs (and DELETEs)."""
-    _bump()
-    if transaction.get_connection().in_atomic_block:
-        transaction.on_commit(_bump)
+    """Moves the catalogue version on now and again after the current transaction commits
+    (rumahbelajar.versions). Side effects: one or two cache INCRs (and DELETEs)."""
+    versions.now_and_after_commit(_bump)
 
 
 def fragment_key(name: str, catalogue_version: int, **parts: Any) -> str:

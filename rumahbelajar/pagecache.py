@@ -49,15 +49,16 @@ from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.messages.storage.cookie import CookieStorage
 from django.contrib.sessions.backends.cache import KEY_PREFIX as SESSION_CACHE_PREFIX
-from django.core.cache import caches
+from django.core.cache import cache
 from django.core.exceptions import DisallowedHost
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.urls import Resolver404, resolve
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from redis.exceptions import RedisError
+
+from rumahbelajar import versions
 
 logger = logging.getLogger(__name__)
 
@@ -87,8 +88,9 @@ def _now() -> float:
 
 
 def _cache() -> Any:
-    # The sessions live in this cache too (SESSION_ENGINE "cache"): one MGET reads both.
-    return caches[settings.SESSION_CACHE_ALIAS]
+    # The sessions (SESSION_ENGINE "cache", SESSION_CACHE_ALIAS "default") and the version
+    # counters (rumahbelajar.versions) live in this cache too: one MGET reads all three.
+    return cache
 
 
 def _seconds() -> int:
@@ -101,48 +103,22 @@ def person_key(user_id: object) -> str:
 
 
 def _version_timeout(key: str) -> int | None:
-    """A person's counter lives a day past its last creation (4.2 million of them must not pile
-    up); a page outlives neither, and a counter created afresh starts from the clock, so it
-    differs from anything a page was stored with. The shared counters live on."""
+    """A person's counter lives a day from its creation (4.2 million of them must not pile up);
+    one created afresh starts from the clock, so it differs from anything a page was stored
+    with. The shared counters live on."""
     if key.startswith(_PERSON_KEY.format("")):
         return max(24 * 60 * 60, 2 * _seconds())
     return None
 
 
-def _fresh_version() -> int:
-    # A missing counter (evicted, flushed) restarts from the clock, never from a number an old
-    # page may have been stored with.
-    return time.time_ns() // 1000
-
-
 def current_versions(keys: list[str]) -> list[int]:
-    """The versions of `keys`, creating the missing ones. One MGET (and one ADD + MGET per gap)."""
-    cache = _cache()
-    found = cache.get_many(keys)
-    missing = [key for key in keys if key not in found]
-    for key in missing:
-        cache.add(key, _fresh_version(), timeout=_version_timeout(key))
-    if missing:
-        found.update(cache.get_many(missing))
-    return [int(found.get(key) or 0) for key in keys]
-
-
-def _bump(keys: Iterable[str]) -> None:
-    cache = _cache()
-    for key in keys:
-        try:
-            cache.incr(key)
-        except ValueError:  # missing: any new value differs from every stored page's
-            cache.add(key, _fresh_version(), timeout=_version_timeout(key))
+    """The versions of `keys`, creating the missing ones (rumahbelajar.versions)."""
+    return versions.current(keys, lifetime=_version_timeout)
 
 
 def bump(*keys: str) -> None:
-    """Moves the versions on now and again after the current transaction commits (a page rendered
-    from the old rows while it was open was stored under a version no one reads any more)."""
-    keys_now = list(keys)
-    _bump(keys_now)
-    if transaction.get_connection().in_atomic_block:
-        transaction.on_commit(lambda: _bump(keys_now))
+    """Moves the versions on now and again after the current transaction commits."""
+    versions.now_and_after_commit(lambda: versions.move_on(keys, lifetime=_version_timeout))
 
 
 # More people than this changed at once: everyone's stored pages go stale (one INCR, not many).

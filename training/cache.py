@@ -16,14 +16,13 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import time
 from typing import Any
 
 from django.core.cache import cache
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import get_language
 
+from rumahbelajar import versions
 from training import selectors
 
 VERSION_KEY = selectors.CATALOGUE_VERSION_KEY
@@ -33,38 +32,15 @@ VERSION_KEY = selectors.CATALOGUE_VERSION_KEY
 FRAGMENT_SECONDS = 10 * 60
 
 
-def _fresh_version() -> int:
-    # A counter that is missing (evicted, flushed) restarts from the clock, never from a number
-    # an old fragment may still be stored under.
-    return time.time_ns() // 1000
-
-
 def version() -> int:
     """The current catalogue version (created if missing)."""
-    current = cache.get(VERSION_KEY)
-    if current is None:
-        cache.add(VERSION_KEY, _fresh_version(), timeout=None)
-        current = cache.get(VERSION_KEY)
-    return int(current or 0)
-
-
-def _bump() -> None:
-    try:
-        cache.incr(VERSION_KEY)
-    except ValueError:  # missing: any new value differs from every stored fragment's
-        cache.add(VERSION_KEY, _fresh_version(), timeout=None)
+    return versions.current([VERSION_KEY])[0]
 
 
 def bump_version() -> None:
-    """Moves the catalogue version on now and again after the current transaction commits.
-
-    The bump after commit is the one that counts: a request that rendered the old rows while the
-    transaction was open stored them under a version no one reads any more. The bump now makes
-    the change visible at once to reads inside the same transaction (and to tests, whose
-    transaction never commits). Side effects: one or two cache INCRs."""
-    _bump()
-    if transaction.get_connection().in_atomic_block:
-        transaction.on_commit(_bump)
+    """Moves the catalogue version on now and again after the current transaction commits
+    (rumahbelajar.versions). Side effects: one or two cache INCRs."""
+    versions.now_and_after_commit(lambda: versions.move_on([VERSION_KEY]))
 
 
 def epoch(catalogue_version: int) -> int:
@@ -79,6 +55,11 @@ def epoch(catalogue_version: int) -> int:
     value = int(change.astimezone(dt.UTC).timestamp() * 1_000_000)
     cache.set(key, value, FRAGMENT_SECONDS)
     return value
+
+
+def instant(catalogue_epoch: int) -> dt.datetime:
+    """An epoch() value as the aware datetime it stands for."""
+    return dt.datetime.fromtimestamp(catalogue_epoch / 1_000_000, tz=dt.UTC)
 
 
 def fragment_key(name: str, catalogue_version: int, catalogue_epoch: int, **parts: Any) -> str:

@@ -147,8 +147,7 @@ def catalogue_changes_at() -> dt.datetime:
     (kept in the cache; one query when it has passed)."""
     from training import cache as catalogue_cache  # it imports this module
 
-    epoch = catalogue_cache.epoch(catalogue_cache.version())
-    return dt.datetime.fromtimestamp(epoch / 1_000_000, tz=dt.UTC)
+    return catalogue_cache.instant(catalogue_cache.epoch(catalogue_cache.version()))
 
 
 def next_catalogue_change(*, now: dt.datetime) -> dt.datetime:

@@ -200,10 +200,10 @@ def _htmx(request: HttpRequest) -> bool:
 # --- Pages ----------------------------------------------------------------------------------------
 
 
-def _changes_by_time_at(request: HttpRequest, epoch: int) -> None:
+def _changes_by_time_at(request: HttpRequest, instant: dt.datetime) -> None:
     """The stored page (rumahbelajar.pagecache) is stale once the catalogue changes by time
-    alone (catalogue_cache.epoch) or, for pages relative to "today", the day turns."""
-    pagecache.valid_until(request, dt.datetime.fromtimestamp(epoch / 1_000_000, tz=dt.UTC))
+    alone (selectors.catalogue_changes_at) or, for pages relative to "today", the day turns."""
+    pagecache.valid_until(request, instant)
     pagecache.valid_until(request, pagecache.next_local_midnight())
 
 
@@ -214,7 +214,7 @@ def training_list(request: HttpRequest) -> HttpResponse:
     params = form.search_params()
     current = catalogue_cache.version()
     epoch = catalogue_cache.epoch(current)
-    _changes_by_time_at(request, epoch)
+    _changes_by_time_at(request, catalogue_cache.instant(epoch))
     results = _results(request, form, params, (current, epoch))
     context = {
         "form": form,
@@ -316,7 +316,7 @@ def _render_detail(
 @require_safe
 def training_detail(request: HttpRequest, id_or_slug: str) -> HttpResponse:
     # Every enrolment change moves the catalogue version (seats left), the viewer's own too.
-    _changes_by_time_at(request, catalogue_cache.epoch(catalogue_cache.version()))
+    _changes_by_time_at(request, selectors.catalogue_changes_at())
     return _render_detail(request, _detail_or_404(request, id_or_slug))
 
 
@@ -413,7 +413,7 @@ def training_calendar(request: HttpRequest, id_or_slug: str) -> HttpResponse:
 def training_mine(request: HttpRequest) -> HttpResponse:
     # Enrolments move the catalogue version; attendance, completion and other activities the
     # person's own (training.services).
-    _changes_by_time_at(request, catalogue_cache.epoch(catalogue_cache.version()))
+    _changes_by_time_at(request, selectors.catalogue_changes_at())
     context = {
         "mine": selectors.my_trainings(employee=_viewer(request)),
         "jp": selectors.jp_summary(employee=_viewer(request)),
