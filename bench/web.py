@@ -164,20 +164,8 @@ def _first_view_rows(results: dict[str, list[LoadResult]], memory: RssSampler) -
         rounds = results[label]
         rows.append(Row(group, f"{label}: req/s", median_of(rounds, "rps"), "req/s"))
         rows.append(Row(group, "  p99 latency", median_of(rounds, "p99_ms"), "ms"))
-        errors = sum(result.errors for result in rounds)
-        rows.append(Row(group, "  failed answers", errors, "", "0", errors == 0))
-    peak_mb = max(memory.peak_kib.values(), default=0) * 1024 / 1e6
-    rows.append(
-        Row(
-            group,
-            "gunicorn worker peak RSS",
-            peak_mb,
-            "MB",
-            f"< {RSS_BAR_MB:.0f} MB",
-            0 < peak_mb < RSS_BAR_MB,
-        )
-    )
-    return rows
+        rows.append(_failed_answers_row(group, rounds))
+    return [*rows, _peak_rss_row(group, memory)]
 
 
 def _rows(results: dict[str, list[LoadResult]], memory: RssSampler, connections: int) -> list[Row]:
@@ -187,8 +175,6 @@ def _rows(results: dict[str, list[LoadResult]], memory: RssSampler, connections:
         rounds = results[label]
         rps = median_of(rounds, "rps")
         p99 = median_of(rounds, "p99_ms")
-        errors = sum(result.errors for result in rounds)
-        first_error = next((result.first_error for result in rounds if result.errors), "")
         rows.append(Row(NAME, f"{label}: req/s at {connections} connections", rps, "req/s"))
         rows.append(Row(NAME, "  p50 latency", median_of(rounds, "p50_ms"), "ms"))
         rows.append(
@@ -199,25 +185,24 @@ def _rows(results: dict[str, list[LoadResult]], memory: RssSampler, connections:
             rows.append(
                 Row(NAME, "  throughput / livez", ratio, "", f">= {RATIO_BAR}", ratio >= RATIO_BAR)
             )
-        rows.append(
-            Row(
-                NAME,
-                "  failed answers" + (f" ({first_error})" if first_error else ""),
-                errors,
-                "",
-                "0",
-                errors == 0,
-            )
-        )
+        rows.append(_failed_answers_row(NAME, rounds))
+    return [*rows, _peak_rss_row(NAME, memory)]
+
+
+def _failed_answers_row(group: str, rounds: list[LoadResult]) -> Row:
+    errors = sum(result.errors for result in rounds)
+    first_error = next((result.first_error for result in rounds if result.errors), "")
+    label = "  failed answers" + (f" ({first_error})" if first_error else "")
+    return Row(group, label, errors, "", "0", errors == 0)
+
+
+def _peak_rss_row(group: str, memory: RssSampler) -> Row:
     peak_mb = max(memory.peak_kib.values(), default=0) * 1024 / 1e6
-    rows.append(
-        Row(
-            NAME,
-            f"gunicorn worker peak RSS ({len(memory.peak_kib)} workers)",
-            peak_mb,
-            "MB",
-            f"< {RSS_BAR_MB:.0f} MB",
-            0 < peak_mb < RSS_BAR_MB,
-        )
+    return Row(
+        group,
+        f"gunicorn worker peak RSS ({len(memory.peak_kib)} workers)",
+        peak_mb,
+        "MB",
+        f"< {RSS_BAR_MB:.0f} MB",
+        0 < peak_mb < RSS_BAR_MB,
     )
-    return rows
