@@ -29,7 +29,6 @@ from competency.models import (
     PositionStandard,
     ResultSource,
 )
-from rumahbelajar import pagecache
 from rumahbelajar.people.models import Position, User
 
 logger = logging.getLogger(__name__)
@@ -378,7 +377,6 @@ def standards_changed(*, position_ids: Sequence[int]) -> None:
             """,
             [position_ids],
         )
-    pagecache.people_changed()  # the holders' map pages say "being updated"
     from competency import tasks
 
     for position_id in position_ids:
@@ -393,8 +391,7 @@ def standards_changed(*, position_ids: Sequence[int]) -> None:
 def mark_maps_stale(*, employee_ids: Sequence[int]) -> None:
     """Marks maps stale (creating them if missing), keeping the earliest stale_since.
 
-    Side effects: locks the map rows (in employee order) until the surrounding transaction ends;
-    the employees' stored pages go stale.
+    Side effects: locks the map rows (in employee order) until the surrounding transaction ends.
     """
     with connection.cursor() as cursor:
         cursor.execute(
@@ -409,7 +406,6 @@ def mark_maps_stale(*, employee_ids: Sequence[int]) -> None:
             """,
             [sorted(set(employee_ids))],
         )
-    pagecache.person_changed(*set(employee_ids))  # their map pages say "being updated"
 
 
 def fire_recompute_on_commit(*, employee_id: int) -> None:
@@ -434,8 +430,7 @@ _ENSURE_MAPS_SQL = """
 def recompute_map(*, employee_id: int) -> CompetencyMap:
     """Recomputes one employee's map from the database as it is now. Idempotent.
 
-    Side effects: the employee's stored pages go stale (rumahbelajar.pagecache); locks the
-    employee's map row BEFORE reading anything else, so concurrent
+    Side effects: locks the employee's map row BEFORE reading anything else, so concurrent
     recomputations run one after the other and the last one (which sees every result, standard
     and position committed before it got the lock) writes last: an older run never overwrites a
     newer map. Raises User.DoesNotExist for an unknown employee.
@@ -489,7 +484,6 @@ def recompute_map(*, employee_id: int) -> CompetencyMap:
     cmap.stale = False
     cmap.stale_since = None
     cmap.save()
-    pagecache.person_changed(employee_id)
     return cmap
 
 
@@ -615,7 +609,6 @@ def recompute_maps_bulk(*, employee_ids: Sequence[int]) -> int:
         with transaction.atomic(), connection.cursor() as cursor:
             for statement in _BULK_SQL:
                 cursor.execute(statement, params)
-            pagecache.person_changed(*params["ids"])
     return len(ids)
 
 

@@ -1,9 +1,7 @@
 """The competency map pages: my map, and one employee's map for the people allowed to see it.
 
 The map is read as stored (workers compute it); a map that is stale or missing is shown as "being
-updated", and the page polls itself with htmx until the fresh map is there. Both pages are stored
-per person by rumahbelajar.pagecache: a result, a recomputation or a changed standard moves the
-person's version on (competency.services), so a stored page never outlives the map it shows.
+updated", and the page polls itself with htmx until the fresh map is there.
 """
 
 from __future__ import annotations
@@ -18,7 +16,6 @@ from django.views.decorators.http import require_GET
 
 from competency import selectors
 from competency.models import CompetencyMap, CompetencyType
-from rumahbelajar.pagecache import cached_page
 from rumahbelajar.people.models import User
 
 TEMPLATE = "competency/map_detail.html"
@@ -26,7 +23,6 @@ TEMPLATE = "competency/map_detail.html"
 TYPE_ORDER = [CompetencyType.MANAJERIAL, CompetencyType.SOSIAL_KULTURAL, CompetencyType.TEKNIS]
 
 
-@cached_page()
 @require_GET
 def map_detail(request: HttpRequest) -> HttpResponse:
     viewer = cast(User, request.user)  # LoginRequiredMiddleware: always a logged-in person
@@ -35,7 +31,6 @@ def map_detail(request: HttpRequest) -> HttpResponse:
     return _render_map(request, employee=employee, own=True)
 
 
-@cached_page()
 @require_GET
 def employee_map_detail(request: HttpRequest, nip: str) -> HttpResponse:
     viewer = cast(User, request.user)

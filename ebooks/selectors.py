@@ -44,8 +44,8 @@ from ebooks.models import (
     ReadingProgress,
 )
 
-# The version every catalogue write moves on (ebooks.cache); named here so that pages in other
-# apps can depend on it (rumahbelajar.pagecache).
+# The version every catalogue write moves on (ebooks.cache), under which shared fragments and
+# rankings are stored.
 CATALOGUE_VERSION_KEY = "ebooks:catalogue-version"
 
 SNIPPET_START = "\x01"

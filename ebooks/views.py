@@ -3,8 +3,6 @@
 Every page needs a login (LoginRequiredMiddleware); a book someone may not read (unpublished, for
 anyone but staff) is a 404 through selectors.ebook_for_reader, for the file and cover as well.
 htmx requests get the fragment they swap (`template#partial`), everything else the full page.
-The pages a reader opens again (catalogue, search, a book, the reader) are stored per person by
-rumahbelajar.pagecache and served again until the catalogue version or the person's own moves on.
 """
 
 from __future__ import annotations
@@ -30,7 +28,6 @@ from ebooks import cache as catalogue_cache
 from ebooks import selectors, services, serving
 from ebooks.forms import FILTERS, CatalogueForm
 from ebooks.models import Category, Ebook, EbookCompetency, EbookFormat, ReadingProgress
-from rumahbelajar.pagecache import cached_page
 
 PER_PAGE = 24
 SHELF_SIZE = 6
@@ -57,7 +54,6 @@ def _htmx(request: HttpRequest) -> bool:
 # --- Catalogue --------------------------------------------------------------------------------
 
 
-@cached_page(catalogue_cache.VERSION_KEY)
 @require_GET
 def ebook_list(request: HttpRequest) -> HttpResponse:
     form = CatalogueForm(request.GET)
@@ -185,7 +181,6 @@ def _popular_categories(limit: int = 6) -> QuerySet[Category]:
 # --- One book ---------------------------------------------------------------------------------
 
 
-@cached_page(catalogue_cache.VERSION_KEY)
 @require_GET
 def ebook_detail(request: HttpRequest, ref: str) -> HttpResponse:
     ebook = selectors.ebook_for_reader(user=request.user, id_or_slug=ref)
@@ -223,7 +218,6 @@ def ebook_favourite(request: HttpRequest, ref: str) -> HttpResponse:
     return render(request, "ebooks/ebook_detail.html#favourite", context)
 
 
-@cached_page(catalogue_cache.VERSION_KEY)
 @require_GET
 def ebook_read(request: HttpRequest, ref: str) -> HttpResponse:
     ebook = selectors.ebook_for_reader(user=request.user, id_or_slug=ref)

@@ -63,9 +63,9 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    # Serves a person's stored page without the rest of the stack (rumahbelajar/pagecache.py).
-    "rumahbelajar.pagecache.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # Pages that read the session are someone's own: never stored by caches or history.
+    "rumahbelajar.middleware.PrivatePagesMiddleware",
     "rumahbelajar.middleware.IndonesianFirstMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -126,9 +126,6 @@ CACHES = {
 }
 SESSION_ENGINE = "django.contrib.sessions.backends.cache"
 SESSION_COOKIE_AGE = 60 * 60 * 12
-# How long a person's page (catalogue, search, a book) may be served again from Redis while
-# nothing it shows has changed (rumahbelajar/pagecache.py); 0 turns the page cache off.
-PAGE_CACHE_SECONDS = envint("PAGE_CACHE_SECONDS", 300, minimum=0)
 
 MEDIA_ROOT = Path(envstr("MEDIA_ROOT", str(BASE_DIR / "var" / "media")))
 # Uploaded files are private: there is deliberately no MEDIA_URL route; views stream them after a

@@ -1,6 +1,6 @@
-"""Version counters in the cache (Redis): what the catalogue fragments (ebooks.cache,
-training.cache) and the page cache (rumahbelajar.pagecache) are stored under, so that a write
-makes them stale by moving a number on instead of finding and deleting entries.
+"""Version counters in the cache (Redis): what the catalogues' shared fragments (ebooks.cache,
+training.cache) are stored under, so that a write makes them stale by moving a number on instead
+of finding and deleting entries.
 
 A counter that is missing (evicted, flushed, expired) restarts from the clock in microseconds,
 never from a number something may still be stored under.

@@ -6,12 +6,9 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from ebooks import selectors as ebook_selectors
-from rumahbelajar import health, pagecache
+from rumahbelajar import health
 from rumahbelajar.dashboard import dashboard_context
-from rumahbelajar.pagecache import cached_page
 from rumahbelajar.people.models import User
-from training import selectors as training_selectors
 
 
 @login_not_required
@@ -32,11 +29,6 @@ def healthz(request: HttpRequest) -> JsonResponse:
     return JsonResponse(body, status=status)
 
 
-@cached_page(ebook_selectors.CATALOGUE_VERSION_KEY, training_selectors.CATALOGUE_VERSION_KEY)
 def dashboard(request: HttpRequest) -> HttpResponse:
-    # Stored per person (rumahbelajar.pagecache) until the map, the ledger, reading, either
-    # catalogue or the person's trainings change; or by time alone: a registration window, a day.
-    pagecache.valid_until(request, training_selectors.catalogue_changes_at())
-    pagecache.valid_until(request, pagecache.next_local_midnight())
     context = dashboard_context(user=cast(User, request.user))
     return render(request, "rumahbelajar/dashboard.html", context)

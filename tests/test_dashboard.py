@@ -19,7 +19,6 @@ from tests.competency.factories import ResultFactory, fixed
 from tests.ebooks.factories import EbookFactory
 from tests.test_layout import tags
 from tests.training.factories import TrainingFactory, in_days, restore_reference_data
-from training import selectors as training_selectors
 from training import services as training_services
 from training.models import ActivityType, LearningKind, TrainingKind
 
@@ -396,9 +395,6 @@ def test_dashboard_one_or_many_rows_runs_the_same_bounded_number_of_queries(
     for person in (employee, colleague):  # both hold one position: its standard went stale twice
         competency_services.recompute_map(employee_id=person.pk)
 
-    # When the training catalogue next changes by time alone is shared by everyone and cached
-    # per catalogue version: found once, as the first dashboard of the day would.
-    training_selectors.catalogue_changes_at()
     small = count_dashboard_queries(client, employee)
     large = count_dashboard_queries(client, colleague)
 

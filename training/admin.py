@@ -18,7 +18,6 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from rumahbelajar import pagecache
 from rumahbelajar.people import selectors as people_selectors
 from rumahbelajar.people.models import Unit, User
 from training import selectors, services
@@ -401,15 +400,6 @@ class LearningRecordAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return request.user.is_superuser and (obj is None or obj.source_enrollment_id is None)
-
-    def delete_model(self, request: HttpRequest, obj: LearningRecord) -> None:
-        super().delete_model(request, obj)
-        pagecache.person_changed(obj.employee_id)  # their ledger and dashboard show the JP
-
-    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[LearningRecord]) -> None:
-        people = set(queryset.values_list("employee_id", flat=True))
-        super().delete_queryset(request, queryset)
-        pagecache.person_changed(*people)
 
     def save_model(
         self, request: HttpRequest, obj: LearningRecord, form: Any, change: bool

@@ -57,11 +57,6 @@ def epoch(catalogue_version: int) -> int:
     return value
 
 
-def instant(catalogue_epoch: int) -> dt.datetime:
-    """An epoch() value as the aware datetime it stands for."""
-    return dt.datetime.fromtimestamp(catalogue_epoch / 1_000_000, tz=dt.UTC)
-
-
 def fragment_key(name: str, catalogue_version: int, catalogue_epoch: int, **parts: Any) -> str:
     """The cache key of fragment `name` for this version and epoch, the language and `parts`."""
     raw = json.dumps(parts, sort_keys=True, default=str, ensure_ascii=True)

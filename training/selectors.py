@@ -138,16 +138,8 @@ def published_trainings(
 
 
 # The version every write that changes what the training pages show moves on (training.cache);
-# named here so that pages in other apps can depend on it (rumahbelajar.pagecache).
+# named here, in the app that owns it.
 CATALOGUE_VERSION_KEY = "training:catalogue-version"
-
-
-def catalogue_changes_at() -> dt.datetime:
-    """The next instant the catalogue changes by time alone, for the current catalogue version
-    (kept in the cache; one query when it has passed)."""
-    from training import cache as catalogue_cache  # it imports this module
-
-    return catalogue_cache.instant(catalogue_cache.epoch(catalogue_cache.version()))
 
 
 def next_catalogue_change(*, now: dt.datetime) -> dt.datetime:

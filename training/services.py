@@ -25,7 +25,6 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from rumahbelajar import pagecache
 from rumahbelajar.people import selectors as people_selectors
 from rumahbelajar.people.models import User
 from training.cache import bump_version
@@ -404,8 +403,7 @@ def mark_attendance(
     """Records attendance: "completed" credits the training's JP to each person's ledger once;
     "no_show" marks them absent (and withdraws the JP of a completion being corrected).
 
-    Side effects: locks the enrolment rows (in id order); writes ledger rows; the people's
-    stored pages go stale (rumahbelajar.pagecache). Only registered,
+    Side effects: locks the enrolment rows (in id order); writes ledger rows. Only registered,
     completed or no_show enrolments of trainings that have started change. Raises OutsideScope
     if `by` does not manage every person concerned.
     """
@@ -451,7 +449,6 @@ def mark_attendance(
         )
         changed += 1
     # Their ledgers and "Pelatihan saya" show it (a correction too, even if the status stayed).
-    pagecache.person_changed(*{row.employee_id for row in rows})
     return AttendanceReport(changed=changed, skipped=len(ids) - changed)
 
 
@@ -485,8 +482,7 @@ def record_activity(
     date: dt.date | None = None,
 ) -> LearningRecord:
     """HR records another development activity (coaching, mentoring, seminar, e-learning
-    elsewhere, ...) with its JP in the employee's ledger. Side effects: the employee's stored
-    pages go stale (rumahbelajar.pagecache).
+    elsewhere, ...) with its JP in the employee's ledger.
 
     `date` defaults to today in the current year, else 31 December of `year`. Raises
     OutsideScope or InvalidActivity.
@@ -512,7 +508,6 @@ def record_activity(
     description = description.strip()
     if not description:
         raise InvalidActivity(_("Uraian kegiatan wajib diisi."))
-    pagecache.person_changed(employee.pk)
     return LearningRecord.objects.create(
         employee=employee,
         year=year,

@@ -33,8 +33,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
-from rumahbelajar import pagecache
-from rumahbelajar.pagecache import cached_page
 from rumahbelajar.people.models import User
 from training import cache as catalogue_cache
 from training import selectors, services
@@ -200,21 +198,12 @@ def _htmx(request: HttpRequest) -> bool:
 # --- Pages ----------------------------------------------------------------------------------------
 
 
-def _changes_by_time_at(request: HttpRequest, instant: dt.datetime) -> None:
-    """The stored page (rumahbelajar.pagecache) is stale once the catalogue changes by time
-    alone (selectors.catalogue_changes_at) or, for pages relative to "today", the day turns."""
-    pagecache.valid_until(request, instant)
-    pagecache.valid_until(request, pagecache.next_local_midnight())
-
-
-@cached_page(catalogue_cache.VERSION_KEY)
 @require_safe
 def training_list(request: HttpRequest) -> HttpResponse:
     form = CatalogueForm(request.GET)
     params = form.search_params()
     current = catalogue_cache.version()
     epoch = catalogue_cache.epoch(current)
-    _changes_by_time_at(request, catalogue_cache.instant(epoch))
     results = _results(request, form, params, (current, epoch))
     context = {
         "form": form,
@@ -312,11 +301,8 @@ def _render_detail(
     return render(request, "training/training_detail.html", context, status=status)
 
 
-@cached_page(catalogue_cache.VERSION_KEY)
 @require_safe
 def training_detail(request: HttpRequest, id_or_slug: str) -> HttpResponse:
-    # Every enrolment change moves the catalogue version (seats left), the viewer's own too.
-    _changes_by_time_at(request, selectors.catalogue_changes_at())
     return _render_detail(request, _detail_or_404(request, id_or_slug))
 
 
@@ -408,12 +394,8 @@ def training_calendar(request: HttpRequest, id_or_slug: str) -> HttpResponse:
     return response
 
 
-@cached_page(catalogue_cache.VERSION_KEY)
 @require_safe
 def training_mine(request: HttpRequest) -> HttpResponse:
-    # Enrolments move the catalogue version; attendance, completion and other activities the
-    # person's own (training.services).
-    _changes_by_time_at(request, selectors.catalogue_changes_at())
     context = {
         "mine": selectors.my_trainings(employee=_viewer(request)),
         "jp": selectors.jp_summary(employee=_viewer(request)),

@@ -18,7 +18,6 @@ from django.utils.translation import gettext as _
 from competency.models import Competency
 from ebooks.cache import bump_version
 from ebooks.models import Category, Ebook, EbookCompetency, Favourite, ReadingProgress
-from rumahbelajar import pagecache
 
 # Ids per statement when search vectors are recomputed in bulk.
 VECTOR_CHUNK = 2_000
@@ -280,7 +279,6 @@ def save_reading_progress(
         unique_fields=["user", "ebook"],
         update_fields=["page", "location", "updated_at"],
     )
-    pagecache.person_changed(user.pk)  # "Lanjutkan membaca" and the book's page show it
     return progress
 
 
@@ -288,7 +286,6 @@ def toggle_favourite(*, user: Any, ebook: Ebook) -> bool:
     """Adds the book to the reader's favourites, or removes it if it was there; returns whether
     it is a favourite now. Side effects: one DELETE, or one INSERT (race-safe); the reader's stored
     pages go stale."""
-    pagecache.person_changed(user.pk)  # the favourites shelf and the book's button show it
     deleted, _rows = Favourite.objects.filter(user=user, ebook=ebook).delete()
     if deleted:
         return False

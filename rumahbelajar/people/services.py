@@ -19,7 +19,6 @@ from django.db.models.functions import Concat, Length, Substr
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from rumahbelajar import pagecache
 from rumahbelajar.people import imports
 from rumahbelajar.people.models import (
     EmployeeImport,
@@ -229,13 +228,10 @@ def set_admin_access(
 
 @transaction.atomic
 def set_employees_active(*, employees: QuerySet[User], active: bool) -> int:
-    """Activates or deactivates many people in one UPDATE. Side effects: their stored pages go
-    stale (rumahbelajar.pagecache: a deactivated account is never served one again)."""
-    changing = employees.exclude(is_active=active)
-    ids = list(changing.values_list("pk", flat=True))
-    changed = User.objects.filter(pk__in=ids).update(is_active=active)
-    pagecache.person_changed(*ids)
-    return changed
+    """Activates or deactivates many people in one UPDATE. A deactivated person is logged out at
+    their next request (the authentication backend refuses inactive accounts)."""
+    ids = list(employees.exclude(is_active=active).values_list("pk", flat=True))
+    return User.objects.filter(pk__in=ids).update(is_active=active)
 
 
 @transaction.atomic
@@ -466,7 +462,7 @@ def apply_employee_import(*, job_id: int) -> EmployeeImport:
     inside ONE transaction; any error rolls everything back.
 
     Side effects: locks the job row for the whole run; bulk-writes people; writes progress to the
-    cache; makes every stored page stale (rumahbelajar.pagecache). Idempotent: only a job in "applying" is worked on, and it leaves that state in the same
+    cache. Idempotent: only a job in "applying" is worked on, and it leaves that state in the same
     transaction as the people it wrote.
     """
     job = EmployeeImport.objects.select_related("requested_by").get(pk=job_id)
@@ -480,7 +476,6 @@ def apply_employee_import(*, job_id: int) -> EmployeeImport:
                 raise _RowsFailed(outcome)
             _finish(job, status=ImportStatus.DONE, outcome=outcome)
             # COPY saves no model: no account's post_save tells the page cache.
-            pagecache.people_changed()
     except _RowsFailed as exc:
         _finish(
             job,
