@@ -7,13 +7,14 @@ export PORT
 # A fresh test database every run, so a migration edited during development can never leave a stale schema.
 PYTEST_ARGS ?= --create-db
 
-.PHONY: run test lint bench setup deps migrate seed messages static translations format clean help
+.PHONY: run run-system-deps test lint bench setup deps system-deps migrate seed messages static translations format clean help
 
 help:
 	@echo "make run    set up (venv, npm, database, migrations, demo data) and serve web + worker + beat on :$(PORT)"
 	@echo "make test   the whole suite against PostgreSQL and Redis, browser tests included"
 	@echo "make lint   ruff, format check, mypy, templates, migrations, import contracts, compose schema"
 	@echo "make bench  the benchmarks, printing a table"
+	@echo "make system-deps  install gettext and Chromium with apt-get (as root); make test only checks them"
 
 # --- set-up (each step re-runs only when its inputs changed) ----------------------------------
 .venv/.installed: requirements-dev.lock bin/setup-venv
@@ -25,6 +26,11 @@ node_modules/.installed: package.json package-lock.json
 	touch $@
 
 deps: .venv/.installed node_modules/.installed
+
+# The Debian packages outside Python and npm: gettext (translations) and Chromium (browser tests).
+# Only this target installs them; `make test` checks and says what is missing.
+system-deps:
+	bin/ensure-system-packages --install gettext chromium
 
 .env: | .venv/.installed
 	bin/write-dotenv
@@ -51,12 +57,18 @@ setup: deps .env messages migrate static
 seed: setup
 	$(MANAGE) seed_demo
 
-run: setup seed
+# The one-command set-up installs gettext itself when it runs as root with apt-get (as it always
+# has, see README); anywhere else it says what to install.
+run-system-deps:
+	@bin/ensure-system-packages --install gettext
+
+run: run-system-deps setup seed
 	@echo "Rumah Belajar on http://127.0.0.1:$(PORT)/  (Ctrl-C stops web, worker and beat)"
 	@mkdir -p var
 	exec .venv/bin/honcho -f Procfile start
 
 # --- checks -----------------------------------------------------------------------------------
+# Checks gettext and Chromium but never installs them: `make system-deps` does, when asked.
 test: deps messages
 	@bin/ensure-system-packages chromium
 	$(PY) -m pytest $(PYTEST_ARGS)
@@ -68,7 +80,8 @@ lint: deps
 	.venv/bin/djlint templates --lint
 	DJANGO_SETTINGS_MODULE=rumahbelajar.settings_test $(MANAGE) makemigrations --check --dry-run
 	.venv/bin/lint-imports
-	.venv/bin/check-jsonschema --schemafile ../shared/schemas/compose-spec.json docker-compose.yml
+	@# check-jsonschema ships the Compose Specification's schema: no file outside the repository.
+	.venv/bin/check-jsonschema --builtin-schema vendor.compose-spec docker-compose.yml
 
 # Refresh the catalogues after changing user-facing text, then translate locale/en.
 translations: deps

@@ -278,7 +278,7 @@ def record_result(
 
 # --- Standards -------------------------------------------------------------------------------
 
-# The usual managerial and socio-cultural level by position level (domain README; editable data).
+# The usual managerial and socio-cultural level by position level (docs/domain.md; editable data).
 DEFAULT_LEVEL_BY_POSITION_LEVEL: dict[str, int] = {
     "jpt_utama": 5,
     "jpt_madya": 5,

@@ -1,6 +1,6 @@
 """Default JP conversions for development activities other than portal trainings.
 
-The agency sets these (domain README: "make it data"); they are starting values, edited in admin.
+The agency sets these (docs/domain.md, "Learning hours"); they are starting values, edited in admin.
 1 JP = 45 minutes, so an hour is 1.33 JP.
 """
 
