@@ -12,7 +12,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 ENV_EXAMPLE = ROOT / ".env.example"
 
-# Retired: the setting is being removed from settings.py; it must not be documented meanwhile.
+# Retired settings: no longer read, and never to be documented again.
 RETIRED = {"PAGE_CACHE_SECONDS"}
 
 _PY_READ = re.compile(
