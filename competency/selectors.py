@@ -94,18 +94,22 @@ def results_history(*, employee: User) -> list[AssessmentResult]:
     return results
 
 
-def competencies_to_develop(*, employee: User, limit: int = 5) -> list[CompetencyMapItem]:
-    """The items of the stored map with a gap, the ones to work on first: the biggest gap first,
-    then those not yet assessed, then in the dictionary's order; at most `limit`. Each item has
-    `competency` loaded and `next_level` set as in map_for_employee. One query; empty when
-    there is no map or no gap."""
-    items = list(
-        _items()
-        .filter(map_id=employee.pk, gap__gt=0)
-        .order_by("-gap", "assessed", *_ITEM_ORDER)[:limit]
+def competencies_to_develop(
+    items: Iterable[CompetencyMapItem], *, limit: int = 5
+) -> list[CompetencyMapItem]:
+    """The map items with a gap, the ones to work on first: the biggest gap first, then those
+    not yet assessed, then in the dictionary's order; at most `limit`. `items` are a stored map's
+    (map_for_employee: competency and next level loaded). No query."""
+    with_gap = [item for item in items if item.gap > 0]
+    with_gap.sort(
+        key=lambda item: (
+            -item.gap,
+            item.assessed,
+            item.competency.sort_order,
+            item.competency.code,
+        )
     )
-    _attach_next_levels(items)
-    return items
+    return with_gap[:limit]
 
 
 def employee_map_visible_to(*, viewer: User, nip: str) -> User:

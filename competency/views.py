@@ -25,10 +25,9 @@ TYPE_ORDER = [CompetencyType.MANAJERIAL, CompetencyType.SOSIAL_KULTURAL, Compete
 
 @require_GET
 def map_detail(request: HttpRequest) -> HttpResponse:
-    viewer = cast(User, request.user)  # LoginRequiredMiddleware: always a logged-in person
-    # request.user comes without its unit and position: fetch all three in one query.
-    employee = User.objects.select_related("unit", "position").get(pk=viewer.pk)
-    return _render_map(request, employee=employee, own=True)
+    # LoginRequiredMiddleware: always a logged-in person, whom the authentication backend
+    # (rumahbelajar.people.backends) loads with unit and position.
+    return _render_map(request, employee=cast(User, request.user), own=True)
 
 
 @require_GET
@@ -82,7 +81,7 @@ def _map_context(cmap: CompetencyMap | None, *, employee: User) -> dict[str, obj
     return {
         "items": [item for kind in TYPE_ORDER for item in by_type[kind]],
         "groups": [(kind.label, kind.value, by_type[kind]) for kind in TYPE_ORDER if by_type[kind]],
-        "to_develop": selectors.competencies_to_develop(employee=employee),
+        "to_develop": selectors.competencies_to_develop(items),
         "history_groups": [
             (competency, list(results))
             for competency, results in groupby(history, key=lambda result: result.competency)

@@ -145,7 +145,10 @@ class EbookCompetency(models.Model):
             ),
         ]
         indexes = [
-            models.Index(fields=["competency", "target_level"], name="ebooks_tag_competency")
+            # selectors.ebooks_for_gaps: the newest books aimed at one level of one competency.
+            models.Index(
+                fields=["competency", "target_level", "-ebook"], name="ebooks_tag_level_newest"
+            )
         ]
 
     def __str__(self) -> str:

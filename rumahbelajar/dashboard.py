@@ -4,6 +4,7 @@ most with the request's user (see tests/test_dashboard.py)."""
 
 from __future__ import annotations
 
+from itertools import zip_longest
 from typing import Any
 
 from django.utils import timezone
@@ -22,12 +23,12 @@ COMPETENCIES_TO_DEVELOP = 3
 
 
 def dashboard_context(*, user: User) -> dict[str, Any]:
-    """The template context of the dashboard for `user` (a logged-in person)."""
-    # request.user comes without its unit and position: fetch all three in one query.
-    employee = User.objects.select_related("unit", "position").get(pk=user.pk)
+    """The template context of the dashboard for `user` (a logged-in person, as the
+    authentication backend loads them: with unit and position)."""
+    employee = user
     cmap = competency_selectors.map_for_employee(employee=employee)
     to_develop = competency_selectors.competencies_to_develop(
-        employee=employee, limit=COMPETENCIES_TO_DEVELOP
+        cmap.items.all() if cmap is not None else [], limit=COMPETENCIES_TO_DEVELOP
     )
     return {
         "employee": employee,
@@ -82,18 +83,21 @@ def _trainings(employee: User) -> dict[str, Any]:
 
 
 def _recommended_books(to_develop: list[CompetencyMapItem]) -> list[Any]:
-    """Books for the competencies to develop first, each with `helps`: the first of those
-    competencies (in the order they are to be developed) that the book is tagged with."""
-    if not to_develop:
-        return []
-    order = {item.competency_id: item for item in to_develop}
-    books = ebook_selectors.recommended_ebooks(
-        competencies={cid: item.achieved for cid, item in order.items()},
-        limit=RECOMMENDED_BOOKS,
+    """Books for the competencies to develop first, taking turns: the best book for the first
+    competency, then for the second, …, then the second best of each; each book once, with
+    `helps`, the competency it was chosen for."""
+    per_gap = ebook_selectors.ebooks_for_gaps(
+        achieved={item.competency_id: item.achieved for item in to_develop},
+        per_gap=RECOMMENDED_BOOKS,
     )
-    for book in books:
-        tagged = {tag.competency_id for tag in book.competency_tags.all()}
-        book.helps = next(  # type: ignore[attr-defined]
-            (item.competency for cid, item in order.items() if cid in tagged), None
-        )
-    return books
+    competency_of = {item.competency_id: item.competency for item in to_develop}
+    chosen: list[Any] = []
+    seen: set[int] = set()
+    for turn in zip_longest(*per_gap.values()):
+        for competency_id, book in zip(per_gap, turn, strict=True):
+            if book is None or book.pk in seen or len(chosen) == RECOMMENDED_BOOKS:
+                continue
+            seen.add(book.pk)
+            book.helps = competency_of[competency_id]
+            chosen.append(book)
+    return chosen

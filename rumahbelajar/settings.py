@@ -156,7 +156,8 @@ AUTH_USER_MODEL = "people.User"
 # allauth's backend first: it finds people by email (any case) or NIP. Django's own stays for code
 # that names it; both are reached only through allauth's rate-limited forms (the admin has none).
 AUTHENTICATION_BACKENDS = [
-    "allauth.account.auth_backends.AuthenticationBackend",
+    # allauth's, loading the person's unit and position with them (one query less per page).
+    "rumahbelajar.people.backends.AuthenticationBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [

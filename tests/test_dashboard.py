@@ -25,9 +25,9 @@ from training.models import ActivityType, LearningKind, TrainingKind
 pytestmark = pytest.mark.django_db
 
 FIXED_CODES = ["M1", "M2", "M3", "M4", "M5", "M6", "M7", "M8", "SK1"]
-# With nothing cached but the session: the recommendation ranking is one of them (then shared
-# by everyone with the same gaps, see ebooks.selectors.recommended_ebooks).
-MAX_QUERIES = 11
+# The person (with unit and position), the map and its items, the JP, my trainings, continue
+# reading, and the recommendations (their ranking and their rows); nothing served from a cache.
+MAX_QUERIES = 8
 
 
 @pytest.fixture(autouse=True)

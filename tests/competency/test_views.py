@@ -484,10 +484,10 @@ def test_map_pages_query_count_does_not_grow_with_competencies_and_results(
     _map_of_size(large, competencies=15, results_each=8)
 
     client.force_login(small)
-    with django_assert_max_num_queries(7):
+    with django_assert_max_num_queries(5):
         small_count = _count_queries(client, url_of(small))
     client.force_login(large)
-    with django_assert_max_num_queries(7):
+    with django_assert_max_num_queries(5):
         large_count = _count_queries(client, url_of(large))
 
     assert small_count == large_count

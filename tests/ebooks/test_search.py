@@ -330,7 +330,20 @@ def test_favourites_are_the_readers_own_latest_first(employee, colleague):
 # --- recommendations ------------------------------------------------------------------------------
 
 
-def test_ebooks_for_competencies_next_level_first_then_same_level_then_far():
+@pytest.mark.parametrize(
+    ("achieved", "order"),
+    [
+        (0, [1, 2, 3, 4, 5]),
+        (2, [3, 2, 4, 5, 1]),
+        (4, [5, 4, 3, 2, 1]),
+        (5, [5, 4, 3, 2, 1]),
+    ],
+)
+def test_level_order_next_then_same_then_above_then_below(achieved, order):
+    assert selectors.level_order(achieved=achieved) == order
+
+
+def test_ebooks_for_gaps_next_level_first_then_same_level_then_far():
     m1 = Competency.objects.get(code="M1")
     EbookFactory(title="M1 level 5", competencies={"M1": 5})
     EbookFactory(title="M1 level 2", competencies={"M1": 2})
@@ -338,22 +351,57 @@ def test_ebooks_for_competencies_next_level_first_then_same_level_then_far():
     EbookFactory(title="M1 level 1", competencies={"M1": 1})
     EbookFactory(title="M5 saja", competencies={"M5": 3})
 
-    result = selectors.ebooks_for_competencies(competencies={m1.pk: 2})
+    result = selectors.ebooks_for_gaps(achieved={m1.pk: 2}, per_gap=10)
 
-    assert _titles(result) == ["M1 level 3", "M1 level 2", "M1 level 5", "M1 level 1"]
+    assert [(b.title, b.aimed_at) for b in result[m1.pk]] == [
+        ("M1 level 3", 3),
+        ("M1 level 2", 2),
+        ("M1 level 5", 5),
+        ("M1 level 1", 1),
+    ]
 
 
-def test_ebooks_for_competencies_books_covering_more_competencies_come_first():
+def test_ebooks_for_gaps_same_level_newest_first_and_cut_per_gap():
+    m1 = Competency.objects.get(code="M1")
+    for title in ["Lama", "Tengah", "Baru"]:
+        EbookFactory(title=title, competencies={"M1": 3})
+
+    result = selectors.ebooks_for_gaps(achieved={m1.pk: 2}, per_gap=2)
+
+    assert _titles(result[m1.pk]) == ["Baru", "Tengah"]
+
+
+def test_ebooks_for_gaps_one_book_serves_each_of_its_competencies():
     m1, m5 = Competency.objects.get(code="M1"), Competency.objects.get(code="M5")
-    EbookFactory(title="Satu", competencies={"M1": 3})
-    EbookFactory(title="Dua", competencies={"M1": 3, "M5": 3})
+    EbookFactory(title="Dua", competencies={"M1": 3, "M5": 1})
 
-    result = selectors.ebooks_for_competencies(competencies=[m1.pk, m5.pk], limit=1)
+    result = selectors.ebooks_for_gaps(achieved={m1.pk: 2, m5.pk: 0})
 
-    assert [(b.title, b.match_score) for b in result] == [("Dua", 2)]
+    assert [(b.title, b.aimed_at) for b in result[m1.pk]] == [("Dua", 3)]
+    assert [(b.title, b.aimed_at) for b in result[m5.pk]] == [("Dua", 1)]
 
 
-def test_ebooks_for_competencies_nothing_asked_is_empty():
+def test_ebooks_for_gaps_unpublished_and_untagged_are_left_out():
+    m1 = Competency.objects.get(code="M1")
+    EbookFactory(title="Ditarik", competencies={"M1": 3}, is_published=False)
+    EbookFactory(title="Tanpa tag")
+
+    assert selectors.ebooks_for_gaps(achieved={m1.pk: 2}) == {m1.pk: []}
+
+
+def test_ebooks_for_gaps_nothing_asked_is_empty():
     EbookFactory(competencies={"M1": 3})
 
-    assert list(selectors.ebooks_for_competencies(competencies={})) == []
+    assert selectors.ebooks_for_gaps(achieved={}) == {}
+
+
+def test_ebooks_for_gaps_two_queries_whatever_the_number_of_gaps(django_assert_num_queries):
+    ids = list(Competency.objects.filter(code__in=["M1", "M2", "M3"]).values_list("pk", flat=True))
+    for code in ["M1", "M2", "M3"]:
+        for level in range(1, 6):
+            EbookFactory(competencies={code: level})
+
+    with django_assert_num_queries(2):
+        result = selectors.ebooks_for_gaps(achieved=dict.fromkeys(ids, 1), per_gap=3)
+
+    assert [len(books) for books in result.values()] == [3, 3, 3]
