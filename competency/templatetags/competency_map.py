@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import textwrap
 from collections.abc import Iterable, Sequence
-from typing import Protocol
+from functools import lru_cache
+from typing import NamedTuple, Protocol
 
 from django import template
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 register = template.Library()
@@ -50,53 +52,59 @@ def _pct(level: int) -> str:
     return f"{level * 100 / MAX_LEVEL:g}%"
 
 
-def _label_lines(item: ChartItem, width: int) -> list[str]:
-    label = f"{item.competency.code} · {item.competency.name}"
-    return textwrap.wrap(label, width, break_on_hyphens=False) or [""]
+class _Row(NamedTuple):
+    """What one competency's row of the chart shows: the same for everyone with these figures."""
+
+    code: str
+    name: str
+    required: int
+    achieved: int
+    gap: int
+    assessed: bool
 
 
-def _bars(item: ChartItem, *, hatch: str) -> SafeString:
+def _bars(row: _Row, *, hatch: str) -> SafeString:
     """The two bars of one competency in a nested <svg> whose width is the 0…5 scale."""
     parts = [
         format_html(
             '<rect class="gap-chart__required" x="0" y="0" width="{}" height="{}" rx="2"/>'
             '<text class="gap-chart__value" x="{}" dx="-6" y="{}">{}</text>',
-            _pct(item.required),
+            _pct(row.required),
             BAR_HEIGHT,
-            _pct(item.required),
+            _pct(row.required),
             BAR_HEIGHT - 4,
-            item.required,
+            row.required,
         )
     ]
     achieved_y = BAR_HEIGHT + BAR_GAP
-    if item.gap:
+    if row.gap:
         # Hatched where a level is missing; plain (under the "not assessed" note) when all are.
         parts.append(
             format_html(
                 '<rect class="gap-chart__shortfall{}"{} x="{}" y="{}" width="{}" height="{}"/>',
-                "" if item.assessed else " gap-chart__shortfall--unassessed",
-                format_html(' fill="url(#{})"', hatch) if item.assessed else "",
-                _pct(item.achieved),
+                "" if row.assessed else " gap-chart__shortfall--unassessed",
+                format_html(' fill="url(#{})"', hatch) if row.assessed else "",
+                _pct(row.achieved),
                 achieved_y + 0.5,
-                _pct(item.gap),
+                _pct(row.gap),
                 BAR_HEIGHT - 1,
             )
         )
-    if item.achieved:
+    if row.achieved:
         parts.append(
             format_html(
                 '<rect class="gap-chart__achieved" x="0" y="{}" width="{}" height="{}" rx="2"/>'
                 '<text class="gap-chart__value gap-chart__value--on-dark" x="{}" dx="-6" y="{}">'
                 "{}</text>",
                 achieved_y,
-                _pct(item.achieved),
+                _pct(row.achieved),
                 BAR_HEIGHT,
-                _pct(item.achieved),
+                _pct(row.achieved),
                 achieved_y + BAR_HEIGHT - 4,
-                item.achieved,
+                row.achieved,
             )
         )
-    elif not item.assessed:
+    elif not row.assessed:
         parts.append(
             format_html(
                 '<text class="gap-chart__note" x="6" y="{}">{}</text>',
@@ -116,38 +124,64 @@ def _grid(height: int) -> SafeString:
     )
 
 
+@lru_cache(maxsize=4096)
+def _row_markup(row: _Row, *, narrow: bool, hatch: str, language: str) -> tuple[str, int]:
+    """One row drawn from its own top (placed by the caller) and its height. Kept per process:
+    a row depends only on its figures, the layout and the language (the key has all of them), so
+    a crowd's maps are drawn from a few hundred rows. `language` keys the translated note."""
+    lines = textwrap.wrap(
+        f"{row.code} · {row.name}",
+        NARROW_LABEL_CHARS if narrow else WIDE_LABEL_CHARS,
+        break_on_hyphens=False,
+    ) or [""]
+    label_height = len(lines) * LINE_HEIGHT
+    bars_height = 2 * BAR_HEIGHT + BAR_GAP
+    if narrow:
+        label_y, bars_y = ROW_PADDING // 2, ROW_PADDING // 2 + label_height + 2
+        row_height = label_height + bars_height + ROW_PADDING + 2
+    else:
+        row_height = max(label_height, bars_height) + ROW_PADDING
+        label_y = (row_height - label_height) // 2
+        bars_y = (row_height - bars_height) // 2
+    tspans = format_html_join(
+        "",
+        '<tspan x="0" dy="{}">{}</tspan>',
+        ((LINE_HEIGHT if i else 0, line) for i, line in enumerate(lines)),
+    )
+    markup = format_html(
+        '<text class="gap-chart__label" x="0" y="{}" dominant-baseline="hanging">{}</text>'
+        '<svg x="{}" y="{}" width="{}" height="{}" overflow="visible" aria-hidden="true">'
+        "{}</svg>",
+        label_y + 1,
+        tspans,
+        "0" if narrow else f"{WIDE_BARS_X}%",
+        bars_y,
+        f"{NARROW_BARS_WIDTH if narrow else WIDE_BARS_WIDTH}%",
+        bars_height,
+        _bars(row, hatch=hatch),
+    )
+    return str(markup), row_height
+
+
 def _rows(items: Sequence[ChartItem], *, narrow: bool, hatch: str) -> tuple[list[SafeString], int]:
     rows, y = [], AXIS_HEIGHT
+    language = get_language() or ""
     for item in items:
-        lines = _label_lines(item, NARROW_LABEL_CHARS if narrow else WIDE_LABEL_CHARS)
-        label_height = len(lines) * LINE_HEIGHT
-        bars_height = 2 * BAR_HEIGHT + BAR_GAP
-        if narrow:
-            label_y, bars_y = y + ROW_PADDING // 2, y + ROW_PADDING // 2 + label_height + 2
-            row_height = label_height + bars_height + ROW_PADDING + 2
-        else:
-            row_height = max(label_height, bars_height) + ROW_PADDING
-            label_y = y + (row_height - label_height) // 2
-            bars_y = y + (row_height - bars_height) // 2
-        tspans = format_html_join(
-            "",
-            '<tspan x="0" dy="{}">{}</tspan>',
-            ((LINE_HEIGHT if i else 0, line) for i, line in enumerate(lines)),
+        row = _Row(
+            item.competency.code,
+            item.competency.name,
+            item.required,
+            item.achieved,
+            item.gap,
+            item.assessed,
         )
+        markup, row_height = _row_markup(row, narrow=narrow, hatch=hatch, language=language)
         rows.append(
             format_html(
-                '<g class="gap-chart__row{}" aria-hidden="true">'
-                '<text class="gap-chart__label" x="0" y="{}" dominant-baseline="hanging">{}</text>'
-                '<svg x="{}" y="{}" width="{}" height="{}" overflow="visible" aria-hidden="true">'
-                "{}</svg></g>",
+                '<g class="gap-chart__row{}" transform="translate(0 {})" aria-hidden="true">{}</g>',
                 " gap-chart__row--gap" if item.gap else "",
-                label_y + 1,
-                tspans,
-                "0" if narrow else f"{WIDE_BARS_X}%",
-                bars_y,
-                f"{NARROW_BARS_WIDTH if narrow else WIDE_BARS_WIDTH}%",
-                bars_height,
-                _bars(item, hatch=hatch),
+                y,
+                mark_safe(markup),  # noqa: S308 (built with format_html above)
             )
         )
         y += row_height
