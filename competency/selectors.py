@@ -76,6 +76,18 @@ def map_for_employee(*, employee: User) -> CompetencyMap | None:
     return cmap
 
 
+def map_is_updating(cmap: CompetencyMap | None, *, employee: User) -> bool:
+    """True while a recomputation is due: no map yet (for someone with a position), a stale mark,
+    or a map computed for a position the employee no longer holds. No query."""
+    if cmap is None:
+        return employee.position_id is not None
+    return (
+        cmap.stale
+        or cmap.computed_at is None
+        or (employee.position_id is not None and cmap.position_id != employee.position_id)
+    )
+
+
 def results_history(*, employee: User) -> list[AssessmentResult]:
     """Every result of the employee, grouped per competency: the results of one competency are
     consecutive (competencies in sort order, then code), newest first within it (by assessment

@@ -40,7 +40,7 @@ def employee_map_detail(request: HttpRequest, nip: str) -> HttpResponse:
 
 def _render_map(request: HttpRequest, *, employee: User, own: bool) -> HttpResponse:
     cmap = selectors.map_for_employee(employee=employee)
-    updating = is_updating(cmap, employee=employee)
+    updating = selectors.map_is_updating(cmap, employee=employee)
     polled = request.headers.get("HX-Request") == "true"
     if polled and updating:
         # Still being computed: htmx swaps nothing on 204, so the page stays as it is.
@@ -57,18 +57,6 @@ def _render_map(request: HttpRequest, *, employee: User, own: bool) -> HttpRespo
         response = render(request, TEMPLATE + ("#map-body" if polled else ""), context)
     patch_vary_headers(response, ["HX-Request"])
     return response
-
-
-def is_updating(cmap: CompetencyMap | None, *, employee: User) -> bool:
-    """True while a recomputation is due: no map yet (for someone with a position), a stale mark,
-    or a map computed for a position the employee no longer holds."""
-    if cmap is None:
-        return employee.position_id is not None
-    return (
-        cmap.stale
-        or cmap.computed_at is None
-        or (employee.position_id is not None and cmap.position_id != employee.position_id)
-    )
 
 
 def _map_context(cmap: CompetencyMap | None, *, employee: User) -> dict[str, object]:

@@ -45,9 +45,7 @@ def _competency_summary(cmap: CompetencyMap | None, *, employee: User) -> dict[s
     """`state`: "ready" (figures are current), "updating" (being recomputed; figures, if any,
     are the previous ones), "no_position" or "no_standard" (no map to show)."""
     items = list(cmap.items.all()) if cmap is not None else []
-    updating = (cmap is None and employee.position_id is not None) or (
-        cmap is not None and (cmap.stale or cmap.position_id != employee.position_id)
-    )
+    updating = competency_selectors.map_is_updating(cmap, employee=employee)
     if employee.position_id is None:
         state = "no_position"
     elif updating:

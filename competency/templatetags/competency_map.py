@@ -1,4 +1,5 @@
-"""Template helpers of the competency map page: the required-vs-achieved chart as inline SVG.
+"""Template helpers of the competency map page: the required-vs-achieved chart and the JPM scale
+as inline SVG.
 
 The chart is drawn on the server, so it needs no script and nothing the Content-Security-Policy
 would block (SVG presentation attributes are not style attributes). It has no viewBox: bar
@@ -11,10 +12,12 @@ from __future__ import annotations
 
 import textwrap
 from collections.abc import Iterable, Sequence
+from decimal import Decimal
 from functools import lru_cache
 from typing import NamedTuple, Protocol
 
 from django import template
+from django.conf import settings
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
@@ -239,4 +242,33 @@ def gap_chart(items: Iterable[ChartItem], *, chart_id: str, layout: str = "wide"
         bars_width=bars_width,
         grid=_grid(height + 4),
         rows=mark_safe("".join(rows)),  # noqa: S308 (every row went through format_html)
+    )
+
+
+@register.simple_tag
+def jpm_meter(jpm: Decimal | float | None) -> SafeString:
+    """The JPM on a 0-100 scale split into the mapping bands (COMPETENCY_JPM_BANDS): decorative,
+    the number and the band's name are printed beside it."""
+    bands = settings.COMPETENCY_JPM_BANDS
+    cukup, optimal = float(bands["cukup_optimal"]), float(bands["optimal"])
+    value = min(max(float(jpm or 0), 0.0), 100.0)
+    return format_html(
+        '<svg class="cmap-meter" aria-hidden="true" focusable="false" width="100%" height="34">'
+        '<rect class="cmap-meter__zone cmap-meter__zone--kurang" x="0" y="0" width="{c}%" '
+        'height="12"/>'
+        '<rect class="cmap-meter__zone cmap-meter__zone--cukup" x="{c}%" y="0" width="{cw}%" '
+        'height="12"/>'
+        '<rect class="cmap-meter__zone cmap-meter__zone--optimal" x="{o}%" y="0" width="{ow}%" '
+        'height="12"/>'
+        '<rect class="cmap-meter__bar" x="0" y="3" width="{v}%" height="6"/>'
+        '<line class="cmap-meter__tick" x1="{c}%" x2="{c}%" y1="0" y2="16"/>'
+        '<line class="cmap-meter__tick" x1="{o}%" x2="{o}%" y1="0" y2="16"/>'
+        '<text class="cmap-meter__label" x="{c}%" y="30" text-anchor="end" dx="-3">{c}</text>'
+        '<text class="cmap-meter__label" x="{o}%" y="30" text-anchor="start" dx="3">{o}</text>'
+        "</svg>",
+        c=f"{cukup:g}",
+        cw=f"{optimal - cukup:g}",
+        o=f"{optimal:g}",
+        ow=f"{100 - optimal:g}",
+        v=f"{value:g}",
     )

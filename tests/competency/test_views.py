@@ -491,3 +491,15 @@ def test_map_pages_query_count_does_not_grow_with_competencies_and_results(
         large_count = _count_queries(client, url_of(large))
 
     assert small_count == large_count
+
+
+def test_map_detail_jpm_scale_follows_the_band_settings(client, employee_map, settings):
+    settings.COMPETENCY_JPM_BANDS = {"optimal": 85, "cukup_optimal": 70}
+    client.force_login(employee_map)
+
+    response = client.get(MY_MAP)
+
+    html = response.content.decode()
+    assert html.count('<svg class="cmap-meter"') == 1
+    assert 'class="cmap-meter__zone cmap-meter__zone--cukup" x="70%" y="0" width="15%"' in html
+    assert 'x="85%" y="30" text-anchor="start" dx="3">85</text>' in html
