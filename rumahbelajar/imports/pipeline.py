@@ -79,7 +79,7 @@ class Pipeline[J: ImportJob]:
 
     def visible_to(self, *, user: Any) -> QuerySet[J]:
         """Jobs a person may follow: their own; every job for a superuser."""
-        jobs = self.model.objects.select_related("requested_by")
+        jobs = self.model._default_manager.select_related("requested_by")
         return jobs if user.is_superuser else jobs.filter(requested_by=user)
 
     def progress_of(self, job: J) -> dict[str, int]:
@@ -120,7 +120,7 @@ class Pipeline[J: ImportJob]:
 
     def _begin(self, job_id: int) -> J | None:
         with transaction.atomic():
-            job = self.model.objects.select_for_update().get(pk=job_id)
+            job = self.model._default_manager.select_for_update().get(pk=job_id)
             if job.status not in job.WORKER_STATES:
                 return None
             job.attempts += 1
@@ -136,7 +136,7 @@ class Pipeline[J: ImportJob]:
                 % {"count": limit},
             )
             return None
-        job = self.model.objects.select_related("requested_by").get(pk=job_id)
+        job = self.model._default_manager.select_related("requested_by").get(pk=job_id)
         return job
 
     def work(self, job: J) -> bool:
@@ -148,10 +148,10 @@ class Pipeline[J: ImportJob]:
 
     def fail(self, *, job_id: int, message: str) -> None:
         """Marks the job failed. Side effects: `on_failed` (a domain's clean-up)."""
-        self.model.objects.filter(pk=job_id).update(
+        self.model._default_manager.filter(pk=job_id).update(
             status=self.model.FAILED, message=message, finished_at=timezone.now()
         )
-        self.on_failed(self.model.objects.get(pk=job_id))
+        self.on_failed(self.model._default_manager.get(pk=job_id))
 
     def on_failed(self, job: J) -> None:
         pass
@@ -163,7 +163,7 @@ class Pipeline[J: ImportJob]:
         lock in `run`. Side effects: fires the import task per job."""
         cutoff = timezone.now() - stalled_after
         ids = list(
-            self.model.objects.filter(
+            self.model._default_manager.filter(
                 status__in=self.model.WORKER_STATES, created_at__lt=cutoff
             ).values_list("pk", flat=True)
         )
@@ -179,11 +179,11 @@ class Pipeline[J: ImportJob]:
             older_than = dt.timedelta(days=getattr(settings, self.keep_days_setting))
         cutoff = timezone.now() - older_than
         working = self.model.WORKER_STATES - {ImportStatus.PENDING}
-        old = self.model.objects.filter(created_at__lt=cutoff).exclude(status__in=working)
+        old = self.model._default_manager.filter(created_at__lt=cutoff).exclude(status__in=working)
         deleted = 0
         while batch := list(old[:500]):
             with transaction.atomic():
-                self.model.objects.filter(pk__in=[job.pk for job in batch]).delete()
+                self.model._default_manager.filter(pk__in=[job.pk for job in batch]).delete()
             for job in batch:
                 self.delete_files(job)
             deleted += len(batch)
@@ -248,7 +248,8 @@ class Outcome:
 
 
 class Checker(Protocol):
-    outcome: Outcome
+    @property
+    def outcome(self) -> Outcome: ...
 
     def check_chunk(self, chunk: list[tuple[int, dict[str, Any]]]) -> Any: ...
 
@@ -324,7 +325,7 @@ class RowPipeline[R: RowImportJob](Pipeline[R]):
 
         Side effects: locks the job row; fires the import task on commit.
         """
-        job = self.model.objects.select_for_update().get(pk=job.pk)
+        job = self.model._default_manager.select_for_update().get(pk=job.pk)
         if not job.can_apply:
             raise ImportNotReady(_("Impor ini tidak dapat diterapkan."))
         if job.requested_by_id != confirmed_by.pk and not confirmed_by.is_superuser:  # type: ignore[attr-defined]
@@ -370,7 +371,7 @@ class RowPipeline[R: RowImportJob](Pipeline[R]):
         report = ErrorReport()
         try:
             with transaction.atomic():
-                locked = self.model.objects.select_for_update().get(pk=job.pk)
+                locked = self.model._default_manager.select_for_update().get(pk=job.pk)
                 if locked.status != ImportStatus.APPLYING:
                     return
                 outcome, writer = self._read(job, report=report, write=True)
