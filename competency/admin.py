@@ -5,7 +5,7 @@ Writes go through competency.services. HR admins see results and maps only of th
 their unit subtrees (rumahbelajar.people.selectors), in lists, detail pages, form choices and the
 employee autocomplete alike; superusers see everything. Results are never changed after saving:
 a correction is a new result (the latest one counts). API tokens are in competency/admin_tokens.py,
-the result import in competency/import_admin.py.
+the result import's pages are the shared ones of rumahbelajar.imports.admin.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from django.utils.translation import ngettext
 
 from competency import (
     admin_tokens,  # noqa: F401  (registers the API token admin)
+    imports,
     services,
 )
 from competency.forms import (
@@ -35,7 +36,6 @@ from competency.forms import (
     PositionStandardForm,
     TechnicalCompetencyForm,
 )
-from competency.import_admin import ResultImportAdminMixin
 from competency.models import (
     AssessmentResult,
     Competency,
@@ -45,6 +45,7 @@ from competency.models import (
     PositionStandard,
     ResultSource,
 )
+from rumahbelajar.imports.admin import RowImportAdminMixin
 from rumahbelajar.people import selectors as people_selectors
 from rumahbelajar.people.admin import PositionAdmin
 from rumahbelajar.people.models import Position, Unit, User
@@ -459,10 +460,25 @@ class AssessmentResultAdmin(admin.ModelAdmin):
         )
 
 
+class ResultImportAdminMixin(RowImportAdminMixin):
+    """Adds "Impor hasil asesmen" to a ModelAdmin of AssessmentResult. Whoever may add results may
+    import them (HR admins: only for people in their units, which competency.imports checks per
+    row)."""
+
+    import_pipeline = imports.result_import
+    import_title = _("Impor hasil asesmen")
+    import_file_label = _("Berkas hasil asesmen (CSV atau XLSX)")
+    import_form_template = "admin/competency/import/import_form.html"
+    import_job_template = "admin/competency/import/import_job.html"
+
+    def has_import_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("competency.add_assessmentresult")
+
+
 @admin.register(AssessmentResult)
 class AssessmentResultWithImportAdmin(ResultImportAdminMixin, AssessmentResultAdmin):
-    """The result admin plus the CSV/XLSX import (competency/import_admin.py), whose rows go
-    through the same checks and scoping."""
+    """The result admin plus the CSV/XLSX import, whose rows go through the same checks and
+    scoping."""
 
     change_list_template = "admin/competency/import/change_list.html"
 

@@ -7,5 +7,5 @@ class CompetencyConfig(AppConfig):
     verbose_name = _("Kompetensi")
 
     def ready(self) -> None:
-        # The import's tasks live outside tasks.py: register them with Celery.
-        from competency import import_tasks  # noqa: F401
+        # Registers the result import's pipeline for the shared import task.
+        from competency import imports  # noqa: F401

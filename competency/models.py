@@ -13,6 +13,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from rumahbelajar.imports.models import RowImportJob
+
 LEVEL_VALIDATORS = [MinValueValidator(1), MaxValueValidator(5)]
 
 
@@ -281,4 +283,24 @@ class ApiToken(models.Model):
         return f"{self.name} ({self.prefix}…)"
 
 
-from competency.import_models import ResultImport  # noqa: E402,F401
+class ResultImport(RowImportJob):
+    """One uploaded file of assessment results (impor hasil asesmen), on the shared import
+    pipeline (rumahbelajar.imports; the rows are competency.imports')."""
+
+    upload_folder = "result-imports"
+
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("diminta oleh"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="result_imports",
+    )
+    new_count = models.PositiveIntegerField(_("baru"), default=0)
+    existing_count = models.PositiveIntegerField(_("sudah ada"), default=0)
+    # Whose maps the applied rows changed: the bulk recompute after commit reads them.
+    affected_employee_ids = ArrayField(models.BigIntegerField(), default=list, blank=True)
+
+    class Meta(RowImportJob.Meta):
+        verbose_name = _("impor hasil asesmen")
+        verbose_name_plural = _("impor hasil asesmen")

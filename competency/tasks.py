@@ -50,3 +50,11 @@ def sweep_stale_maps() -> None:
     count = services.recompute_stale_maps(wait=False)
     if count:
         logger.info("sweep_stale_maps: recomputed %s maps", count)
+
+
+@shared_task(name="competency.recompute_result_import_maps", **_RETRY)
+def recompute_result_import_maps_task(*, job_id: int) -> None:
+    """ONE bulk recompute for an applied import; what it misses the stale-map sweep catches."""
+    from competency import imports
+
+    imports.recompute_result_import_maps(job_id=job_id)

@@ -15,7 +15,7 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.template.defaultfilters import filesizeformat
 from django.template.response import TemplateResponse
@@ -26,7 +26,8 @@ from django.utils.translation import ngettext
 
 from competency.models import Competency
 from ebooks import selectors, services
-from ebooks.models import Category, Ebook, EbookCompetency, EbookImport
+from ebooks.models import Category, Ebook, EbookCompetency
+from rumahbelajar.imports.admin import ImportJobAdminMixin
 
 # Django refuses a request with more files than DATA_UPLOAD_MAX_NUMBER_FILES (100 by default).
 MAX_FILES_PER_UPLOAD = 100
@@ -160,8 +161,13 @@ class CategoryAdmin(admin.ModelAdmin):
 
 
 @admin.register(Ebook)
-class EbookAdmin(admin.ModelAdmin):
+class EbookAdmin(ImportJobAdminMixin, admin.ModelAdmin):
     form = EbookAdminForm
+    import_pipeline = services.ebook_import
+    import_title = _("Unggah e-book")
+    import_job_template = "admin/ebooks/ebook/import_job.html"
+    import_upload_url = "upload"
+    import_path = "upload/"
     inlines = [EbookCompetencyInline]
     list_display = (
         "title",
@@ -295,31 +301,21 @@ class EbookAdmin(admin.ModelAdmin):
     def withdraw(self, request: HttpRequest, queryset: QuerySet[Ebook]) -> None:
         self._publish(request, queryset, False)
 
-    # --- bulk upload ------------------------------------------------------------------------------
+    # --- bulk upload (its job and progress pages are the shared ones) -------------------------------
     def get_urls(self) -> list[Any]:
         wrap = self.admin_site.admin_view
         prefix = f"{self.opts.app_label}_{self.opts.model_name}"
         return [
             path("upload/", wrap(self.upload_view), name=f"{prefix}_upload"),
-            path("upload/<int:job_id>/", wrap(self.import_job_view), name=f"{prefix}_import_job"),
-            path(
-                "upload/<int:job_id>/progress/",
-                wrap(self.import_progress_view),
-                name=f"{prefix}_import_progress",
-            ),
+            *self.import_job_urls(),
             *super().get_urls(),
         ]
 
-    def _context(self, request: HttpRequest, **extra: Any) -> dict[str, Any]:
-        return {**self.admin_site.each_context(request), "opts": self.opts, **extra}
+    def has_import_permission(self, request: HttpRequest) -> bool:
+        return self.has_add_permission(request)
 
-    def _job(self, request: HttpRequest, job_id: int) -> EbookImport:
-        if not self.has_add_permission(request):
-            raise PermissionDenied
-        job = selectors.ebook_imports_visible_to(user=request.user).filter(pk=job_id).first()
-        if job is None:
-            raise Http404
-        return job
+    def import_job_title(self, job: Any) -> Any:
+        return _("Impor e-book #%(id)s") % {"id": job.pk}
 
     def upload_view(self, request: HttpRequest) -> HttpResponse:
         if not self.has_add_permission(request):
@@ -337,7 +333,7 @@ class EbookAdmin(admin.ModelAdmin):
             return HttpResponseRedirect(
                 reverse("admin:ebooks_ebook_import_job", kwargs={"job_id": job.pk})
             )
-        context = self._context(
+        context = self._import_context(
             request,
             title=_("Unggah e-book"),
             form=form,
@@ -346,20 +342,6 @@ class EbookAdmin(admin.ModelAdmin):
             ],
         )
         return TemplateResponse(request, "admin/ebooks/ebook/upload_form.html", context)
-
-    def import_job_view(self, request: HttpRequest, job_id: int) -> HttpResponse:
-        job = self._job(request, job_id)
-        context = self._context(request, title=_("Impor e-book #%(id)s") % {"id": job.pk}, job=job)
-        return TemplateResponse(request, "admin/ebooks/ebook/import_job.html", context)
-
-    def import_progress_view(self, request: HttpRequest, job_id: int) -> JsonResponse:
-        """The job's state for static/admin-extra/import-progress.js (shared with the HR import)."""
-        job = self._job(request, job_id)
-        done, total = job.done_files, job.total_files
-        percent = min(100, done * 100 // total) if total else 0
-        return JsonResponse(
-            {"status": job.status, "done": done, "total": total, "percent": percent}
-        )
 
 
 def _url(name: str, ebook: Ebook) -> str:

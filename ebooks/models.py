@@ -11,6 +11,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from rumahbelajar.imports.models import ImportJob
+
 
 class Category(models.Model):
     name = models.CharField(_("nama"), max_length=100, unique=True)
@@ -205,12 +207,15 @@ class EbookImportStatus(models.TextChoices):
     FAILED = "failed", _("Gagal")
 
 
-class EbookImport(models.Model):
-    """One bulk upload from the admin, imported file by file by a worker.
+class EbookImport(ImportJob):
+    """One bulk upload from the admin, imported file by file by a worker (ebooks.services.bulk,
+    on the shared import pipeline).
 
     The uploads wait in private staging storage (`files`: original name and stored name per file);
     `report` grows by one entry per file as the worker goes, so progress survives a restart.
     """
+
+    WORKER_STATES = frozenset({EbookImportStatus.PENDING, EbookImportStatus.RUNNING})
 
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -240,21 +245,13 @@ class EbookImport(models.Model):
     duplicate_count = models.PositiveIntegerField(_("ganda"), default=0)
     refused_count = models.PositiveIntegerField(_("ditolak"), default=0)
     report = models.JSONField(_("laporan"), default=list, blank=True)
-    message = models.TextField(_("pesan"), blank=True)
-    created_at = models.DateTimeField(_("dibuat"), auto_now_add=True, db_index=True)
-    finished_at = models.DateTimeField(_("selesai"), null=True, blank=True)
 
-    class Meta:
+    class Meta(ImportJob.Meta):
         verbose_name = _("impor e-book")
         verbose_name_plural = _("impor e-book")
-        ordering = ["-created_at"]
 
     def __str__(self) -> str:
         return f"{self.pk} ({self.get_status_display()})"
-
-    @property
-    def is_running(self) -> bool:
-        return self.status in {EbookImportStatus.PENDING, EbookImportStatus.RUNNING}
 
     @property
     def done_files(self) -> int:

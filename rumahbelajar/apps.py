@@ -6,3 +6,7 @@ class RumahBelajarConfig(AppConfig):
 
     name = "rumahbelajar"
     verbose_name = "Rumah Belajar"
+
+    def ready(self) -> None:
+        # The shared import tasks live outside an app's tasks.py: register them with Celery.
+        from rumahbelajar.imports import tasks  # noqa: F401

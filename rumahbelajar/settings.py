@@ -322,25 +322,20 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         # Sweeps queued while no worker ran are pointless once the next one is due.
         "options": {"expires": 55},
     },
-    "ebooks-resume-imports": {
-        "task": "ebooks.resume_imports",
+    # Every import (rumahbelajar.imports): jobs whose task was lost or whose worker died are
+    # queued again, old jobs and their files deleted.
+    "imports-sweep": {
+        "task": "imports.sweep",
         "schedule": 5 * 60,
+        "options": {"expires": 4 * 60},
     },
     "ebooks-delete-orphan-files": {
         "task": "ebooks.delete_orphan_files",
         "schedule": crontab(hour=2, minute=30),
     },
-    "ebooks-purge-old-imports": {
-        "task": "ebooks.purge_old_imports",
-        "schedule": crontab(hour=3, minute=0),
-    },
     "training-send-reminders": {
         "task": "training.send_reminders",
         "schedule": crontab(minute=0, hour=7),
-    },
-    "people-expire-import-jobs": {
-        "task": "people.purge_old_import_jobs",
-        "schedule": 60 * 60,
     },
 }
 CELERY_BEAT_SCHEDULE_FILENAME = envstr(
@@ -360,3 +355,19 @@ LOGGING = {
 # --- Employee import --------------------------------------------------------------------------
 # Files above this many data rows are refused (EMPLOYEE_IMPORT_MAX_BYTES above bounds the size).
 EMPLOYEE_IMPORT_MAX_ROWS = envint("EMPLOYEE_IMPORT_MAX_ROWS", 200_000, minimum=1)
+
+# Every import (rumahbelajar.imports). A job left in a worker state this long is queued again by
+# the sweep (a live worker holds its lock, so nothing runs twice); a job whose worker died this
+# many times is failed instead of being redelivered forever.
+IMPORT_STALLED_MINUTES = envint("IMPORT_STALLED_MINUTES", 5, minimum=1)
+IMPORT_MAX_ATTEMPTS = envint("IMPORT_MAX_ATTEMPTS", 3, minimum=1)
+# Jobs and their uploaded files (personal data) are deleted after this many days; e-book import
+# reports (no personal data, the uploads are deleted as they go) are kept longer.
+IMPORT_KEEP_DAYS = envint("IMPORT_KEEP_DAYS", 7, minimum=1)
+EBOOK_IMPORT_KEEP_DAYS = envint("EBOOK_IMPORT_KEEP_DAYS", 30, minimum=1)
+# An XLSX whose zip entries would inflate past this (each; four times this in all), or by more
+# than the ratio, is refused before openpyxl reads it (a zip bomb).
+IMPORT_XLSX_MAX_ENTRY_BYTES = envint(
+    "IMPORT_XLSX_MAX_ENTRY_BYTES", 256 * 1024 * 1024, minimum=1024 * 1024
+)
+IMPORT_XLSX_MAX_RATIO = envint("IMPORT_XLSX_MAX_RATIO", 100, minimum=10)

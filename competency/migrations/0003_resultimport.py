@@ -6,7 +6,7 @@ import django.utils.timezone
 from django.conf import settings
 from django.db import migrations, models
 
-import competency.import_models
+import rumahbelajar.imports.models
 
 
 class Migration(migrations.Migration):
@@ -29,7 +29,7 @@ class Migration(migrations.Migration):
                     "file",
                     models.FileField(
                         max_length=255,
-                        upload_to=competency.import_models.result_import_upload_to,
+                        upload_to=rumahbelajar.imports.models.private_upload_to,
                         verbose_name="berkas",
                     ),
                 ),
@@ -77,7 +77,7 @@ class Migration(migrations.Migration):
                     models.FileField(
                         blank=True,
                         max_length=255,
-                        upload_to=competency.import_models.result_import_upload_to,
+                        upload_to=rumahbelajar.imports.models.private_upload_to,
                         verbose_name="laporan kesalahan",
                     ),
                 ),

@@ -8,7 +8,7 @@ Callers use `from ebooks import services` and the names below.
 """
 
 from ebooks.services.bulk import (
-    fail_ebook_import,
+    ebook_import,
     purge_old_ebook_imports,
     resume_ebook_imports,
     run_ebook_import,
@@ -39,7 +39,7 @@ __all__ = [
     "delete_category",
     "delete_ebook",
     "delete_orphan_files",
-    "fail_ebook_import",
+    "ebook_import",
     "import_ebook",
     "purge_old_ebook_imports",
     "refresh_search_vectors",

@@ -7,20 +7,22 @@ import datetime as dt
 import logging
 import shutil
 import time
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager, suppress
+from collections.abc import Mapping, Sequence
+from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
 from django.core.files.base import File
 from django.core.files.storage import default_storage
-from django.db import connection, transaction
-from django.db.models import Q
+from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from ebooks import selectors
 from ebooks.models import Category, EbookImport, EbookImportStatus
 from ebooks.services.importing import ImportOutcome, import_ebook
+from rumahbelajar.imports.pipeline import Pipeline
 
 logger = logging.getLogger(__name__)
 
@@ -40,10 +42,8 @@ def start_ebook_import(
     """Keeps the uploaded files in private staging storage and queues their import.
 
     Side effects: writes the files to default storage (streamed; deleted again if this fails);
-    fires ebooks.run_import on commit.
+    fires the import task on commit.
     """
-    from ebooks.tasks import run_ebook_import_task
-
     job = EbookImport.objects.create(
         requested_by=requested_by,
         category=category,
@@ -62,87 +62,70 @@ def start_ebook_import(
         raise
     job.files = staged
     job.save(update_fields=["files"])
-    run_ebook_import_task.delay_on_commit(job_id=job.pk)
+    ebook_import.queue(job.pk)
     return job
 
 
-def run_ebook_import(*, job_id: int) -> EbookImport:
-    """Imports a bulk upload file by file, each all-or-nothing; after each file the job's report
-    grows by one entry (durable progress the admin page polls) and the staged file is deleted.
+class EbookImportPipeline(Pipeline[EbookImport]):
+    """The bulk upload on the shared job machinery (rumahbelajar.imports.pipeline): its lock,
+    attempt counter, resume and purge. A job goes file by file, each all or nothing; after each
+    file the report grows by one entry (durable progress the admin page polls), the staged file
+    is deleted and the attempt count starts over, so a file that kills its worker fails the job
+    after IMPORT_MAX_ATTEMPTS tries instead of looping. Files already in the report are skipped,
+    so a job resumes where it stopped. After IMPORT_SLICE_SECONDS the rest is handed on to a
+    new task, so no task nears the Celery time limit."""
 
-    Side effects: see import_ebook, per file; holds an advisory lock on the job while working, so
-    a second delivery of the task returns at once. Idempotent and resumable: files already in the
-    report are skipped. Hands the rest on to a new task (fired after the lock is released) after
-    IMPORT_SLICE_SECONDS, so no task nears the Celery time limit.
-    """
-    from ebooks.tasks import run_ebook_import_task
+    name = "ebooks-import"
+    model = EbookImport
+    keep_days_setting = "EBOOK_IMPORT_KEEP_DAYS"
 
-    with _job_lock(job_id) as locked:
-        if not locked:  # another worker is on it
-            return EbookImport.objects.get(pk=job_id)
-        job, finished = _run_slice(job_id)
-    if not finished:
-        run_ebook_import_task.delay(job_id=job_id)
-    return job
+    def visible_to(self, *, user: Any) -> QuerySet[EbookImport]:
+        return selectors.ebook_imports_visible_to(user=user)
 
+    def progress_of(self, job: EbookImport) -> dict[str, int]:
+        return {"done": job.done_files, "total": job.total_files}
 
-@contextmanager
-def _job_lock(job_id: int) -> Iterator[bool]:
-    key = f"ebooks-import:{job_id}"
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_try_advisory_lock(hashtextextended(%s, 0))", [key])
-        locked = bool(cursor.fetchone()[0])
-    try:
-        yield locked
-    finally:
-        if locked:
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_unlock(hashtextextended(%s, 0))", [key])
-
-
-def _run_slice(job_id: int) -> tuple[EbookImport, bool]:
-    """Works on the job for up to IMPORT_SLICE_SECONDS; (job, whether it is finished)."""
-    with transaction.atomic():
-        job = EbookImport.objects.select_for_update().get(pk=job_id)
-        if not job.is_running:
-            return job, True
+    def work(self, job: EbookImport) -> bool:
         if job.status != EbookImportStatus.RUNNING:
             job.status = EbookImportStatus.RUNNING
             job.save(update_fields=["status"])
-    started = time.monotonic()
-    categories = [job.category] if job.category is not None else []
-    for index, entry in enumerate(job.files):
-        if index < len(job.report):
-            continue
-        if time.monotonic() - started > IMPORT_SLICE_SECONDS:
-            return job, False
-        outcome = _import_staged(entry, job, categories)
-        _record(job, outcome)
-        with suppress(Exception):
-            default_storage.delete(entry["path"])
-    job.status = EbookImportStatus.DONE
-    job.finished_at = timezone.now()
-    job.save(update_fields=["status", "finished_at"])
-    _delete_staging(job)
-    return job, True
+        started = time.monotonic()
+        categories = [job.category] if job.category is not None else []
+        for index, entry in enumerate(job.files):
+            if index < len(job.report):
+                continue
+            if time.monotonic() - started > IMPORT_SLICE_SECONDS:
+                return True
+            outcome = _import_staged(entry, job, categories)
+            _record(job, outcome)
+            with suppress(Exception):
+                default_storage.delete(entry["path"])
+        job.status = EbookImportStatus.DONE
+        job.finished_at = timezone.now()
+        job.save(update_fields=["status", "finished_at"])
+        _delete_staging(job)
+        return False
+
+    def on_failed(self, job: EbookImport) -> None:
+        _delete_staging(job)
+
+    def delete_files(self, job: EbookImport) -> None:
+        _delete_staging(job)
+
+
+ebook_import = EbookImportPipeline()
+
+
+def run_ebook_import(*, job_id: int) -> None:
+    """Works on a bulk upload (the shared task's step). Side effects: see import_ebook, per file;
+    holds the job's lock while working, so a second delivery returns at once."""
+    ebook_import.run(job_id=job_id)
 
 
 def resume_ebook_imports(*, older_than: dt.timedelta = dt.timedelta(minutes=5)) -> list[int]:
-    """Fires the import task again for jobs still pending after `older_than` (the broker was away
-    when they were queued) and for running ones (a worker that died); a job another worker holds
-    is left alone by run_ebook_import's lock. Side effects: fires ebooks.run_import per job."""
-    from ebooks.tasks import run_ebook_import_task
-
-    cutoff = timezone.now() - older_than
-    ids = list(
-        EbookImport.objects.filter(
-            Q(status=EbookImportStatus.PENDING, created_at__lt=cutoff)
-            | Q(status=EbookImportStatus.RUNNING)
-        ).values_list("pk", flat=True)
-    )
-    for job_id in ids:
-        run_ebook_import_task.delay(job_id=job_id)
-    return ids
+    """Fires the import task again for jobs left pending or running (the beat sweep does this
+    for every import). Side effects: fires the import task per job."""
+    return ebook_import.resume(stalled_after=older_than)
 
 
 def _import_staged(
@@ -184,17 +167,8 @@ def _record(job: EbookImport, outcome: ImportOutcome) -> None:
         "refused": "refused_count",
     }[outcome.status]
     setattr(job, counter, getattr(job, counter) + 1)
-    job.save(update_fields=["report", counter])
-
-
-def fail_ebook_import(*, job_id: int, message: str) -> None:
-    """Marks a job failed (the task's last resort). Side effects: deletes its staged files."""
-    job = EbookImport.objects.get(pk=job_id)
-    job.status = EbookImportStatus.FAILED
-    job.message = message
-    job.finished_at = timezone.now()
-    job.save(update_fields=["status", "message", "finished_at"])
-    _delete_staging(job)
+    job.attempts = 0  # progress: the next file gets its own attempts
+    job.save(update_fields=["report", counter, "attempts"])
 
 
 def _delete_staging(job: EbookImport) -> None:
@@ -206,15 +180,7 @@ def _delete_staging(job: EbookImport) -> None:
         shutil.rmtree(local, ignore_errors=True)
 
 
-def purge_old_ebook_imports(*, older_than: dt.timedelta = dt.timedelta(days=30)) -> int:
-    """Deletes finished import jobs (their reports) older than `older_than`, and any staged files
-    they left. Side effects: deletes files from default storage. Returns jobs deleted."""
-    old = list(
-        EbookImport.objects.filter(created_at__lt=timezone.now() - older_than).exclude(
-            status__in=[EbookImportStatus.PENDING, EbookImportStatus.RUNNING]
-        )
-    )
-    for job in old:
-        _delete_staging(job)
-    EbookImport.objects.filter(pk__in=[job.pk for job in old]).delete()
-    return len(old)
+def purge_old_ebook_imports(*, older_than: dt.timedelta | None = None) -> int:
+    """Deletes old finished import jobs (their reports) and any staged files they left
+    (EBOOK_IMPORT_KEEP_DAYS; the beat sweep does this). Side effects: deletes files."""
+    return ebook_import.purge(older_than=older_than)

@@ -9,23 +9,19 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import redirect
-from django.template.response import TemplateResponse
-from django.urls import path
+from django.http import HttpRequest, HttpResponse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_POST
 from import_export.admin import ExportMixin
 from import_export.formats.base_formats import CSV, XLSX
 from import_export.forms import ExportForm
 
+from rumahbelajar.imports.admin import RowImportAdminMixin
 from rumahbelajar.people import imports, selectors, services
-from rumahbelajar.people.forms import EmployeeAdminForm, EmployeeImportForm, UnitAdminForm
-from rumahbelajar.people.models import EmployeeImport, ImportStatus, Position, Unit, User
+from rumahbelajar.people.forms import EmployeeAdminForm, UnitAdminForm
+from rumahbelajar.people.models import Position, Unit, User
 from rumahbelajar.people.nip import normalize_nip
 
 
@@ -61,7 +57,7 @@ class UnitSubtreeFilter(admin.SimpleListFilter):
 
 
 @admin.register(User)
-class UserAdmin(ExportMixin, admin.ModelAdmin):
+class UserAdmin(RowImportAdminMixin, ExportMixin, admin.ModelAdmin):
     form = EmployeeAdminForm
     list_display = ("nip_column", "full_name", "email", "unit", "position", "employee_type")
     list_display_links = ("nip_column", "full_name")
@@ -82,6 +78,12 @@ class UserAdmin(ExportMixin, admin.ModelAdmin):
     export_form_class = ExportForm
     export_template_name = "admin/people/user/export.html"
     import_export_change_list_template = "admin/people/user/change_list.html"
+
+    import_pipeline = services.employee_import
+    import_title = _("Impor pegawai")
+    import_file_label = _("Berkas pegawai (CSV atau XLSX)")
+    import_form_template = "admin/people/user/import_form.html"
+    import_job_template = "admin/people/user/import_job.html"
 
     @admin.display(description=_("NIP"), ordering="nip")
     def nip_column(self, obj: User) -> str:
@@ -198,91 +200,6 @@ class UserAdmin(ExportMixin, admin.ModelAdmin):
             "has_import_permission": self.has_import_permission(request),
         }
         return super().changelist_view(request, extra_context)
-
-    def get_urls(self) -> list[Any]:
-        wrap = self.admin_site.admin_view
-        prefix = f"{self.opts.app_label}_{self.opts.model_name}"
-        return [
-            path("import/", wrap(self.import_view), name=f"{prefix}_import"),
-            path("import/<int:job_id>/", wrap(self.import_job_view), name=f"{prefix}_import_job"),
-            path(
-                "import/<int:job_id>/progress/",
-                wrap(self.import_progress_view),
-                name=f"{prefix}_import_progress",
-            ),
-            path(
-                "import/<int:job_id>/apply/",
-                wrap(require_POST(self.import_apply_view)),
-                name=f"{prefix}_import_apply",
-            ),
-            *super().get_urls(),
-        ]
-
-    def _import_job(self, request: HttpRequest, job_id: int) -> EmployeeImport:
-        if not self.has_import_permission(request):
-            raise PermissionDenied
-        job = selectors.employee_imports_visible_to(user=_user(request)).filter(pk=job_id).first()
-        if job is None:
-            raise Http404
-        return job
-
-    def _context(self, request: HttpRequest, **extra: Any) -> dict[str, Any]:
-        return {**self.admin_site.each_context(request), "opts": self.opts, **extra}
-
-    def import_view(self, request: HttpRequest) -> HttpResponse:
-        if not self.has_import_permission(request):
-            raise PermissionDenied
-        form = EmployeeImportForm(
-            request.POST if request.method == "POST" else None, request.FILES or None
-        )
-        if form.is_valid():
-            upload = form.cleaned_data["file"]
-            job = services.start_employee_import(
-                requested_by=_user(request),
-                uploaded_file=upload,
-                file_format=form.file_format,
-                original_name=upload.name,
-            )
-            return redirect("admin:people_user_import_job", job_id=job.pk)
-        context = self._context(
-            request,
-            title=_("Impor pegawai"),
-            form=form,
-            jobs=selectors.employee_imports_visible_to(user=_user(request))[:10],
-            required_columns=imports.REQUIRED_COLUMNS,
-            optional_columns=imports.OPTIONAL_COLUMNS,
-        )
-        return TemplateResponse(request, "admin/people/user/import_form.html", context)
-
-    def import_job_view(self, request: HttpRequest, job_id: int) -> HttpResponse:
-        job = self._import_job(request, job_id)
-        context = self._context(
-            request,
-            title=_("Impor pegawai: %(name)s") % {"name": job.original_name},
-            job=job,
-            progress=imports.get_progress(job.pk),
-            can_apply=job.status == ImportStatus.PREVIEW
-            and not job.error_count
-            and bool(job.total_rows),
-        )
-        return TemplateResponse(request, "admin/people/user/import_job.html", context)
-
-    def import_progress_view(self, request: HttpRequest, job_id: int) -> JsonResponse:
-        job = self._import_job(request, job_id)
-        progress = imports.get_progress(job.pk)
-        total, done = progress["total"], progress["done"]
-        percent = min(100, done * 100 // total) if total else 0
-        return JsonResponse(
-            {"status": job.status, "done": done, "total": total, "percent": percent}
-        )
-
-    def import_apply_view(self, request: HttpRequest, job_id: int) -> HttpResponse:
-        job = self._import_job(request, job_id)
-        try:
-            services.confirm_employee_import(job=job, confirmed_by=_user(request))
-        except services.ImportNotReady as exc:
-            messages.error(request, str(exc))
-        return redirect("admin:people_user_import_job", job_id=job.pk)
 
 
 @admin.register(Unit)

@@ -6,3 +6,7 @@ class PeopleConfig(AppConfig):
     name = "rumahbelajar.people"
     label = "people"
     verbose_name = _("Pegawai dan organisasi")
+
+    def ready(self) -> None:
+        # Registers the employee import's pipeline for the shared import task.
+        from rumahbelajar.people import services  # noqa: F401

@@ -5,11 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.conf import settings
-from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
-from rumahbelajar.people import imports
 from rumahbelajar.people.models import Unit, User
 from rumahbelajar.people.nip import normalize_nip
 
@@ -65,24 +62,3 @@ class UnitAdminForm(forms.ModelForm):
         if parent and self.instance.pk and parent.path.startswith(self.instance.path):
             raise forms.ValidationError(_("Unit tidak dapat dipindahkan ke bawah dirinya sendiri."))
         return parent
-
-
-class EmployeeImportForm(forms.Form):
-    file = forms.FileField(
-        label=_("Berkas pegawai (CSV atau XLSX)"),
-        help_text=_("Baris pertama berisi judul kolom. Jenis berkas dikenali dari isinya."),
-    )
-
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        limit = settings.EMPLOYEE_IMPORT_MAX_BYTES
-        if upload.size > limit:
-            raise forms.ValidationError(
-                _("Berkas terlalu besar (%(size)s); batasnya %(limit)s.")
-                % {"size": filesizeformat(upload.size), "limit": filesizeformat(limit)}
-            )
-        try:
-            self.file_format = imports.detect_format(upload)
-        except imports.ImportFileError as exc:
-            raise forms.ValidationError(str(exc)) from None
-        return upload

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
-
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.core.exceptions import ValidationError
@@ -12,7 +10,11 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from rumahbelajar.imports.models import ImportFormat, ImportStatus, RowImportJob
 from rumahbelajar.people.nip import format_nip, normalize_nip, validate_nip
+
+# The import's states and formats are shared by every import (rumahbelajar.imports).
+__all__ = ["ImportFormat", "ImportStatus"]
 
 
 class UnitKind(models.TextChoices):
@@ -301,34 +303,12 @@ class User(AbstractBaseUser, PermissionsMixin):
             raise ValidationError({"rank": _("Golongan PNS tidak berlaku untuk PPPK.")})
 
 
-class ImportStatus(models.TextChoices):
-    PENDING = "pending", _("Menunggu")
-    VALIDATING = "validating", _("Memeriksa")
-    PREVIEW = "preview", _("Pratinjau")
-    APPLYING = "applying", _("Menerapkan")
-    DONE = "done", _("Selesai")
-    FAILED = "failed", _("Gagal")
+class EmployeeImport(RowImportJob):
+    """One uploaded employee file on its way through validation, preview and application
+    (rumahbelajar.imports.pipeline; the rows are people.imports')."""
 
+    upload_folder = "employee-imports"
 
-class ImportFormat(models.TextChoices):
-    CSV = "csv", "CSV"
-    XLSX = "xlsx", "XLSX"
-
-
-def employee_import_upload_to(instance: EmployeeImport, filename: str) -> str:
-    # The stored name never reuses the uploaded one; the folder is outside any public URL.
-    return f"private/employee-imports/{timezone.now():%Y/%m}/{uuid.uuid4().hex}"
-
-
-class EmployeeImport(models.Model):
-    """One uploaded employee file on its way through validation, preview and application.
-
-    Live progress is kept in the cache (people.imports.progress); this row holds the durable state.
-    """
-
-    file = models.FileField(_("berkas"), upload_to=employee_import_upload_to, max_length=255)
-    file_format = models.CharField(_("format"), max_length=10, choices=ImportFormat.choices)
-    original_name = models.CharField(_("nama berkas"), max_length=255, blank=True)
     requested_by = models.ForeignKey(
         User,
         verbose_name=_("diminta oleh"),
@@ -336,31 +316,10 @@ class EmployeeImport(models.Model):
         on_delete=models.SET_NULL,
         related_name="employee_imports",
     )
-    status = models.CharField(
-        _("status"), max_length=20, choices=ImportStatus.choices, default=ImportStatus.PENDING
-    )
-    total_rows = models.PositiveIntegerField(_("jumlah baris"), default=0)
     created_count = models.PositiveIntegerField(_("baru"), default=0)
     updated_count = models.PositiveIntegerField(_("diperbarui"), default=0)
     unchanged_count = models.PositiveIntegerField(_("tidak berubah"), default=0)
-    error_count = models.PositiveIntegerField(_("jumlah kesalahan"), default=0)
-    errors = models.JSONField(_("kesalahan"), default=list, blank=True)
-    message = models.TextField(_("pesan"), blank=True)
-    created_at = models.DateTimeField(_("dibuat"), default=timezone.now, db_index=True)
-    finished_at = models.DateTimeField(_("selesai"), null=True, blank=True)
 
-    class Meta:
+    class Meta(RowImportJob.Meta):
         verbose_name = _("impor pegawai")
         verbose_name_plural = _("impor pegawai")
-        ordering = ["-created_at"]
-
-    def __str__(self) -> str:
-        return f"{self.original_name or self.pk} ({self.get_status_display()})"
-
-    @property
-    def is_running(self) -> bool:
-        return self.status in {
-            ImportStatus.PENDING,
-            ImportStatus.VALIDATING,
-            ImportStatus.APPLYING,
-        }

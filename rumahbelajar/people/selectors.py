@@ -7,7 +7,7 @@ from operator import or_
 
 from django.db.models import Q, QuerySet
 
-from rumahbelajar.people.models import EmployeeImport, Position, Unit, User
+from rumahbelajar.people.models import Position, Unit, User
 
 
 def managed_unit_paths(*, user: User) -> list[str]:
@@ -73,11 +73,3 @@ def can_change_employee(*, admin: User, employee: User) -> bool:
     if employee.is_staff or employee.is_superuser:
         return False
     return can_manage_employee(admin=admin, employee=employee)
-
-
-def employee_imports_visible_to(*, user: User) -> QuerySet[EmployeeImport]:
-    """Import jobs a person may follow: their own; every job for a superuser."""
-    jobs = EmployeeImport.objects.select_related("requested_by")
-    if user.is_superuser:
-        return jobs
-    return jobs.filter(requested_by=user)

@@ -8,26 +8,17 @@ import secrets
 from collections.abc import Iterable
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX, UNUSABLE_PASSWORD_SUFFIX_LENGTH
 from django.contrib.auth.models import Group, Permission
-from django.core.files.base import File
-from django.core.files.storage import default_storage
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
 from django.db.models import F, QuerySet, Value
 from django.db.models.functions import Concat, Length, Substr
-from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from rumahbelajar.imports import pipeline
+from rumahbelajar.imports.pipeline import ErrorReport, RowPipeline
 from rumahbelajar.people import imports
-from rumahbelajar.people.models import (
-    EmployeeImport,
-    ImportFormat,
-    ImportStatus,
-    Position,
-    Unit,
-    User,
-)
+from rumahbelajar.people.models import EmployeeImport, Position, Unit, User
 
 logger = logging.getLogger(__name__)
 
@@ -38,10 +29,6 @@ class PeopleError(Exception):
 
 class UnitMoveError(PeopleError):
     pass
-
-
-class ImportNotReady(PeopleError):
-    """The import is not in a state that allows this step."""
 
 
 def allocate_unit_ids(count: int) -> list[int]:
@@ -243,68 +230,35 @@ def delete_employee(*, employee: User) -> None:
 # --- employee import ------------------------------------------------------------------------------
 
 
-@transaction.atomic
-def start_employee_import(
-    *, requested_by: User, uploaded_file: File, file_format: str, original_name: str = ""
-) -> EmployeeImport:
-    """Stores the file privately and queues its check.
+class EmployeeImportPipeline(RowPipeline[EmployeeImport]):
+    """The HR employee import: the shared pipeline with people's columns, checks and COPY writer.
 
-    Side effects: writes the file to default storage; fires people.validate_employee_import on
-    commit.
+    Side effects of apply: bulk-writes people inside the apply transaction.
     """
-    from rumahbelajar.people.tasks import validate_employee_import_task
 
-    job = EmployeeImport(
-        requested_by=requested_by,
-        file_format=file_format,
-        original_name=(original_name or getattr(uploaded_file, "name", "") or "")[:255],
+    name = "employee-import"
+    model = EmployeeImport
+    columns = imports.COLUMNS
+    count_fields = {
+        "created": "created_count",
+        "updated": "updated_count",
+        "unchanged": "unchanged_count",
+    }
+    conflict_message = gettext_lazy(
+        "Data bentrok dengan perubahan lain (NIP atau email ganda); tidak ada yang diterapkan."
     )
-    job.file.save("upload", uploaded_file, save=False)
-    job.save(force_insert=True)
-    validate_employee_import_task.delay_on_commit(job_id=job.pk)
-    return job
 
+    def checker(
+        self, *, job: EmployeeImport, columns: list[str], report: ErrorReport | None
+    ) -> imports.EmployeeRowChecker:
+        assert job.requested_by is not None  # the pipeline refuses an orphaned job
+        return imports.EmployeeRowChecker(
+            requested_by=job.requested_by, columns=columns, report=report
+        )
 
-def _run_employee_import(
-    job: EmployeeImport, *, write: bool, csv_copy: imports.CsvCopy | None = None
-) -> imports.CheckOutcome:
-    """Reads the job's file, checks every row and, when `write`, applies each valid chunk."""
-    if job.requested_by is None:
-        raise imports.ImportFileError(_("Pengguna yang mengunggah berkas ini sudah tidak ada."))
-    with (
-        default_storage.open(str(job.file.name), "rb") as stream,
-        imports.open_rows(stream, job.file_format) as source,
-    ):
-        checker = imports.EmployeeRowChecker(requested_by=job.requested_by, columns=source.columns)
-        total = max(source.estimated_rows, job.total_rows)
-        imports.set_progress(job.pk, done=0, total=total)
-        writer = _EmployeeWriter(update_fields=checker.update_fields) if write else None
-        for chunk in imports.chunked(source.rows):
-            plan = checker.check_chunk(chunk)
-            if writer is not None and not checker.outcome.error_count:
-                writer.write(plan)
-            if csv_copy is not None:
-                csv_copy.add(source.columns, chunk)
-            done = checker.outcome.total_rows
-            imports.set_progress(job.pk, done=done, total=max(total, done))
-            limit = settings.EMPLOYEE_IMPORT_MAX_ROWS
-            if done > limit:
-                raise imports.ImportFileError(
-                    _("Berkas melebihi %(limit)s baris.") % {"limit": limit}
-                )
-    if not checker.outcome.total_rows and not checker.outcome.error_count:
-        raise imports.ImportFileError(_("Berkas tidak berisi baris data."))
-    return checker.outcome
-
-
-def _store_csv_copy(job: EmployeeImport, csv_copy: imports.CsvCopy) -> None:
-    """Swaps a checked XLSX file for its CSV copy: openpyxl needs ~130 µs a row, csv ~5, so the
-    apply step reads the file once more at CSV speed."""
-    original = job.file.name
-    job.file.save("upload.csv", csv_copy.as_file(), save=False)
-    job.file_format = ImportFormat.CSV
-    job.save(update_fields=["file", "file_format"])
-    default_storage.delete(str(original))
+    def writer(self, *, job: EmployeeImport, checker: Any) -> _EmployeeWriter:
+        # COPY saves no model: no account's post_save is sent.
+        return _EmployeeWriter(update_fields=checker.update_fields)
 
 
 def _unusable_password() -> str:
@@ -367,164 +321,11 @@ def _quoted(name: Any) -> str:
     return connection.ops.quote_name(str(name))
 
 
-def _finish(
-    job: EmployeeImport,
-    *,
-    status: str,
-    outcome: imports.CheckOutcome | None = None,
-    message: str = "",
-) -> None:
-    job.status = status
-    job.message = message
-    fields = ["status", "message"]
-    if outcome is not None:
-        job.total_rows = outcome.total_rows
-        job.created_count = outcome.created
-        job.updated_count = outcome.updated
-        job.unchanged_count = outcome.unchanged
-        job.error_count = outcome.error_count
-        job.errors = outcome.errors
-        fields += [
-            "total_rows",
-            "created_count",
-            "updated_count",
-            "unchanged_count",
-            "error_count",
-            "errors",
-        ]
-    if status in {ImportStatus.DONE, ImportStatus.FAILED}:
-        job.finished_at = timezone.now()
-        fields.append("finished_at")
-    job.save(update_fields=fields)
+employee_import = EmployeeImportPipeline()
+ImportNotReady = pipeline.ImportNotReady
 
 
-def validate_employee_import(*, job_id: int) -> EmployeeImport:
-    """Checks every row of an uploaded file and stores the preview (counts, per-row errors).
-
-    Side effects: locks the job row briefly; writes progress to the cache. Writes no people.
-    Idempotent: a job already past validation is left alone.
-    """
-    with transaction.atomic():
-        job = (
-            EmployeeImport.objects.select_for_update(of=("self",))
-            .select_related("requested_by")
-            .get(pk=job_id)
-        )
-        if job.status not in {ImportStatus.PENDING, ImportStatus.VALIDATING}:
-            return job
-        job.status = ImportStatus.VALIDATING
-        job.save(update_fields=["status"])
-    with imports.CsvCopy.open(enabled=job.file_format == ImportFormat.XLSX) as csv_copy:
-        try:
-            outcome = _run_employee_import(job, write=False, csv_copy=csv_copy)
-        except imports.ImportFileError as exc:
-            _finish(job, status=ImportStatus.FAILED, message=str(exc))
-            return job
-        except Exception:
-            _finish(
-                job,
-                status=ImportStatus.FAILED,
-                message=_("Terjadi kesalahan tak terduga saat memeriksa berkas."),
-            )
-            raise
-        if csv_copy is not None and not outcome.error_count:
-            _store_csv_copy(job, csv_copy)
-    _finish(job, status=ImportStatus.PREVIEW, outcome=outcome)
-    return job
-
-
-@transaction.atomic
-def confirm_employee_import(*, job: EmployeeImport, confirmed_by: User) -> EmployeeImport:
-    """Accepts a clean preview and queues the apply step.
-
-    Side effects: locks the job row; fires people.apply_employee_import on commit.
-    """
-    from rumahbelajar.people.tasks import apply_employee_import_task
-
-    job = EmployeeImport.objects.select_for_update().get(pk=job.pk)
-    if job.status != ImportStatus.PREVIEW or job.error_count or not job.total_rows:
-        raise ImportNotReady(_("Impor ini tidak dapat diterapkan."))
-    if job.requested_by_id != confirmed_by.pk and not confirmed_by.is_superuser:
-        raise ImportNotReady(_("Hanya pengunggah berkas yang dapat menerapkannya."))
-    job.status = ImportStatus.APPLYING
-    job.save(update_fields=["status"])
-    apply_employee_import_task.delay_on_commit(job_id=job.pk)
-    return job
-
-
-class _RowsFailed(Exception):
-    def __init__(self, outcome: imports.CheckOutcome) -> None:
-        self.outcome = outcome
-
-
-def apply_employee_import(*, job_id: int) -> EmployeeImport:
-    """Applies a previewed file all-or-nothing: every row is checked again and written in chunks
-    inside ONE transaction; any error rolls everything back.
-
-    Side effects: locks the job row for the whole run; bulk-writes people; writes progress to the
-    cache. Idempotent: only a job in "applying" is worked on, and it leaves that state in the same
-    transaction as the people it wrote.
-    """
-    job = EmployeeImport.objects.select_related("requested_by").get(pk=job_id)
-    try:
-        with transaction.atomic():
-            locked = EmployeeImport.objects.select_for_update().get(pk=job_id)
-            if locked.status != ImportStatus.APPLYING:
-                return locked
-            outcome = _run_employee_import(job, write=True)
-            if outcome.error_count:
-                raise _RowsFailed(outcome)
-            _finish(job, status=ImportStatus.DONE, outcome=outcome)
-            # COPY saves no model: no account's post_save tells the page cache.
-    except _RowsFailed as exc:
-        _finish(
-            job,
-            status=ImportStatus.FAILED,
-            outcome=exc.outcome,
-            message=_(
-                "Data berubah sejak pratinjau; tidak ada yang diterapkan. Perbaiki lalu unggah ulang."
-            ),
-        )
-    except imports.ImportFileError as exc:
-        _finish(job, status=ImportStatus.FAILED, message=str(exc))
-    except IntegrityError:
-        logger.warning("Employee import %s hit a constraint", job_id, exc_info=True)
-        _finish(
-            job,
-            status=ImportStatus.FAILED,
-            message=_(
-                "Data bentrok dengan perubahan lain (NIP atau email ganda); tidak ada yang diterapkan."
-            ),
-        )
-    except Exception:
-        _finish(
-            job,
-            status=ImportStatus.FAILED,
-            message=_("Terjadi kesalahan tak terduga; tidak ada yang diterapkan."),
-        )
-        raise
-    return job
-
-
-def purge_old_employee_imports(*, older_than: dt.timedelta = dt.timedelta(days=7)) -> int:
-    """Deletes import jobs older than `older_than` and their stored files.
-
-    Side effects: deletes files from default storage after the rows are gone.
-    """
-    cutoff = timezone.now() - older_than
-    deleted = 0
-    while True:
-        batch = list(
-            EmployeeImport.objects.filter(created_at__lt=cutoff).values_list("pk", "file")[:500]
-        )
-        if not batch:
-            return deleted
-        with transaction.atomic():
-            EmployeeImport.objects.filter(pk__in=[pk for pk, _name in batch]).delete()
-        for _pk, name in batch:
-            if name:
-                try:
-                    default_storage.delete(name)
-                except OSError:
-                    logger.warning("Could not delete import file %s", name, exc_info=True)
-        deleted += len(batch)
+def purge_old_employee_imports(*, older_than: dt.timedelta | None = None) -> int:
+    """Deletes old import jobs and their stored files (IMPORT_KEEP_DAYS; the beat sweep does this
+    for every import). Side effects: deletes files from default storage."""
+    return employee_import.purge(older_than=older_than)

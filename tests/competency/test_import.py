@@ -21,10 +21,8 @@ from django.urls import path, reverse
 from openpyxl import Workbook
 
 from competency import services
-from competency.admin import AssessmentResultAdmin
-from competency.import_admin import ResultImportAdminMixin
-from competency.import_models import ResultImport
-from competency.models import AssessmentResult, Competency, CompetencyMap
+from competency.admin import AssessmentResultAdmin, ResultImportAdminMixin
+from competency.models import AssessmentResult, Competency, CompetencyMap, ResultImport
 from rumahbelajar import urls as project_urls
 from rumahbelajar.people.models import ImportStatus
 from tests.competency.factories import fixed

@@ -2,6 +2,7 @@
 
 import django.db.models.deletion
 import django.utils.timezone
+import rumahbelajar.imports.models
 import rumahbelajar.people.models
 from django.conf import settings
 from django.db import migrations, models
@@ -18,7 +19,7 @@ class Migration(migrations.Migration):
             name='EmployeeImport',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('file', models.FileField(max_length=255, upload_to=rumahbelajar.people.models.employee_import_upload_to, verbose_name='berkas')),
+                ('file', models.FileField(max_length=255, upload_to=rumahbelajar.imports.models.private_upload_to, verbose_name='berkas')),
                 ('file_format', models.CharField(choices=[('csv', 'CSV'), ('xlsx', 'XLSX')], max_length=10, verbose_name='format')),
                 ('original_name', models.CharField(blank=True, max_length=255, verbose_name='nama berkas')),
                 ('status', models.CharField(choices=[('pending', 'Menunggu'), ('validating', 'Memeriksa'), ('preview', 'Pratinjau'), ('applying', 'Menerapkan'), ('done', 'Selesai'), ('failed', 'Gagal')], default='pending', max_length=20, verbose_name='status')),
