@@ -7,7 +7,6 @@ import datetime as dt
 import logging
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +29,7 @@ from competency.models import (
     ResultSource,
 )
 from rumahbelajar.people.models import Position, User
+from rumahbelajar.queue import queue_after_commit
 
 logger = logging.getLogger(__name__)
 
@@ -272,7 +272,9 @@ def record_result(
             raise
         return stored, False
     mark_maps_stale(employee_ids=[employee.pk])
-    fire_recompute_on_commit(employee_id=employee.pk)
+    from competency import tasks
+
+    queue_after_commit(tasks.recompute_map_task, employee_id=employee.pk)
     return result, True
 
 
@@ -380,9 +382,7 @@ def standards_changed(*, position_ids: Sequence[int]) -> None:
     from competency import tasks
 
     for position_id in position_ids:
-        transaction.on_commit(
-            partial(tasks.recompute_position_maps_task.delay, position_id=position_id), robust=True
-        )
+        queue_after_commit(tasks.recompute_position_maps_task, position_id=position_id)
 
 
 # --- Maps ------------------------------------------------------------------------------------
@@ -406,16 +406,6 @@ def mark_maps_stale(*, employee_ids: Sequence[int]) -> None:
             """,
             [sorted(set(employee_ids))],
         )
-
-
-def fire_recompute_on_commit(*, employee_id: int) -> None:
-    """Queues recompute_map_task once the transaction commits; if the broker is unreachable the
-    error is logged and the stale mark stays for the sweep (robust=True: never fails the request)."""
-    from competency import tasks
-
-    transaction.on_commit(
-        partial(tasks.recompute_map_task.delay, employee_id=employee_id), robust=True
-    )
 
 
 _ENSURE_MAPS_SQL = """

@@ -5,7 +5,7 @@ Scarce seats: every service that takes, frees or moves a seat first locks the tr
 "one non-cancelled enrolment per (training, employee)" backs it up. Seats left and waitlist
 positions are counted (training.selectors), never stored.
 
-Emails leave through Celery tasks fired after commit (transaction.on_commit(..., robust=True)):
+Emails leave through Celery tasks fired after commit (rumahbelajar.queue.queue_after_commit):
 a rolled-back transaction sends nothing, and a broker that is down never fails the write.
 
 Errors are the domain exceptions of training.rules, re-exported here (`services.TrainingError`).
@@ -17,7 +17,6 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import partial
 
 from django.conf import settings
 from django.db import IntegrityError, OperationalError, connection, transaction
@@ -27,6 +26,7 @@ from django.utils.translation import gettext as _
 
 from rumahbelajar.people import selectors as people_selectors
 from rumahbelajar.people.models import User
+from rumahbelajar.queue import queue_after_commit
 from training.cache import bump_version
 from training.models import (
     SEAT_STATUSES,
@@ -146,10 +146,7 @@ def _email_on_commit(kind: str, enrollment_ids: Sequence[int]) -> None:
     ids = list(enrollment_ids)
     for start in range(0, len(ids), EMAIL_TASK_CHUNK):
         chunk = ids[start : start + EMAIL_TASK_CHUNK]
-        transaction.on_commit(
-            partial(tasks.send_enrollment_emails_task.delay, kind=kind, enrollment_ids=chunk),
-            robust=True,
-        )
+        queue_after_commit(tasks.send_enrollment_emails_task, kind=kind, enrollment_ids=chunk)
 
 
 def _employee_ids(employees: Iterable[User | int] | QuerySet[User]) -> list[int]:
