@@ -92,15 +92,16 @@ RSS_BAR_MB = 250.0
 
 
 def run(ctx: Context) -> list[Row | Table]:
-    _seed(ctx)
+    sizes = _seed(ctx)
     crowd = _make_crowd(ctx)
     with gunicorn(ctx) as server, RssSampler(server.pid) as memory:
         results = _measure(ctx, server.base_url, crowd)
-    return [_table(ctx, crowd, results, memory)]
+    return [_table(ctx, crowd, results, memory, sizes)]
 
 
-def _seed(ctx: Context) -> None:
-    """100,000 employees (or --employees), 20,000 books, 500 trainings; no-ops when there."""
+def _seed(ctx: Context) -> str:
+    """100,000 employees (or --employees), 20,000 books, 500 trainings; no-ops when there.
+    Returns what the database then holds, for the table."""
     ctx.manage("seed_demo", "--employees", str(ctx.options.employees), timeout=1200)
     # The demo's own books and trainings, then numbered extra ones up to the sizes above (the
     # extras are keyed on their numbers, so asking for all of them again adds only what is missing).
@@ -121,6 +122,11 @@ def _seed(ctx: Context) -> None:
         str(max(0, TRAININGS - own_trainings)),
         timeout=1200,
     )
+    with psycopg.connect(ctx.database_url) as conn:
+        users = _count(conn, "SELECT count(*) FROM people_user")
+        books = _count(conn, "SELECT count(*) FROM ebooks_ebook")
+        trainings = _count(conn, "SELECT count(*) FROM training_training")
+    return f"{users:,} users, {books:,} e-books, {trainings:,} trainings"
 
 
 def _count(conn: psycopg.Connection, query: str, params: tuple = ()) -> int:
@@ -220,7 +226,11 @@ def _measure(ctx: Context, base_url: str, crowd: Crowd) -> dict[str, list[LoadRe
 
 
 def _table(
-    ctx: Context, crowd: Crowd, results: dict[str, list[LoadResult]], memory: RssSampler
+    ctx: Context,
+    crowd: Crowd,
+    results: dict[str, list[LoadResult]],
+    memory: RssSampler,
+    sizes: str,
 ) -> Table:
     options = ctx.options
     floor = median_of(results[PAGES[0].label], "rps")
@@ -259,15 +269,14 @@ def _table(
             "ok" if 0 < peak_mb < RSS_BAR_MB else "MISSED",
         )
     ]
-    data = crowd.data
-    notes.insert(
-        0,
-        f"{crowd.people:,} people logged in ({data['session_engine'].rsplit('.', 1)[-1]} "
-        f"sessions), HR about {crowd.people:,} employees it manages, {EBOOKS:,} e-books, "
-        f"{TRAININGS} trainings; {options.connections} connections, median of "
-        f"{options.rounds} round(s) of {options.duration:g} s; bar: every page >= {RATIO_BAR} "
-        f"x /livez (goal {RATIO_GOAL}), 0 failed answers.",
-    )
+    engine = crowd.data["session_engine"].rsplit(".", 1)[-1]
+    notes[:0] = [
+        f"{sizes} in the database; {crowd.people:,} people logged in ({engine} sessions), "
+        f"HR asking about {crowd.people:,} employees it manages.",
+        f"{options.connections} connections; median of {options.rounds} round(s) of "
+        f"{options.duration:g} s. Bar: every page >= {RATIO_BAR} x /livez (goal {RATIO_GOAL}) "
+        "and 0 failed answers.",
+    ]
     return Table(
         f"{NAME}: the crowd (each person asks each page at most once a round)",
         ["page", "req/s", "÷ /livez", "p50 ms", "p99 ms", "failed", "answers/round"],
