@@ -80,7 +80,7 @@ class Options:
     rounds: int = 3
     connections: int = 16
     employees: int = 100_000
-    people: int = 3000
+    people: int = 6000
 
 
 @dataclass

@@ -87,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--employees", type=int, default=100_000, help="for the seed benchmark")
     parser.add_argument(
-        "--people", type=int, default=3000, help="distinct logged-in people of the web crowd"
+        "--people", type=int, default=6000, help="distinct logged-in people of the web crowd"
     )
     parser.add_argument(
         "--quick",

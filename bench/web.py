@@ -1,7 +1,7 @@
 """The crowd table: the portal's pages through the real gunicorn server, asked for by thousands of
 distinct logged-in people, each (person, page) at most once per round.
 
-With 100,000 employees, 20,000 e-books and 500 trainings in the database, `--people` (3,000)
+With 100,000 employees, 20,000 e-books and 500 trainings in the database, `--people` (6,000)
 numbered employees get a session straight from the session store (bench/crowd_sessions.py; the
 login form is rate limited). Each page then gets `rounds` rounds of `duration` seconds at
 `connections` keep-alive connections, consuming a list of distinct requests (person i's cookies,
@@ -21,6 +21,7 @@ import json
 import statistics
 import subprocess
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote_plus
 
@@ -96,7 +97,27 @@ def run(ctx: Context) -> list[Row | Table]:
     crowd = _make_crowd(ctx)
     with gunicorn(ctx) as server, RssSampler(server.pid) as memory:
         results = _measure(ctx, server.base_url, crowd)
-    return [_table(ctx, crowd, results, memory, sizes)]
+    table = _table(ctx, crowd, results, memory, sizes)
+    table.notes += _server_trouble(server.log, memory, ctx.env)
+    return [table]
+
+
+def _server_trouble(log: Path, memory: RssSampler, env: dict[str, str]) -> list[str]:
+    """What went wrong behind the answers: errors in the server's own log, and workers replaced
+    during the run (a worker timed out or died; the sampler saw more workers than were started)."""
+    markers = ("Traceback", "[ERROR]", "[CRITICAL]", "WORKER TIMEOUT")
+    trouble = [
+        line.strip()
+        for line in log.read_text(errors="replace").splitlines()
+        if any(marker in line for marker in markers)
+    ]
+    notes = []
+    if trouble:
+        notes.append(f"gunicorn log: {len(trouble)} error lines; the first: {trouble[0]}")
+    started = int(env.get("WEB_CONCURRENCY") or 3)  # gunicorn.conf.py's default
+    if len(memory.peak_kib) > started:
+        notes.append(f"{len(memory.peak_kib) - started} gunicorn worker(s) replaced during the run")
+    return notes
 
 
 def _seed(ctx: Context) -> str:
@@ -242,6 +263,7 @@ def _table(
         rps = median_of(rounds, "rps")
         failed = sum(result.errors for result in rounds)
         answers = int(statistics.median(result.requests for result in rounds))
+        used_up = sum(result.exhausted for result in rounds)
         line: dict[str, float | int | str] = {
             "page": page.label,
             "req/s": rps,
@@ -249,8 +271,7 @@ def _table(
             "p50 ms": median_of(rounds, "p50_ms"),
             "p99 ms": median_of(rounds, "p99_ms"),
             "failed": failed,
-            "answers/round": f"{answers:,}"
-            + (" (all)" if any(r.exhausted for r in rounds) else ""),
+            "answers/round": f"{answers:,}" + (f" (list used up {used_up}x)" if used_up else ""),
         }
         lines.append(line)
         ratio = line["÷ /livez"]
