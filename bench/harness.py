@@ -57,11 +57,30 @@ class Row:
 
 
 @dataclass
+class Table:
+    """A benchmark's own table, with columns of its choosing; run.py prints it after the main
+    table. `lines` are the rows (column -> figure), `results` each line's "ok" / "MISSED" / ""
+    (no bar); `footer` holds one-figure rows below the columns (label, figure, bar, result)."""
+
+    title: str
+    columns: list[str]
+    lines: list[dict[str, float | int | str]]
+    results: list[str]
+    footer: list[tuple[str, str, str, str]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def missed(self) -> bool:
+        return "MISSED" in self.results or any(result == "MISSED" for *_, result in self.footer)
+
+
+@dataclass
 class Options:
     duration: float = 10.0
     rounds: int = 3
     connections: int = 16
     employees: int = 100_000
+    people: int = 6000
 
 
 @dataclass
@@ -370,3 +389,44 @@ def format_table(rows: list[Row]) -> str:
         if index == 0:
             lines.append("  ".join("-" * width for width in widths))
     return "\n".join(lines)
+
+
+def _cell(value: float | int | str) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int):
+        return f"{value:,}"
+    if value >= 100:
+        return f"{value:,.0f}"
+    if value >= 10:
+        return f"{value:.1f}"
+    return f"{value:.2f}"
+
+
+def format_columns(table: Table) -> str:
+    header = [*table.columns, "result"]
+    cells = [
+        [_cell(line.get(column, "")) for column in table.columns] + [result]
+        for line, result in zip(table.lines, table.results, strict=True)
+    ]
+    numeric = [
+        any(not isinstance(line.get(column, ""), str) for line in table.lines)
+        for column in table.columns
+    ] + [False]
+    widths = [max(len(row[i]) for row in [header, *cells]) for i in range(len(header))]
+    out = [table.title, ""]
+    for index, row in enumerate([header, *cells]):
+        parts = [
+            value.rjust(width) if numeric[column] and index else value.ljust(width)
+            for column, (value, width) in enumerate(zip(row, widths, strict=True))
+        ]
+        out.append("  ".join(parts).rstrip())
+        if index == 0:
+            out.append("  ".join("-" * width for width in widths))
+    if table.footer:
+        label_width = max(len(label) for label, *_ in table.footer)
+        out.append("")
+        for label, figure, bar, result in table.footer:
+            out.append(f"{label.ljust(label_width)}  {figure}  {bar}  {result}".rstrip())
+    out += [f"  {note}" for note in table.notes]
+    return "\n".join(out)

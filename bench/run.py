@@ -4,6 +4,9 @@
     .venv/bin/python bench/run.py web          one (or several) by name
     .venv/bin/python bench/run.py --quick      a short smoke run (2 s rounds, 10,000 employees)
 
+A benchmark may also return a Table (harness.Table: its own columns, such as the web crowd's),
+printed after the main table; with --check a MISSED line in it counts like a missed bar.
+
 A benchmark is a module in this folder with run(ctx) -> list[Row] (see bench/README.md); list it in
 BENCHMARKS (they run in that order, in one scratch database). A module whose run() takes no
 argument is self-contained and returns [("group: metric", "figure"), ...]. Exit status: 1 if a benchmark could not run,
@@ -29,6 +32,8 @@ from harness import (
     Context,
     Options,
     Row,
+    Table,
+    format_columns,
     format_table,
     make_context,
     scratch_database,
@@ -49,7 +54,7 @@ BENCHMARKS = {
 }
 
 
-def _run_one(name: str, ctx: Context) -> list[Row]:
+def _run_one(name: str, ctx: Context) -> list[Row | Table]:
     module = importlib.import_module(BENCHMARKS[name])
     if inspect.signature(module.run).parameters:
         return module.run(ctx)
@@ -82,15 +87,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--employees", type=int, default=100_000, help="for the seed benchmark")
     parser.add_argument(
-        "--quick", action="store_true", help="2 s rounds, 1 round, 10,000 employees"
+        "--people", type=int, default=6000, help="distinct logged-in people of the web crowd"
+    )
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="2 s rounds, 1 round, 10,000 employees, a crowd of 2,000",
     )
     parser.add_argument("--check", action="store_true", help="exit 1 when a bar is missed")
     parser.add_argument("--json", type=Path, help="also write the rows to this file")
     parser.add_argument("--keep-db", action="store_true", help="leave the scratch database")
     args = parser.parse_args(argv)
-    options = Options(args.duration, args.rounds, args.connections, args.employees)
+    if args.people < 2000:
+        parser.error("--people: the crowd is at least 2,000 distinct people")
+    options = Options(args.duration, args.rounds, args.connections, args.employees, args.people)
     if args.quick:
-        options = Options(duration=2, rounds=1, connections=args.connections, employees=10_000)
+        options = Options(
+            duration=2, rounds=1, connections=args.connections, employees=10_000, people=2000
+        )
     names = args.names or BENCHMARKS
     unknown = sorted(set(names) - set(BENCHMARKS))
     if unknown:
@@ -99,6 +113,7 @@ def main(argv: list[str] | None = None) -> int:
     # A TERM (CI timeout, kill) unwinds like Ctrl-C, so the server and database are cleaned up.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     rows: list[Row] = []
+    tables: list[Table] = []
     failed = False
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="rb-bench-") as workdir:
@@ -116,7 +131,11 @@ def main(argv: list[str] | None = None) -> int:
             for name in names:
                 print(f"bench: running {name} …", file=sys.stderr, flush=True)
                 try:
-                    rows += _run_one(name, ctx)
+                    for item in _run_one(name, ctx):
+                        if isinstance(item, Table):
+                            tables.append(item)
+                        else:
+                            rows.append(item)
                 except BenchError as exc:
                     failed = True
                     print(f"bench: {name} could not run: {exc}", file=sys.stderr)
@@ -127,10 +146,14 @@ def main(argv: list[str] | None = None) -> int:
                     rows.append(Row(name, "crashed (see above)", "ERROR", ok=False))
     print()
     print(format_table(rows))
+    for table in tables:
+        print()
+        print(format_columns(table))
     print(f"\n({time.monotonic() - started:.0f} s in all)")
     if args.json:
-        args.json.write_text(json.dumps([dataclasses.asdict(row) for row in rows], indent=2))
-    missed = any(row.ok is False for row in rows)
+        items = [dataclasses.asdict(item) for item in [*rows, *tables]]
+        args.json.write_text(json.dumps(items, indent=2))
+    missed = any(row.ok is False for row in rows) or any(table.missed for table in tables)
     return 1 if failed or (args.check and missed) else 0
 
 

@@ -7,7 +7,9 @@ employee has 12 JP this year (of 20).
 Called by `manage.py seed_demo` after the people (and competency) demo data. Idempotent: keyed on
 slugs (the completed trainings carry the year in theirs), emails and descriptions; dates are
 relative to the first run, and only refreshed when a training that must lie in the future no
-longer does. Every write goes through training.services.
+longer does. Every write goes through training.services, except the extra trainings
+(`seed_demo --trainings N`, for benchmarks): N more open trainings in the same style, numbered
+and keyed on their slugs, inserted in chunks with bulk_create (seconds for hundreds).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.text import slugify
 
 from competency.models import Competency
 from rumahbelajar.people.models import Position, Unit, User
@@ -136,6 +139,23 @@ COMPLETED: list[tuple[str, str, str, str, int]] = [
     ("e-learning-etika-pelayanan-publik", "E-learning Etika Pelayanan Publik", _E, "2", 20),
 ]
 COACHING = ("Coaching penyusunan telaahan staf bersama Kepala Divisi", Decimal("2"))
+
+# The extra trainings (seed_demo --trainings N): later batches (angkatan) of these topics.
+# (title stem, mode, jp, days, capacity, competencies)
+EXTRA_PREFIX = "angkatan-"
+EXTRA_CHUNK = 500
+EXTRA_TOPICS: list[tuple[str, str, str, int, int, tuple[tuple[str, int], ...]]] = [
+    ("Pelatihan Perancangan Peraturan Perundang-undangan", _K, "40", 5, 30, (("M4", 3), ("M8", 2))),
+    ("Webinar Pelayanan Publik Berbasis HAM", _E, "3", 1, 500, (("M6", 2), ("SK1", 2))),
+    ("Bimbingan Teknis Analisis Beban Kerja", _K, "16", 2, 25, (("M4", 2), ("M7", 2))),
+    ("E-learning Orientasi Nilai BerAKHLAK", _E, "10", 30, 1000, (("M1", 2), ("M2", 2))),
+    ("Pelatihan Pelayanan Keimigrasian Berbasis Digital", _B, "24", 3, 30, (("M6", 3),)),
+    ("Pelatihan Manajemen Arsip Dinamis", _K, "12", 2, 20, (("M4", 2),)),
+    ("Pelatihan Penulisan Telaahan Staf", _K, "16", 2, 30, (("M3", 2), ("M4", 2))),
+    ("E-learning Literasi Digital bagi ASN", _E, "8", 14, 2000, (("M1", 2), ("M8", 2))),
+    ("Pelatihan Mediasi Sengketa Kekayaan Intelektual", _B, "24", 3, 25, (("M3", 3), ("SK1", 2))),
+    ("Bimbingan Teknis Penyusunan SKP", _K, "8", 1, 40, (("M7", 2),)),
+]
 # fmt: on
 
 
@@ -149,12 +169,14 @@ def seed(
     stdout: Any = None,
     log: Callable[[str], Any] | None = None,
     employees: int | None = None,
+    trainings: int | None = None,
     **_options: Any,
 ) -> dict[str, int]:
     """Creates what is missing of the training demo data; returns counts. Side effects: emails
     the assigned demo employee after commit (once, when first assigned)."""
     if log is None and stdout is not None:
         log = stdout.write
+    extra_count = trainings or 0  # the name is taken by the demo trainings below
     hr = User.objects.filter(email=HR_EMAIL).first()
     employee = User.objects.select_related("unit").filter(email=EMPLOYEE_EMAIL).first()
     organiser = Unit.objects.filter(code=MINISTRY).first()
@@ -179,9 +201,77 @@ def seed(
         f"training: {len(TRAININGS)} demo trainings ({created} new); "
         f"'{DEMO_TRAINING_TITLE}' open with capacity 10",
     )
+    extra = add_extra_trainings(count=extra_count, organiser=organiser, now=now)
+    if extra:
+        _say(log, f"training: {extra} extra trainings ({EXTRA_PREFIX}…)")
     # Demo rows go in partly by raw SQL: make the catalogue render afresh.
     catalogue_cache.bump_version()
     return {"created": created}
+
+
+def extra_slug(number: int) -> str:
+    return f"{EXTRA_PREFIX}{number:04d}-{slugify(EXTRA_TOPICS[number % len(EXTRA_TOPICS)][0])}"
+
+
+def add_extra_trainings(*, count: int, organiser: Unit | None, now: dt.datetime) -> int:
+    """Makes sure the extra trainings 1 … count exist: open, published, registration open, starting
+    within the next four months; returns how many were added. Idempotent (keyed on slugs; a
+    concurrent run is harmless: ON CONFLICT DO NOTHING). Their dates are set when first created."""
+    if count <= 0:
+        return 0
+    competencies = dict(Competency.objects.values_list("code", "pk"))
+    day = timezone.localtime(now).replace(hour=8, minute=0, second=0, microsecond=0)
+    added = 0
+    for first in range(1, count + 1, EXTRA_CHUNK):
+        numbers = range(first, min(first + EXTRA_CHUNK, count + 1))
+        slugs = {extra_slug(n): n for n in numbers}
+        existing = set(Training.objects.filter(slug__in=slugs).values_list("slug", flat=True))
+        rows = []
+        for slug, number in slugs.items():
+            if slug in existing:
+                continue
+            title, mode, jp, days, capacity, _codes = EXTRA_TOPICS[number % len(EXTRA_TOPICS)]
+            start = day + dt.timedelta(days=3 + number % 120)
+            hours = 8 if days == 1 else 9 + 24 * (days - 1)
+            rows.append(
+                Training(
+                    slug=slug,
+                    title=f"{title} Angkatan {number // len(EXTRA_TOPICS) + 2}",
+                    description=f"Angkatan lanjutan: {title.lower()}.",
+                    kind=_OPEN,
+                    mode=mode,
+                    jp=Decimal(jp),
+                    capacity=capacity,
+                    status=TrainingStatus.PUBLISHED,
+                    organizer_unit=organiser,
+                    place="" if mode == _E else BPSDM_PLACE,
+                    online_url=ONLINE + slug if mode != _K else "",
+                    start_at=start,
+                    end_at=start + dt.timedelta(hours=hours),
+                    registration_opens_at=day - dt.timedelta(days=7),
+                    registration_closes_at=start - dt.timedelta(days=1),
+                )
+            )
+        if not rows:
+            continue
+        with transaction.atomic():
+            Training.objects.bulk_create(rows, ignore_conflicts=True)
+            ids = dict(
+                Training.objects.filter(slug__in=[row.slug for row in rows]).values_list(
+                    "slug", "pk"
+                )
+            )
+            links = [
+                TrainingCompetency(
+                    training_id=ids[slug], competency_id=competencies[code], level=lvl
+                )
+                for slug in ids
+                for code, lvl in EXTRA_TOPICS[slugs[slug] % len(EXTRA_TOPICS)][5]
+                if code in competencies
+            ]
+            TrainingCompetency.objects.bulk_create(links, ignore_conflicts=True)
+        added += len(ids)
+    return added
 
 
 def _window(spec: DemoTraining, now: dt.datetime) -> dict[str, dt.datetime]:

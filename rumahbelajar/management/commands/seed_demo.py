@@ -1,8 +1,9 @@
-"""`manage.py seed_demo [--employees N] [--ebooks N]`: the demo data of every installed part.
+"""`manage.py seed_demo [--employees N] [--ebooks N] [--trainings N]`: every part's demo data.
 
 Each part of the portal owns its demo data in a `demo.py` with a function
 
-    seed(*, employees: int, ebooks: int | None, log: Callable[[str], None], **_options) -> object
+    seed(*, employees: int, ebooks: int | None, trainings: int | None,
+         log: Callable[[str], None], **_options) -> object
 
 that creates what is missing and restores what was changed (idempotent), and ignores the options it
 has no use for. A part is listed below once, in dependency order; it runs only when its app is
@@ -57,6 +58,12 @@ class Command(BaseCommand):
             default=None,
             help="e-books to create (default: the e-book app's own default)",
         )
+        parser.add_argument(
+            "--trainings",
+            type=_count,
+            default=None,
+            help="extra open trainings to create, for benchmarks (default: none)",
+        )
 
     def handle(self, *args: object, **options: object) -> None:
         if not settings.DEMO_DATA:
@@ -76,7 +83,12 @@ class Command(BaseCommand):
                 self.stdout.write(f"{app_name}: no demo data yet ({module_name} is missing)")
                 continue
             module = importlib.import_module(module_name)
-            module.seed(employees=employees, ebooks=options["ebooks"], log=self.stdout.write)
+            module.seed(
+                employees=employees,
+                ebooks=options["ebooks"],
+                trainings=options["trainings"],
+                log=self.stdout.write,
+            )
         self.stdout.write(
             self.style.SUCCESS(f"Demo data ready in {time.monotonic() - started:.1f} s.")
         )
