@@ -96,6 +96,6 @@ def _recommended_books(to_develop: list[CompetencyMapItem]) -> list[Any]:
             if book is None or book.pk in seen or len(chosen) == RECOMMENDED_BOOKS:
                 continue
             seen.add(book.pk)
-            book.helps = competency_of[competency_id]
+            book.helps = competency_of[competency_id]  # type: ignore[union-attr]
             chosen.append(book)
     return chosen

@@ -176,21 +176,21 @@ def seed(
     the assigned demo employee after commit (once, when first assigned)."""
     if log is None and stdout is not None:
         log = stdout.write
-    extra_count = trainings or 0  # the name is taken by the demo trainings below
+    extra_count = trainings or 0
     hr = User.objects.filter(email=HR_EMAIL).first()
     employee = User.objects.select_related("unit").filter(email=EMPLOYEE_EMAIL).first()
     organiser = Unit.objects.filter(code=MINISTRY).first()
     now = timezone.now()
     created = 0
     with transaction.atomic():
-        trainings = {}
+        demo: dict[str, Training] = {}
         for spec in TRAININGS:
             training, new = _ensure_training(spec, organiser=organiser, now=now)
-            trainings[spec.slug] = training
+            demo[spec.slug] = training
             created += new
-        _fill_with_registrants(trainings, now=now)
+        _fill_with_registrants(demo, now=now)
         if hr is not None and employee is not None:
-            _assign_demo_employee(trainings[ASSIGNED_SLUG], employee=employee, hr=hr, now=now)
+            _assign_demo_employee(demo[ASSIGNED_SLUG], employee=employee, hr=hr, now=now)
     if hr is not None and employee is not None:
         _ensure_completed(employee=employee, hr=hr, organiser=organiser, now=now)
         _ensure_coaching(employee=employee, hr=hr, now=now)
