@@ -35,7 +35,11 @@ def _restore_migrated_data(request, django_db_blocker):
     removes what data migrations loaded — the regulation's competency dictionary. Put it back so
     the tests after them see the database as migrations left it."""
     yield
-    if not {"transactional_db", "live_server"} & set(request.fixturenames):
+    marker = request.node.get_closest_marker("django_db")
+    flushed = {"transactional_db", "live_server"} & set(request.fixturenames) or (
+        marker is not None and marker.kwargs.get("transaction")
+    )
+    if not flushed:
         return
     from django.apps import apps
 
