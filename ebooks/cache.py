@@ -11,12 +11,14 @@ the filter options. The reader's shelves ("Lanjutkan membaca", favourites) are r
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 from typing import Any
 
 from django.core.cache import cache
 from django.utils.translation import get_language
+from redis.exceptions import RedisError
 
 from ebooks.forms import FILTER_CHOICES_KEY
 from ebooks.selectors import CATALOGUE_VERSION_KEY
@@ -32,6 +34,29 @@ FRAGMENT_SECONDS = 10 * 60
 def version() -> int:
     """The current catalogue version (created if missing)."""
     return versions.current([VERSION_KEY])[0]
+
+
+def version_or_none() -> int | None:
+    """version(), or None when the cache cannot be reached: then nothing is read or stored and
+    the page renders in full, as on a miss."""
+    try:
+        return version()
+    except RedisError:
+        return None
+
+
+def read(*keys: str) -> dict[str, Any]:
+    """The fragments stored under these keys (one MGET); an unreachable cache is a miss."""
+    try:
+        return cache.get_many(list(keys))
+    except RedisError:
+        return {}
+
+
+def store(key: str, value: Any) -> None:
+    """Stores a fragment for FRAGMENT_SECONDS; an unreachable cache only means no sharing."""
+    with contextlib.suppress(RedisError):
+        cache.set(key, value, FRAGMENT_SECONDS)
 
 
 def _bump() -> None:

@@ -200,9 +200,12 @@ def can_read(*, user: Any, ebook: Ebook) -> bool:
     return bool(user.is_staff and user.has_perm("ebooks.view_ebook"))
 
 
-def ebook_for_reader(*, user: Any, id_or_slug: object) -> Ebook:
+def ebook_for_reader(*, user: Any, id_or_slug: object, with_reading_state: bool = False) -> Ebook:
     """The book at /ebooks/<id-or-slug>/ if this person may read it; Http404 otherwise (also for
-    an unpublished book, so its existence is not revealed)."""
+    an unpublished book, so its existence is not revealed).
+
+    with_reading_state: the same one query also answers what this person did with the book,
+    as `progress_page` (their saved page, or None) and `is_favourite` (bool)."""
     ref = str(id_or_slug or "").strip()
     number = _as_int(ref)
     if number is not None:
@@ -211,34 +214,53 @@ def ebook_for_reader(*, user: Any, id_or_slug: object) -> Ebook:
         lookup = Q(slug=ref)
     else:
         raise Http404
-    ebook = Ebook.objects.defer("body_text", "search_vector", "rank_vector").filter(lookup).first()
+    books = Ebook.objects.defer("body_text", "search_vector", "rank_vector").filter(lookup)
+    if with_reading_state:
+        user_id = getattr(user, "pk", None)
+        books = books.annotate(
+            progress_page=Subquery(
+                ReadingProgress.objects.filter(user_id=user_id, ebook=OuterRef("pk")).values(
+                    "page"
+                )[:1]
+            ),
+            is_favourite=Exists(Favourite.objects.filter(user_id=user_id, ebook=OuterRef("pk"))),
+        )
+    # pk and slug are unique: no ORDER BY needed for the one row.
+    ebook = next(iter(books.order_by()[:1]), None)
     if ebook is None or not can_read(user=user, ebook=ebook):
         raise Http404
     return ebook
 
 
+# What a shelf shows of a book (cover, title, authors, format, pages, links): the rest of the row
+# (the description, the stored text) stays in the database.
+SHELF_FIELDS = ("slug", "title", "authors", "cover", "sha256", "file_format", "page_count")
+
+
 def continue_reading(*, user: Any, limit: int = 5) -> QuerySet[ReadingProgress]:
-    """The reader's latest positions in published books, newest first, each with its `ebook`."""
+    """The reader's latest positions in published books, newest first, each with its `ebook`
+    (loaded with SHELF_FIELDS only)."""
     if not getattr(user, "pk", None):
         return ReadingProgress.objects.none()
     return (
         ReadingProgress.objects.filter(user=user, ebook__is_published=True)
         .select_related("ebook")
-        .defer("ebook__body_text", "ebook__search_vector", "ebook__rank_vector")
+        .only("page", "ebook_id", *(f"ebook__{name}" for name in SHELF_FIELDS))
         .order_by("-updated_at")[:limit]
     )
 
 
 def favourites(*, user: Any) -> QuerySet[Ebook]:
-    """The reader's favourite published books, the latest added first."""
+    """The reader's favourite published books, the latest added first (SHELF_FIELDS only).
+
+    Ordered through the join the filter already makes (one favourite per person and book), not
+    a subquery per book."""
     if not getattr(user, "pk", None):
         return Ebook.objects.none()
-    latest = Favourite.objects.filter(user=user, ebook=OuterRef("pk")).values("created_at")[:1]
     return (
         Ebook.objects.filter(is_published=True, favourites__user=user)
-        .defer("body_text", "search_vector", "rank_vector")
-        .annotate(favourited_at=Subquery(latest))
-        .order_by("-favourited_at", "-pk")
+        .only(*SHELF_FIELDS)
+        .order_by("-favourites__created_at", "-pk")
     )
 
 

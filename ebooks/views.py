@@ -7,13 +7,16 @@ htmx requests get the fragment they swap (`template#partial`), everything else t
 
 from __future__ import annotations
 
+import functools
 from typing import Any, cast
 from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.cache import cache
 from django.core.paginator import Page, Paginator
+from django.core.signals import setting_changed
 from django.db.models import Count, Prefetch, Q, QuerySet, prefetch_related_objects
+from django.dispatch import receiver
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
@@ -27,7 +30,7 @@ from django.views.decorators.http import require_GET, require_POST, require_safe
 from ebooks import cache as catalogue_cache
 from ebooks import selectors, services, serving
 from ebooks.forms import FILTERS, CatalogueForm
-from ebooks.models import Category, Ebook, EbookCompetency, EbookFormat, ReadingProgress
+from ebooks.models import Category, Ebook, EbookCompetency, EbookFormat
 
 PER_PAGE = 24
 SHELF_SIZE = 6
@@ -183,23 +186,39 @@ def _popular_categories(limit: int = 6) -> QuerySet[Category]:
 
 @require_GET
 def ebook_detail(request: HttpRequest, ref: str) -> HttpResponse:
-    ebook = selectors.ebook_for_reader(user=request.user, id_or_slug=ref)
-    prefetch_related_objects(
-        [ebook],
-        "categories",
-        Prefetch(
-            "competency_tags",
-            queryset=EbookCompetency.objects.select_related("competency").order_by(
-                "competency__sort_order", "competency__code"
-            ),
-        ),
-    )
+    # One query: the book, with this person's saved page and favourite mark.
+    ebook = selectors.ebook_for_reader(user=request.user, id_or_slug=ref, with_reading_state=True)
     context = {
         "ebook": ebook,
-        "progress": _progress_of(request, ebook),
-        "is_favourite": ebook.favourites.filter(user_id=_user_id(request)).exists(),
+        "progress_page": ebook.progress_page,
+        "is_favourite": ebook.is_favourite,
+        "sections_html": _book_sections_html(ebook),
     }
     return render(request, "ebooks/ebook_detail.html", context)
+
+
+def _book_sections_html(ebook: Ebook) -> str:
+    """The book's description, facts, categories and competencies: the same for everyone who
+    may open the book, so shared through the cache per catalogue version and language (two
+    queries and the render only on a miss)."""
+    current = catalogue_cache.version_or_none()
+    key = None if current is None else catalogue_cache.fragment_key("book", current, pk=ebook.pk)
+    html = catalogue_cache.read(key).get(key) if key else None
+    if html is None:
+        prefetch_related_objects(
+            [ebook],
+            "categories",
+            Prefetch(
+                "competency_tags",
+                queryset=EbookCompetency.objects.select_related("competency").order_by(
+                    "competency__sort_order", "competency__code"
+                ),
+            ),
+        )
+        html = render_to_string("ebooks/ebook_detail.html#sections", {"ebook": ebook})
+        if key:
+            catalogue_cache.store(key, html)
+    return mark_safe(html)  # noqa: S308  (rendered by our own template)
 
 
 @require_POST
@@ -220,32 +239,38 @@ def ebook_favourite(request: HttpRequest, ref: str) -> HttpResponse:
 
 @require_GET
 def ebook_read(request: HttpRequest, ref: str) -> HttpResponse:
-    ebook = selectors.ebook_for_reader(user=request.user, id_or_slug=ref)
+    ebook = selectors.ebook_for_reader(user=request.user, id_or_slug=ref, with_reading_state=True)
     if ebook.file_format != EbookFormat.PDF:
         # EPUBs are downloaded, not read in the page: the detail page offers the file.
         return redirect("ebooks:ebook-detail", ref=ebook.slug)
-    progress = _progress_of(request, ebook)
-    start = _page_number(request.GET.get("page")) or (progress.page if progress else 1)
+    start = _page_number(request.GET.get("page")) or ebook.progress_page or 1
     if ebook.page_count:
         start = min(start, ebook.page_count)
-    context = {"ebook": ebook, "start_page": start, **_legacy_pdfjs()}
+    context = {"ebook": ebook, "start_page": start, **_pdfjs_urls()}
     return render(request, "ebooks/ebook_read.html", context)
 
 
-def _legacy_pdfjs() -> dict[str, str]:
-    """pdf.js's legacy build, for phone browsers too old for the modern one, if it is collected
-    (the reader falls back to the modern build when these are empty)."""
+@functools.cache
+def _pdfjs_urls() -> dict[str, str]:
+    """pdf.js and its worker, and the legacy build for phone browsers too old for the modern one
+    if it is collected (the reader falls back to the modern build when those are empty). The
+    static files manifest changes only with a deploy, so the lookups are made once a process."""
+    urls = {
+        "pdfjs_src": static("vendor/pdfjs/pdf.min.mjs"),
+        "pdfjs_worker_src": static("vendor/pdfjs/pdf.worker.min.mjs"),
+    }
     try:
-        return {
-            "pdfjs_legacy_src": static("vendor/pdfjs-legacy/pdf.min.mjs"),
-            "pdfjs_legacy_worker_src": static("vendor/pdfjs-legacy/pdf.worker.min.mjs"),
-        }
+        urls["pdfjs_legacy_src"] = static("vendor/pdfjs-legacy/pdf.min.mjs")
+        urls["pdfjs_legacy_worker_src"] = static("vendor/pdfjs-legacy/pdf.worker.min.mjs")
     except ValueError:  # not in the static files manifest
-        return {"pdfjs_legacy_src": "", "pdfjs_legacy_worker_src": ""}
+        urls["pdfjs_legacy_src"] = urls["pdfjs_legacy_worker_src"] = ""
+    return urls
 
 
-def _progress_of(request: HttpRequest, ebook: Ebook) -> ReadingProgress | None:
-    return ReadingProgress.objects.filter(user_id=_user_id(request), ebook=ebook).first()
+@receiver(setting_changed)
+def _forget_static_urls(*, setting: str, **kwargs: Any) -> None:
+    if setting in {"STATIC_URL", "STATIC_ROOT", "STORAGES", "STATICFILES_DIRS"}:
+        _pdfjs_urls.cache_clear()
 
 
 def _page_number(raw: str | None) -> int | None:
