@@ -45,6 +45,19 @@ def version_or_none() -> int | None:
         return None
 
 
+def version_and_filter_choices() -> tuple[int | None, Any]:
+    """The catalogue version and the shared filter choices (ebooks.forms) in one MGET: the
+    version is created when missing, the choices are None when not stored (the form then builds
+    them). (None, None) when the cache cannot be reached."""
+    try:
+        found = cache.get_many([VERSION_KEY, FILTER_CHOICES_KEY])
+    except RedisError:
+        return None, None
+    stored = found.get(VERSION_KEY)
+    current = int(stored) if stored else version_or_none()
+    return current, found.get(FILTER_CHOICES_KEY)
+
+
 def read(*keys: str) -> dict[str, Any]:
     """The fragments stored under these keys (one MGET); an unreachable cache is a miss."""
     try:

@@ -59,14 +59,16 @@ def _htmx(request: HttpRequest) -> bool:
 
 @require_GET
 def ebook_list(request: HttpRequest) -> HttpResponse:
-    form = CatalogueForm(request.GET)
+    # One round trip to the cache for the version and the filter choices, one for the fragments.
+    current, choices = catalogue_cache.version_and_filter_choices()
+    form = CatalogueForm(request.GET, choices=choices)
     params = form.search_params()
-    results = _results(request, form, params)
+    results = _fragments(request, form, params, current)
     browsing = not params["q"] and not any(name in params for name in FILTERS)
     context: dict[str, Any] = {
         "form": form,
         "params": params,
-        "filters_html": _filters_html(request, form, params, results["version"]),
+        "filters_html": results["filters_html"],
         "results_html": results["html"],
         "result_count": results["count"],
         "htmx": _htmx(request),
@@ -88,40 +90,63 @@ def ebook_list(request: HttpRequest) -> HttpResponse:
     return _vary_on_htmx(response)
 
 
-def _results(request: HttpRequest, form: CatalogueForm, params: dict[str, Any]) -> dict[str, Any]:
-    """The result list's HTML (cards, count, pagination) with its count and page number, from the
-    shared cache when this catalogue version, language, query and page were rendered before."""
-    current = catalogue_cache.version()
+def _fragments(
+    request: HttpRequest, form: CatalogueForm, params: dict[str, Any], current: int | None
+) -> dict[str, Any]:
+    """The shared parts of the catalogue, read in one round trip, rendered and stored on a miss:
+    the result list's HTML (cards, count, pagination) with its count and page number, and the
+    filter <select>s (options and the selected ones). Keyed by catalogue version, language,
+    query and page (the filters by their selection). Without a version (the cache is away)
+    everything renders and nothing is stored.
+
+    The match count is stored on its own, per query and filters whatever the sort and page: the
+    other pages and orders of a search reuse it instead of counting the matches again."""
     page_wanted = _page_key(request.GET.get("page"))
-    key = catalogue_cache.fragment_key("results", current, params=params, page=page_wanted)
-    results = cache.get(key)
+    selected = {name: value for name, value in params.items() if name != "q"}
+    counted = {name: value for name, value in params.items() if name != "sort"}
+    keys = (
+        {
+            "results": catalogue_cache.fragment_key(
+                "results", current, params=params, page=page_wanted
+            ),
+            "filters": catalogue_cache.fragment_key("filters", current, selected=selected),
+            "count": catalogue_cache.fragment_key("count", current, params=counted),
+        }
+        if current is not None
+        else {}
+    )
+    found = catalogue_cache.read(*keys.values()) if keys else {}
+    results = found.get(keys.get("results", ""))
     if results is None:
         # The cards never show the extracted text: leave it (up to megabytes a book) in the db.
         books = selectors.search_ebooks(**params).defer("body_text", "search_vector")
-        page = Paginator(books, PER_PAGE).get_page(request.GET.get("page"))
+        paginator = Paginator(books, PER_PAGE)
+        count = found.get(keys.get("count", ""))
+        if isinstance(count, int):
+            paginator.count = count  # a cached_property: the stored count, not a COUNT query
+        page = paginator.get_page(request.GET.get("page"))
         page.object_list = list(page.object_list)
         prefetch_related_objects(page.object_list, "categories")
         context = _catalogue_context(form, params, page)
         results = {
-            "html": render_to_string("ebooks/ebook_list.html#result-list", context, request),
-            "count": page.paginator.count,
+            "html": render_to_string("ebooks/ebook_list.html#result-list", context),
+            "count": paginator.count,
             "number": page.number,
         }
-        cache.set(key, results, catalogue_cache.FRAGMENT_SECONDS)
-    return {**results, "html": mark_safe(results["html"]), "version": current}  # noqa: S308
-
-
-def _filters_html(
-    request: HttpRequest, form: CatalogueForm, params: dict[str, Any], current: int
-) -> str:
-    """The filter <select>s (options and the selected ones), shared like the results."""
-    selected = {name: value for name, value in params.items() if name != "q"}
-    key = catalogue_cache.fragment_key("filters", current, selected=selected)
-    html = cache.get(key)
-    if html is None:
-        html = render_to_string("ebooks/ebook_list.html#filters", {"form": form}, request)
-        cache.set(key, html, catalogue_cache.FRAGMENT_SECONDS)
-    return mark_safe(html)  # noqa: S308  (rendered by our own template)
+        if keys:
+            catalogue_cache.store(keys["results"], results)
+            if count is None:
+                catalogue_cache.store(keys["count"], paginator.count)
+    filters = found.get(keys.get("filters", ""))
+    if filters is None:
+        filters = render_to_string("ebooks/ebook_list.html#filters", {"form": form})
+        if keys:
+            catalogue_cache.store(keys["filters"], filters)
+    return {
+        **results,
+        "html": mark_safe(results["html"]),  # noqa: S308  (rendered by our own template)
+        "filters_html": mark_safe(filters),  # noqa: S308
+    }
 
 
 def _page_key(raw: str | None) -> int:
