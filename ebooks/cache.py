@@ -5,8 +5,11 @@ withdrawn, tagged or deleted; a category saved or deleted) calls bump_version(),
 version on at once and again when the transaction commits: the next request reads the new version, so its keys
 are new and it renders afresh. Old fragments are never read again and expire on their own.
 
-Only user-independent HTML is stored here: the result cards (with the count and pagination) and
-the filter options. The reader's shelves ("Lanjutkan membaca", favourites) are rendered per request.
+Only user-independent data is stored here: the result cards (with the count and pagination), the
+filter options, a search's match count (per query and filters, whatever the sort and page) and a
+book's sections on its detail page (description, facts, categories, competencies). The reader's
+shelves ("Lanjutkan membaca", favourites), position and favourite mark are rendered per request.
+A cache that cannot be reached is a miss: read() finds nothing, store() stores nothing.
 """
 
 from __future__ import annotations
