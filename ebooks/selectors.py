@@ -264,6 +264,44 @@ def favourites(*, user: Any) -> QuerySet[Ebook]:
     )
 
 
+# Both shelves in one round trip. Written as SQL because building and compiling the two ORM
+# queries cost about three times what PostgreSQL spends running them, on every catalogue visit.
+# Each branch walks its own index (ebooks_progress_recent; the favourites' user index) and stops
+# at its limit; `position` keeps each shelf's order through the UNION.
+_SHELVES_SQL = """
+SELECT * FROM (
+    (SELECT 'reading' AS shelf, {columns}, p.page AS progress_page,
+            row_number() OVER (ORDER BY p.updated_at DESC, p.id DESC) AS position
+       FROM ebooks_readingprogress p JOIN ebooks_ebook e ON e.id = p.ebook_id
+      WHERE p.user_id = %(user)s AND e.is_published
+      ORDER BY p.updated_at DESC, p.id DESC LIMIT %(reading)s)
+    UNION ALL
+    (SELECT 'favourite' AS shelf, {columns}, NULL AS progress_page,
+            row_number() OVER (ORDER BY f.created_at DESC, e.id DESC) AS position
+       FROM ebooks_favourite f JOIN ebooks_ebook e ON e.id = f.ebook_id
+      WHERE f.user_id = %(user)s AND e.is_published
+      ORDER BY f.created_at DESC, e.id DESC LIMIT %(favourites)s)
+) shelves
+ORDER BY shelf DESC, position
+"""
+
+
+def shelves(*, user: Any, reading: int = 5, favourites: int = 6) -> dict[str, list[Ebook]]:
+    """The catalogue's two shelves in one query: "reading", what continue_reading() lists (each
+    book with `progress_page`), and "favourite", what favourites() lists; SHELF_FIELDS only."""
+    found: dict[str, list[Ebook]] = {"reading": [], "favourite": []}
+    if not getattr(user, "pk", None):
+        return found
+    columns = ", ".join(f"e.{Ebook._meta.get_field(name).column}" for name in ("id", *SHELF_FIELDS))
+    rows = Ebook.objects.raw(
+        _SHELVES_SQL.format(columns=columns),
+        {"user": user.pk, "reading": reading, "favourites": favourites},
+    )
+    for book in rows:
+        found[book.shelf].append(book)
+    return found
+
+
 def ebooks_for_competencies(
     *, competencies: Mapping[int, int] | Sequence[int], limit: int = 10
 ) -> QuerySet[Ebook]:

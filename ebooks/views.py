@@ -76,8 +76,9 @@ def ebook_list(request: HttpRequest) -> HttpResponse:
     # The reader's shelves open the catalogue; a search or a filter replaces them. Per person,
     # so never part of the shared fragments.
     if browsing and results["number"] == 1:
-        context["continue_reading"] = selectors.continue_reading(user=request.user, limit=5)
-        context["favourites"] = selectors.favourites(user=request.user)[:SHELF_SIZE]
+        shelves = selectors.shelves(user=request.user, reading=5, favourites=SHELF_SIZE)
+        context["continue_reading"] = shelves["reading"]
+        context["favourites"] = shelves["favourite"]
     if not context["htmx"]:
         return _vary_on_htmx(render(request, "ebooks/ebook_list.html", context))
     response = render(request, "ebooks/ebook_list.html#results", context)

@@ -12,8 +12,9 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 import ebooks.cache
 import ebooks.forms
 import rumahbelajar.versions
-from ebooks import services
+from ebooks import selectors, services
 from ebooks.models import Category, Ebook
+from tests.ebooks.factories import EbookFactory
 from tests.ebooks.test_views import LIST, login, make_book, text
 
 
@@ -141,3 +142,26 @@ def test_catalogue_other_pages_and_orders_of_a_search_reuse_its_count(client, em
 
     assert "Modul Hukum" in text(response)
     assert not [q for q in queries.captured_queries if "COUNT(" in q["sql"].upper()]
+
+
+def test_shelves_are_continue_reading_and_favourites_in_one_query(
+    employee, colleague, django_assert_num_queries
+):
+    books = [EbookFactory(title=f"Buku {n}") for n in range(8)]
+    hidden = EbookFactory(title="Ditarik", is_published=False)
+    for page, book in enumerate([*books[:7], hidden], start=1):
+        services.save_reading_progress(user=employee, ebook=book, page=page)
+    for book in [books[2], hidden, books[5], *books[:2], books[7], books[3], books[4]]:
+        services.toggle_favourite(user=employee, ebook=book)
+    services.toggle_favourite(user=colleague, ebook=books[6])
+
+    with django_assert_num_queries(1):
+        found = selectors.shelves(user=employee, reading=5, favourites=6)
+
+    expected_reading = list(selectors.continue_reading(user=employee, limit=5))
+    assert [(b.pk, b.progress_page) for b in found["reading"]] == [
+        (p.ebook_id, p.page) for p in expected_reading
+    ]
+    assert found["favourite"] == list(selectors.favourites(user=employee)[:6])
+    assert hidden not in found["favourite"]
+    assert books[6] not in found["favourite"]
