@@ -16,6 +16,7 @@ from typing import Any
 
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
 from django.core.cache import cache
+from django.db import connection
 from django.db.models import (
     Case,
     DateTimeField,
@@ -299,6 +300,40 @@ def shelves(*, user: Any, reading: int = 5, favourites: int = 6) -> dict[str, li
     )
     for book in rows:
         found[book.shelf].append(book)
+    return found
+
+
+# A book's categories and competency tags for its detail page, in one round trip instead of two
+# prefetches (the sections are then shared through the cache: see views._book_sections_html).
+_SECTIONS_SQL = """
+SELECT 'category' AS kind, c.slug AS code, c.name, NULL AS level, c.sort_order AS position,
+       c.name AS tiebreak
+  FROM {category} c JOIN {through} ec ON ec.category_id = c.id WHERE ec.ebook_id = %(book)s
+UNION ALL
+SELECT 'competency', k.code, k.name, t.target_level, k.sort_order, k.code
+  FROM {tag} t JOIN {competency} k ON k.id = t.competency_id WHERE t.ebook_id = %(book)s
+ORDER BY kind, position, tiebreak
+"""
+
+
+def book_sections(*, ebook_id: int) -> dict[str, list[dict[str, Any]]]:
+    """What a book's detail page lists: "categories" ({slug, name}, in the categories' order) and
+    "competencies" ({code, name, target_level}, in the dictionary's order)."""
+    competency_model = EbookCompetency._meta.get_field("competency").related_model
+    sql = _SECTIONS_SQL.format(
+        category=Ebook.categories.field.related_model._meta.db_table,
+        through=Ebook.categories.through._meta.db_table,
+        tag=EbookCompetency._meta.db_table,
+        competency=competency_model._meta.db_table,  # type: ignore[union-attr]
+    )
+    found: dict[str, list[dict[str, Any]]] = {"categories": [], "competencies": []}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, {"book": ebook_id})
+        for kind, code, name, level, _position, _tiebreak in cursor.fetchall():
+            if kind == "category":
+                found["categories"].append({"slug": code, "name": name})
+            else:
+                found["competencies"].append({"code": code, "name": name, "target_level": level})
     return found
 
 

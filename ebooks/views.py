@@ -15,7 +15,7 @@ from django.contrib import messages
 from django.core.cache import cache
 from django.core.paginator import Page, Paginator
 from django.core.signals import setting_changed
-from django.db.models import Count, Prefetch, Q, QuerySet, prefetch_related_objects
+from django.db.models import Count, Q, QuerySet, prefetch_related_objects
 from django.dispatch import receiver
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
@@ -30,7 +30,7 @@ from django.views.decorators.http import require_GET, require_POST, require_safe
 from ebooks import cache as catalogue_cache
 from ebooks import selectors, services, serving
 from ebooks.forms import FILTERS, CatalogueForm
-from ebooks.models import Category, Ebook, EbookCompetency, EbookFormat
+from ebooks.models import Category, Ebook, EbookFormat
 
 PER_PAGE = 24
 SHELF_SIZE = 6
@@ -231,17 +231,8 @@ def _book_sections_html(ebook: Ebook) -> str:
     key = None if current is None else catalogue_cache.fragment_key("book", current, pk=ebook.pk)
     html = catalogue_cache.read(key).get(key) if key else None
     if html is None:
-        prefetch_related_objects(
-            [ebook],
-            "categories",
-            Prefetch(
-                "competency_tags",
-                queryset=EbookCompetency.objects.select_related("competency").order_by(
-                    "competency__sort_order", "competency__code"
-                ),
-            ),
-        )
-        html = render_to_string("ebooks/ebook_detail.html#sections", {"ebook": ebook})
+        context = {"ebook": ebook, **selectors.book_sections(ebook_id=ebook.pk)}
+        html = render_to_string("ebooks/ebook_detail.html#sections", context)
         if key:
             catalogue_cache.store(key, html)
     return mark_safe(html)  # noqa: S308  (rendered by our own template)
