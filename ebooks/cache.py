@@ -5,18 +5,23 @@ withdrawn, tagged or deleted; a category saved or deleted) calls bump_version(),
 version on at once and again when the transaction commits: the next request reads the new version, so its keys
 are new and it renders afresh. Old fragments are never read again and expire on their own.
 
-Only user-independent HTML is stored here: the result cards (with the count and pagination) and
-the filter options. The reader's shelves ("Lanjutkan membaca", favourites) are rendered per request.
+Only user-independent data is stored here: the result cards (with the count and pagination), the
+filter options, a search's match count (per query and filters, whatever the sort and page) and a
+book's sections on its detail page (description, facts, categories, competencies). The reader's
+shelves ("Lanjutkan membaca", favourites), position and favourite mark are rendered per request.
+A cache that cannot be reached is a miss: read() finds nothing, store() stores nothing.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 from typing import Any
 
 from django.core.cache import cache
 from django.utils.translation import get_language
+from redis.exceptions import RedisError
 
 from ebooks.forms import FILTER_CHOICES_KEY
 from ebooks.selectors import CATALOGUE_VERSION_KEY
@@ -32,6 +37,42 @@ FRAGMENT_SECONDS = 10 * 60
 def version() -> int:
     """The current catalogue version (created if missing)."""
     return versions.current([VERSION_KEY])[0]
+
+
+def version_or_none() -> int | None:
+    """version(), or None when the cache cannot be reached: then nothing is read or stored and
+    the page renders in full, as on a miss."""
+    try:
+        return version()
+    except RedisError:
+        return None
+
+
+def version_and_filter_choices() -> tuple[int | None, Any]:
+    """The catalogue version and the shared filter choices (ebooks.forms) in one MGET: the
+    version is created when missing, the choices are None when not stored (the form then builds
+    them). (None, None) when the cache cannot be reached."""
+    try:
+        found = cache.get_many([VERSION_KEY, FILTER_CHOICES_KEY])
+    except RedisError:
+        return None, None
+    stored = found.get(VERSION_KEY)
+    current = int(stored) if stored else version_or_none()
+    return current, found.get(FILTER_CHOICES_KEY)
+
+
+def read(*keys: str) -> dict[str, Any]:
+    """The fragments stored under these keys (one MGET); an unreachable cache is a miss."""
+    try:
+        return cache.get_many(list(keys))
+    except RedisError:
+        return {}
+
+
+def store(key: str, value: Any) -> None:
+    """Stores a fragment for FRAGMENT_SECONDS; an unreachable cache only means no sharing."""
+    with contextlib.suppress(RedisError):
+        cache.set(key, value, FRAGMENT_SECONDS)
 
 
 def _bump() -> None:

@@ -3,11 +3,13 @@ the choices (an unknown category, `year=xyz`) is dropped, and the catalogue show
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any, cast
 
 from django import forms
 from django.core.cache import cache
 from django.utils.translation import gettext_lazy as _
+from redis.exceptions import RedisError
 
 from ebooks.models import Category, Ebook, EbookCompetency, EbookLanguage
 
@@ -29,7 +31,10 @@ def filter_choices() -> dict[str, list[tuple[Any, str]]]:
     """What people can filter by: every category, the competencies and years of published
     books. Three queries (the last two scan the catalogue), so the answer is shared through the
     cache for a minute: a new category or year shows up in the filters within that minute."""
-    cached = cache.get(FILTER_CHOICES_KEY)
+    try:
+        cached = cache.get(FILTER_CHOICES_KEY)
+    except RedisError:  # the cache is away: a miss
+        cached = None
     if cached is not None:
         return cached
     choices: dict[str, list[tuple[Any, str]]] = {
@@ -49,7 +54,8 @@ def filter_choices() -> dict[str, list[tuple[Any, str]]]:
             .distinct()
         ],
     }
-    cache.set(FILTER_CHOICES_KEY, choices, FILTER_CHOICES_SECONDS)
+    with contextlib.suppress(RedisError):
+        cache.set(FILTER_CHOICES_KEY, choices, FILTER_CHOICES_SECONDS)
     return choices
 
 
@@ -83,10 +89,11 @@ class CatalogueForm(forms.Form):
         label=_("Urutkan"), required=False, choices=SORT_CHOICES, widget=FILTER_SELECT
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, choices: Any = None, **kwargs: Any) -> None:
+        """`choices`: filter_choices() when the caller already read them from the cache."""
         super().__init__(*args, **kwargs)
-        for name, choices in filter_choices().items():
-            cast(forms.ChoiceField, self.fields[name]).choices = [("", ALL), *choices]
+        for name, options in (choices or filter_choices()).items():
+            cast(forms.ChoiceField, self.fields[name]).choices = [("", ALL), *options]
 
     def search_params(self) -> dict[str, Any]:
         """Keyword arguments for selectors.search_ebooks, made of the valid values only."""

@@ -7,13 +7,16 @@ htmx requests get the fragment they swap (`template#partial`), everything else t
 
 from __future__ import annotations
 
+import functools
 from typing import Any, cast
 from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.cache import cache
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Prefetch, Q, QuerySet, prefetch_related_objects
+from django.core.signals import setting_changed
+from django.db.models import Count, Q, QuerySet, prefetch_related_objects
+from django.dispatch import receiver
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
@@ -27,7 +30,7 @@ from django.views.decorators.http import require_GET, require_POST, require_safe
 from ebooks import cache as catalogue_cache
 from ebooks import selectors, services, serving
 from ebooks.forms import FILTERS, CatalogueForm
-from ebooks.models import Category, Ebook, EbookCompetency, EbookFormat, ReadingProgress
+from ebooks.models import Category, Ebook, EbookFormat
 
 PER_PAGE = 24
 SHELF_SIZE = 6
@@ -56,14 +59,16 @@ def _htmx(request: HttpRequest) -> bool:
 
 @require_GET
 def ebook_list(request: HttpRequest) -> HttpResponse:
-    form = CatalogueForm(request.GET)
+    # One round trip to the cache for the version and the filter choices, one for the fragments.
+    current, choices = catalogue_cache.version_and_filter_choices()
+    form = CatalogueForm(request.GET, choices=choices)
     params = form.search_params()
-    results = _results(request, form, params)
+    results = _fragments(request, form, params, current)
     browsing = not params["q"] and not any(name in params for name in FILTERS)
     context: dict[str, Any] = {
         "form": form,
         "params": params,
-        "filters_html": _filters_html(request, form, params, results["version"]),
+        "filters_html": results["filters_html"],
         "results_html": results["html"],
         "result_count": results["count"],
         "htmx": _htmx(request),
@@ -71,8 +76,9 @@ def ebook_list(request: HttpRequest) -> HttpResponse:
     # The reader's shelves open the catalogue; a search or a filter replaces them. Per person,
     # so never part of the shared fragments.
     if browsing and results["number"] == 1:
-        context["continue_reading"] = selectors.continue_reading(user=request.user, limit=5)
-        context["favourites"] = selectors.favourites(user=request.user)[:SHELF_SIZE]
+        shelves = selectors.shelves(user=request.user, reading=5, favourites=SHELF_SIZE)
+        context["continue_reading"] = shelves["reading"]
+        context["favourites"] = shelves["favourite"]
     if not context["htmx"]:
         return _vary_on_htmx(render(request, "ebooks/ebook_list.html", context))
     response = render(request, "ebooks/ebook_list.html#results", context)
@@ -85,40 +91,63 @@ def ebook_list(request: HttpRequest) -> HttpResponse:
     return _vary_on_htmx(response)
 
 
-def _results(request: HttpRequest, form: CatalogueForm, params: dict[str, Any]) -> dict[str, Any]:
-    """The result list's HTML (cards, count, pagination) with its count and page number, from the
-    shared cache when this catalogue version, language, query and page were rendered before."""
-    current = catalogue_cache.version()
+def _fragments(
+    request: HttpRequest, form: CatalogueForm, params: dict[str, Any], current: int | None
+) -> dict[str, Any]:
+    """The shared parts of the catalogue, read in one round trip, rendered and stored on a miss:
+    the result list's HTML (cards, count, pagination) with its count and page number, and the
+    filter <select>s (options and the selected ones). Keyed by catalogue version, language,
+    query and page (the filters by their selection). Without a version (the cache is away)
+    everything renders and nothing is stored.
+
+    The match count is stored on its own, per query and filters whatever the sort and page: the
+    other pages and orders of a search reuse it instead of counting the matches again."""
     page_wanted = _page_key(request.GET.get("page"))
-    key = catalogue_cache.fragment_key("results", current, params=params, page=page_wanted)
-    results = cache.get(key)
+    selected = {name: value for name, value in params.items() if name != "q"}
+    counted = {name: value for name, value in params.items() if name != "sort"}
+    keys = (
+        {
+            "results": catalogue_cache.fragment_key(
+                "results", current, params=params, page=page_wanted
+            ),
+            "filters": catalogue_cache.fragment_key("filters", current, selected=selected),
+            "count": catalogue_cache.fragment_key("count", current, params=counted),
+        }
+        if current is not None
+        else {}
+    )
+    found = catalogue_cache.read(*keys.values()) if keys else {}
+    results = found.get(keys.get("results", ""))
     if results is None:
         # The cards never show the extracted text: leave it (up to megabytes a book) in the db.
         books = selectors.search_ebooks(**params).defer("body_text", "search_vector")
-        page = Paginator(books, PER_PAGE).get_page(request.GET.get("page"))
+        paginator = Paginator(books, PER_PAGE)
+        count = found.get(keys.get("count", ""))
+        if isinstance(count, int):
+            paginator.count = count  # a cached_property: the stored count, not a COUNT query
+        page = paginator.get_page(request.GET.get("page"))
         page.object_list = list(page.object_list)
         prefetch_related_objects(page.object_list, "categories")
         context = _catalogue_context(form, params, page)
         results = {
-            "html": render_to_string("ebooks/ebook_list.html#result-list", context, request),
-            "count": page.paginator.count,
+            "html": render_to_string("ebooks/ebook_list.html#result-list", context),
+            "count": paginator.count,
             "number": page.number,
         }
-        cache.set(key, results, catalogue_cache.FRAGMENT_SECONDS)
-    return {**results, "html": mark_safe(results["html"]), "version": current}  # noqa: S308
-
-
-def _filters_html(
-    request: HttpRequest, form: CatalogueForm, params: dict[str, Any], current: int
-) -> str:
-    """The filter <select>s (options and the selected ones), shared like the results."""
-    selected = {name: value for name, value in params.items() if name != "q"}
-    key = catalogue_cache.fragment_key("filters", current, selected=selected)
-    html = cache.get(key)
-    if html is None:
-        html = render_to_string("ebooks/ebook_list.html#filters", {"form": form}, request)
-        cache.set(key, html, catalogue_cache.FRAGMENT_SECONDS)
-    return mark_safe(html)  # noqa: S308  (rendered by our own template)
+        if keys:
+            catalogue_cache.store(keys["results"], results)
+            if count is None:
+                catalogue_cache.store(keys["count"], paginator.count)
+    filters = found.get(keys.get("filters", ""))
+    if filters is None:
+        filters = render_to_string("ebooks/ebook_list.html#filters", {"form": form})
+        if keys:
+            catalogue_cache.store(keys["filters"], filters)
+    return {
+        **results,
+        "html": mark_safe(results["html"]),  # noqa: S308  (rendered by our own template)
+        "filters_html": mark_safe(filters),  # noqa: S308
+    }
 
 
 def _page_key(raw: str | None) -> int:
@@ -183,23 +212,30 @@ def _popular_categories(limit: int = 6) -> QuerySet[Category]:
 
 @require_GET
 def ebook_detail(request: HttpRequest, ref: str) -> HttpResponse:
-    ebook = selectors.ebook_for_reader(user=request.user, id_or_slug=ref)
-    prefetch_related_objects(
-        [ebook],
-        "categories",
-        Prefetch(
-            "competency_tags",
-            queryset=EbookCompetency.objects.select_related("competency").order_by(
-                "competency__sort_order", "competency__code"
-            ),
-        ),
-    )
+    # One query: the book, with this person's saved page and favourite mark.
+    ebook = selectors.ebook_for_reader(user=request.user, id_or_slug=ref, with_reading_state=True)
     context = {
         "ebook": ebook,
-        "progress": _progress_of(request, ebook),
-        "is_favourite": ebook.favourites.filter(user_id=_user_id(request)).exists(),
+        "progress_page": ebook.progress_page,
+        "is_favourite": ebook.is_favourite,
+        "sections_html": _book_sections_html(ebook),
     }
     return render(request, "ebooks/ebook_detail.html", context)
+
+
+def _book_sections_html(ebook: Ebook) -> str:
+    """The book's description, facts, categories and competencies: the same for everyone who
+    may open the book, so shared through the cache per catalogue version and language (two
+    queries and the render only on a miss)."""
+    current = catalogue_cache.version_or_none()
+    key = None if current is None else catalogue_cache.fragment_key("book", current, pk=ebook.pk)
+    html = catalogue_cache.read(key).get(key) if key else None
+    if html is None:
+        context = {"ebook": ebook, **selectors.book_sections(ebook_id=ebook.pk)}
+        html = render_to_string("ebooks/ebook_detail.html#sections", context)
+        if key:
+            catalogue_cache.store(key, html)
+    return mark_safe(html)  # noqa: S308  (rendered by our own template)
 
 
 @require_POST
@@ -220,32 +256,38 @@ def ebook_favourite(request: HttpRequest, ref: str) -> HttpResponse:
 
 @require_GET
 def ebook_read(request: HttpRequest, ref: str) -> HttpResponse:
-    ebook = selectors.ebook_for_reader(user=request.user, id_or_slug=ref)
+    ebook = selectors.ebook_for_reader(user=request.user, id_or_slug=ref, with_reading_state=True)
     if ebook.file_format != EbookFormat.PDF:
         # EPUBs are downloaded, not read in the page: the detail page offers the file.
         return redirect("ebooks:ebook-detail", ref=ebook.slug)
-    progress = _progress_of(request, ebook)
-    start = _page_number(request.GET.get("page")) or (progress.page if progress else 1)
+    start = _page_number(request.GET.get("page")) or ebook.progress_page or 1
     if ebook.page_count:
         start = min(start, ebook.page_count)
-    context = {"ebook": ebook, "start_page": start, **_legacy_pdfjs()}
+    context = {"ebook": ebook, "start_page": start, **_pdfjs_urls()}
     return render(request, "ebooks/ebook_read.html", context)
 
 
-def _legacy_pdfjs() -> dict[str, str]:
-    """pdf.js's legacy build, for phone browsers too old for the modern one, if it is collected
-    (the reader falls back to the modern build when these are empty)."""
+@functools.cache
+def _pdfjs_urls() -> dict[str, str]:
+    """pdf.js and its worker, and the legacy build for phone browsers too old for the modern one
+    if it is collected (the reader falls back to the modern build when those are empty). The
+    static files manifest changes only with a deploy, so the lookups are made once a process."""
+    urls = {
+        "pdfjs_src": static("vendor/pdfjs/pdf.min.mjs"),
+        "pdfjs_worker_src": static("vendor/pdfjs/pdf.worker.min.mjs"),
+    }
     try:
-        return {
-            "pdfjs_legacy_src": static("vendor/pdfjs-legacy/pdf.min.mjs"),
-            "pdfjs_legacy_worker_src": static("vendor/pdfjs-legacy/pdf.worker.min.mjs"),
-        }
+        urls["pdfjs_legacy_src"] = static("vendor/pdfjs-legacy/pdf.min.mjs")
+        urls["pdfjs_legacy_worker_src"] = static("vendor/pdfjs-legacy/pdf.worker.min.mjs")
     except ValueError:  # not in the static files manifest
-        return {"pdfjs_legacy_src": "", "pdfjs_legacy_worker_src": ""}
+        urls["pdfjs_legacy_src"] = urls["pdfjs_legacy_worker_src"] = ""
+    return urls
 
 
-def _progress_of(request: HttpRequest, ebook: Ebook) -> ReadingProgress | None:
-    return ReadingProgress.objects.filter(user_id=_user_id(request), ebook=ebook).first()
+@receiver(setting_changed)
+def _forget_static_urls(*, setting: str, **kwargs: Any) -> None:
+    if setting in {"STATIC_URL", "STATIC_ROOT", "STORAGES", "STATICFILES_DIRS"}:
+        _pdfjs_urls.cache_clear()
 
 
 def _page_number(raw: str | None) -> int | None:
