@@ -32,6 +32,7 @@ from django.utils import timezone
 from competency.models import Competency
 from rumahbelajar.people import selectors as people_selectors
 from rumahbelajar.people.models import User
+from training import cache as catalogue_cache
 from training.models import (
     SEAT_STATUSES,
     YEARLY_JP_TARGET,
@@ -137,11 +138,6 @@ def published_trainings(
     )
 
 
-# The version every write that changes what the training pages show moves on (training.cache);
-# named here, in the app that owns it.
-CATALOGUE_VERSION_KEY = "training:catalogue-version"
-
-
 def next_catalogue_change(*, now: dt.datetime) -> dt.datetime:
     """The next instant the catalogue changes by time alone: a published training's registration
     opens (at the instant) or closes (just after), it starts (at the instant) or ends (just after:
@@ -202,6 +198,9 @@ class TrainingDetail:
     still allows registering: `will_be_waitlisted` says it lands on the waitlist.
     `register_blocker`: why not, as an Indonesian message (None when can_register or enrolled).
     `can_cancel`: the viewer may cancel their enrolment themselves.
+    `state`: Training.registration_state() now.
+    `cache_version`: the training.cache version its public part was read under (None: the
+    cache was unavailable), for the page's shared fragments.
     """
 
     training: Training
@@ -212,24 +211,38 @@ class TrainingDetail:
     will_be_waitlisted: bool
     register_blocker: str | None
     can_cancel: bool
+    state: str = ""
+    cache_version: int | None = None
+
+
+def _public_training(id_or_slug: str) -> tuple[Training, dt.datetime | None]:
+    """The training by id or slug, whatever its status, with its seats, organiser, sessions,
+    competencies and eligibility loaded (five queries), and when its registration state next
+    changes by time alone."""
+    lookup = Q(pk=int(id_or_slug)) if id_or_slug.isdigit() else Q(slug=id_or_slug)
+    training = (
+        with_seats(Training.objects.filter(lookup))
+        .select_related("organizer_unit")
+        .prefetch_related("sessions", _competency_links(), "eligible_units", "eligible_positions")
+        .get()
+    )
+    return training, training.next_state_change(timezone.now())
 
 
 def training_for_detail(*, id_or_slug: str | int, user: User) -> TrainingDetail:
     """One training by id or slug, as `user` sees it: published and cancelled trainings for
     everyone, drafts only for people who may view trainings in admin. Raises
     Training.DoesNotExist (→ 404). Loads sessions, competencies, the organiser and eligibility.
-    About 7 queries."""
-    trainings = Training.objects.all()
-    if not user.has_perm("training.view_training"):
-        trainings = trainings.exclude(status=TrainingStatus.DRAFT)
+
+    The training's public part belongs to no one and is shared through training.cache (moved on
+    by every write that changes it): from there the page costs the viewer's enrolment only (one
+    query), plus their permissions for a draft."""
     value = str(id_or_slug)
-    lookup = Q(pk=int(value)) if value.isdigit() else Q(slug=value)
-    training = (
-        with_seats(trainings.filter(lookup))
-        .select_related("organizer_unit")
-        .prefetch_related("sessions", _competency_links(), "eligible_units", "eligible_positions")
-        .get()
+    training, stamp = catalogue_cache.get_or_load(
+        "training", lambda: _public_training(value), id_or_slug=value
     )
+    if training.status == TrainingStatus.DRAFT and not user.has_perm("training.view_training"):
+        raise Training.DoesNotExist
     now = timezone.now()
     enrollment = enrollment_for(training=training, employee=user)
     blocker: TrainingError | None = None
@@ -250,6 +263,8 @@ def training_for_detail(*, id_or_slug: str | int, user: User) -> TrainingDetail:
         and enrollment.source == EnrollmentSource.SELF
         and enrollment.status in (EnrollmentStatus.REGISTERED, EnrollmentStatus.WAITLISTED)
         and now < training.start_at,
+        state=training.registration_state(now),
+        cache_version=stamp,
     )
 
 
