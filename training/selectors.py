@@ -277,7 +277,8 @@ class MyTrainings:
     waitlisted: with `waitlist_position`;
     completed: with `learning_record` (its jp) — most recent first;
     no_show: marked absent — most recent first.
-    Every enrolment has `training` (and its organiser) loaded.
+    Every enrolment has `training` loaded (without its description, deferred), `assigned_by`
+    and `learning_record`.
     """
 
     assigned: list[Enrollment] = field(default_factory=list)
@@ -285,6 +286,11 @@ class MyTrainings:
     waitlisted: list[Enrollment] = field(default_factory=list)
     completed: list[Enrollment] = field(default_factory=list)
     no_show: list[Enrollment] = field(default_factory=list)
+
+    @property
+    def rows(self) -> list[Enrollment]:
+        """Every group's enrolments, in page order."""
+        return [*self.assigned, *self.registered, *self.waitlisted, *self.completed, *self.no_show]
 
     @property
     def is_empty(self) -> bool:
@@ -298,7 +304,9 @@ def my_trainings(*, employee: User) -> MyTrainings:
     rows = (
         Enrollment.objects.filter(employee=employee)
         .exclude(status=EnrollmentStatus.CANCELLED)
-        .select_related("training", "training__organizer_unit", "assigned_by", "learning_record")
+        .select_related("training", "assigned_by", "learning_record")
+        # The lists show no description: it is the widest column and stays in the database.
+        .defer("training__description")
         .annotate(waitlist_position=_waitlist_position())
         .order_by("training__start_at", "pk")
     )

@@ -401,9 +401,35 @@ def training_calendar(request: HttpRequest, id_or_slug: str) -> HttpResponse:
 
 @require_safe
 def training_mine(request: HttpRequest) -> HttpResponse:
+    mine = selectors.my_trainings(employee=_viewer(request))
     context = {
-        "mine": selectors.my_trainings(employee=_viewer(request)),
+        "mine": mine,
+        "heads": _row_heads(request, mine),
         "jp": selectors.jp_summary(employee=_viewer(request)),
         "today": timezone.localdate(),
     }
     return render(request, "training/training_mine.html", context)
+
+
+def _row_heads(request: HttpRequest, mine: selectors.MyTrainings) -> dict[int, str]:
+    """Each listed training's title (a link), dates, mode and JP by training id: the same for
+    everyone, so shared through the cache (one round trip for the whole list) under the
+    version every training write moves on; only the rows not found are rendered."""
+    trainings = {row.training_id: row.training for row in mine.rows}
+    stamp = catalogue_cache.version()
+    keys = (
+        {}
+        if stamp is None
+        else {pk: catalogue_cache.key("mine-head", stamp, training=pk) for pk in trainings}
+    )
+    found = catalogue_cache.get_many(list(keys.values()))
+    heads = {pk: found[keys[pk]] for pk in keys if keys[pk] in found}
+    missing = [pk for pk in trainings if pk not in heads]
+    for pk in missing:
+        heads[pk] = render_to_string(
+            "training/training_mine.html#head", {"training": trainings[pk]}, request
+        )
+    if keys:
+        catalogue_cache.set_many({keys[pk]: (heads[pk], None) for pk in missing})
+    # Rendered by our own template (escaped there).
+    return {pk: mark_safe(html) for pk, html in heads.items()}  # noqa: S308
