@@ -138,6 +138,26 @@ def published_trainings(
     )
 
 
+def catalogue_competencies() -> list[tuple[str, str]]:
+    """(code, name) of the competencies the not-yet-ended published trainings develop, in the
+    dictionary's order: the catalogue's competency filter. Shared through training.cache until a
+    write or the next time the catalogue changes by time alone (two queries when not found)."""
+
+    def load() -> tuple[list[tuple[str, str]], dt.datetime]:
+        now = timezone.now()
+        competencies = (
+            TrainingCompetency.objects.filter(
+                training__status=TrainingStatus.PUBLISHED, training__end_at__gte=now
+            )
+            .order_by("competency__sort_order", "competency__code")
+            .values_list("competency__code", "competency__name")
+            .distinct()
+        )
+        return list(competencies), next_catalogue_change(now=now)
+
+    return catalogue_cache.get_or_load("competencies", load)[0]
+
+
 def next_catalogue_change(*, now: dt.datetime) -> dt.datetime:
     """The next instant the catalogue changes by time alone: a published training's registration
     opens (at the instant) or closes (just after), it starts (at the instant) or ends (just after:

@@ -12,6 +12,7 @@ htmx requests to the catalogue get the results fragment only (`template#results`
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 from typing import Any, cast
 from urllib.parse import urlencode
@@ -28,8 +29,8 @@ from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.formats import date_format
 from django.utils.safestring import mark_safe
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
 from rumahbelajar.people.models import User
@@ -40,10 +41,8 @@ from training.models import (
     Enrollment,
     EnrollmentStatus,
     Training,
-    TrainingCompetency,
     TrainingKind,
     TrainingMode,
-    TrainingStatus,
 )
 
 PER_PAGE = 12
@@ -99,35 +98,28 @@ class CatalogueForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        now = timezone.localtime()
         loaded: list[tuple[str, str]] = []
 
         def competency_choices() -> list[tuple[str, str]]:
-            # One small query, only when asked (checking a competency, rendering the filters,
-            # which are usually cached): the competencies the upcoming trainings develop.
+            # Only when asked (checking a competency, rendering the filters, which are usually
+            # cached); the list itself is shared through the cache (selectors).
             if not loaded:
-                competencies = (
-                    TrainingCompetency.objects.filter(
-                        training__status=TrainingStatus.PUBLISHED, training__end_at__gte=now
-                    )
-                    .order_by("competency__sort_order", "competency__code")
-                    .values_list("competency__code", "competency__name")
-                    .distinct()
-                )
                 loaded.extend(
                     [
                         ("", _("Semua kompetensi")),
-                        *((code, f"{code} {name}") for code, name in competencies),
+                        *(
+                            (code, f"{code} {name}")
+                            for code, name in selectors.catalogue_competencies()
+                        ),
                     ]
                 )
             return loaded
 
         cast(forms.ChoiceField, self.fields["competency"]).choices = competency_choices
-        months = [_add_months(now.date().replace(day=1), n) for n in range(MONTHS_AHEAD)]
-        cast(forms.ChoiceField, self.fields["month"]).choices = [
-            ("", _("Semua bulan")),
-            *((f"{m:%Y-%m}", date_format(m, "F Y")) for m in months),
-        ]
+        first = timezone.localdate().replace(day=1)
+        cast(forms.ChoiceField, self.fields["month"]).choices = _month_choices(
+            first, get_language() or ""
+        )
 
     def search_params(self) -> dict[str, str]:
         """Keyword arguments for selectors.published_trainings: the valid values only."""
@@ -145,6 +137,14 @@ class CatalogueForm(forms.Form):
                 choices = dict(cast(list[tuple[str, Any]], field.choices))
                 shown.append((name, str(field.label), str(choices.get(params[name], params[name]))))
         return shown
+
+
+@functools.lru_cache(maxsize=16)
+def _month_choices(first: dt.date, language: str) -> list[tuple[str, str]]:
+    """The month filter's choices from `first` (this month) on, labelled in `language` (the
+    active one, which the labels are made in): the same all month, so made once."""
+    months = [_add_months(first, n) for n in range(MONTHS_AHEAD)]
+    return [("", _("Semua bulan")), *((f"{m:%Y-%m}", date_format(m, "F Y")) for m in months)]
 
 
 def _add_months(day: dt.date, months: int) -> dt.date:

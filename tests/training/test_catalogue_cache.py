@@ -12,6 +12,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from competency.models import Competency
 from tests.training.factories import TrainingFactory, in_days
 from training import cache as training_cache
 from training import services
@@ -176,3 +177,17 @@ def test_training_pages_when_the_cache_fails_render_from_the_database(viewer, mo
     assert response.status_code == 200
     if url != "/trainings/mine/":
         assert "Pelatihan Tanpa Cache" in response.content.decode()
+
+
+@pytest.mark.django_db  # the competency dictionary (conftest restores it)
+def test_training_catalogue_competency_filter_from_cache_needs_no_query(viewer):
+    competency = Competency.objects.get(code="M3")
+    TrainingFactory(title="Pelatihan Kompetensi M3").competency_links.create(
+        competency=competency, level=2
+    )
+    _get(viewer, {"competency": "M3"})
+
+    response, queries = _get(viewer, {"competency": "M3"})
+
+    assert queries == 1  # the viewer: the choices and the fragments are shared
+    assert "Pelatihan Kompetensi M3" in response.content.decode()
