@@ -6,6 +6,7 @@ Seats left and waitlist positions are never stored: they are counted from Enroll
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 from django.conf import settings
@@ -37,6 +38,22 @@ class TrainingStatus(models.TextChoices):
     DRAFT = "draft", _("Draf")
     PUBLISHED = "published", _("Terbit")
     CANCELLED = "cancelled", _("Dibatalkan")
+
+
+class RegistrationState(models.TextChoices):
+    """Training.registration_state(): where registration stands at a given instant (the
+    templates word each one; training/_state.html)."""
+
+    CANCELLED = "cancelled"
+    ASSIGNED = "assigned"
+    RUNNING = "running"
+    NOT_YET = "not_yet"
+    CLOSED = "closed"
+    OPEN = "open"
+
+
+#: A window "closes at" an instant and is still open at it: it reads closed just after.
+CHANGE_AFTER = dt.timedelta(microseconds=1)
 
 
 class LearningKind(models.TextChoices):
@@ -170,13 +187,37 @@ class Training(models.Model):
         """The calendar year (local time) whose ledger its JP go to: the year it ends."""
         return timezone.localtime(self.end_at).year
 
-    def registration_is_open(self, now=None) -> bool:
+    def registration_state(self, now: dt.datetime | None = None) -> str:
+        """Where registration stands at `now` (default: now), the one place that decides it:
+        cancelled; assigned (mandated: HR assigns people); running (it has started); not_yet
+        (the window opens later); closed (the window has closed); open. A draft reads as if it
+        were published (rules.self_registration_error refuses drafts before asking this)."""
         now = now or timezone.now()
+        if self.status == TrainingStatus.CANCELLED:
+            return RegistrationState.CANCELLED
+        if self.kind == TrainingKind.MANDATED:
+            return RegistrationState.ASSIGNED
+        if now >= self.start_at:
+            return RegistrationState.RUNNING
         if self.registration_opens_at and now < self.registration_opens_at:
-            return False
+            return RegistrationState.NOT_YET
         if self.registration_closes_at and now > self.registration_closes_at:
-            return False
-        return now < self.start_at
+            return RegistrationState.CLOSED
+        return RegistrationState.OPEN
+
+    def registration_is_open(self, now: dt.datetime | None = None) -> bool:
+        """Self-registration's window is open at `now` (eligibility and seats aside)."""
+        return self.registration_state(now) == RegistrationState.OPEN
+
+    def next_state_change(self, now: dt.datetime) -> dt.datetime | None:
+        """The next instant after `now` at which registration_state() may answer differently
+        (the window opens, closes just after its instant, the training starts), or None."""
+        instants = [
+            self.registration_opens_at,
+            self.registration_closes_at + CHANGE_AFTER if self.registration_closes_at else None,
+            self.start_at,
+        ]
+        return min((at for at in instants if at is not None and at > now), default=None)
 
 
 class TrainingCompetency(models.Model):

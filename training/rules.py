@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from rumahbelajar.people.models import User
-from training.models import Training, TrainingKind, TrainingStatus
+from training.models import RegistrationState, Training, TrainingStatus
 
 
 class TrainingError(Exception):
@@ -124,22 +124,23 @@ def self_registration_error(
     Does not look at existing enrolments or seats (a full training waitlists, it does not refuse).
     `eligible`: is_eligible() already computed by the caller (None: computed here).
     """
-    if training.status == TrainingStatus.CANCELLED:
-        return TrainingCancelled()
-    if training.status != TrainingStatus.PUBLISHED:
+    if training.status == TrainingStatus.DRAFT:
         return TrainingNotOpen(_("Pelatihan ini belum diterbitkan."))
-    if training.kind == TrainingKind.MANDATED:
+    state = training.registration_state(now)
+    if state == RegistrationState.CANCELLED:
+        return TrainingCancelled()
+    if state == RegistrationState.ASSIGNED:
         return TrainingNotOpen(
             _(
                 "Pelatihan ini wajib dan pesertanya ditugaskan oleh pengelola SDM; "
                 "pendaftaran mandiri tidak tersedia."
             )
         )
-    if now >= training.start_at:
+    if state == RegistrationState.RUNNING:
         return TrainingStarted()
-    if training.registration_opens_at and now < training.registration_opens_at:
+    if state == RegistrationState.NOT_YET:
         return RegistrationClosed(_("Pendaftaran belum dibuka."))
-    if training.registration_closes_at and now > training.registration_closes_at:
+    if state == RegistrationState.CLOSED:
         return RegistrationClosed(_("Pendaftaran sudah ditutup."))
     if eligible is None:
         eligible = is_eligible(training=training, employee=employee)

@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import (
-    Case,
     Count,
     Exists,
     F,
@@ -21,17 +20,17 @@ from django.db.models import (
     Prefetch,
     Q,
     QuerySet,
-    Subquery,
     Sum,
     Value,
-    When,
 )
-from django.db.models.functions import Coalesce, Greatest
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from competency.models import Competency
 from rumahbelajar.people import selectors as people_selectors
 from rumahbelajar.people.models import User
+from training import cache as catalogue_cache
 from training.models import (
     SEAT_STATUSES,
     YEARLY_JP_TARGET,
@@ -137,9 +136,24 @@ def published_trainings(
     )
 
 
-# The version every write that changes what the training pages show moves on (training.cache);
-# named here, in the app that owns it.
-CATALOGUE_VERSION_KEY = "training:catalogue-version"
+def catalogue_competencies() -> list[tuple[str, str]]:
+    """(code, name) of the competencies the not-yet-ended published trainings develop, in the
+    dictionary's order: the catalogue's competency filter. Shared through training.cache until a
+    write or the next time the catalogue changes by time alone (two queries when not found)."""
+
+    def load() -> tuple[list[tuple[str, str]], dt.datetime]:
+        now = timezone.now()
+        competencies = (
+            TrainingCompetency.objects.filter(
+                training__status=TrainingStatus.PUBLISHED, training__end_at__gte=now
+            )
+            .order_by("competency__sort_order", "competency__code")
+            .values_list("competency__code", "competency__name")
+            .distinct()
+        )
+        return list(competencies), next_catalogue_change(now=now)
+
+    return catalogue_cache.get_or_load("competencies", load)[0]
 
 
 def next_catalogue_change(*, now: dt.datetime) -> dt.datetime:
@@ -159,38 +173,52 @@ def next_catalogue_change(*, now: dt.datetime) -> dt.datetime:
     return min([month_turns, *(value for value in bounds.values() if value is not None)])
 
 
-def _waitlist_position() -> Case:
-    """1-based place in the training's waitlist (FIFO by waitlisted_at, id) for a waitlisted
-    enrolment; NULL otherwise."""
-    ahead = (
-        Enrollment.objects.filter(training=OuterRef("training"), status=EnrollmentStatus.WAITLISTED)
-        .filter(
-            Q(waitlisted_at__lt=OuterRef("waitlisted_at"))
-            | Q(waitlisted_at=OuterRef("waitlisted_at"), pk__lte=OuterRef("pk"))
-        )
-        .order_by()
-        .values("training")
-        .annotate(n=Count("pk"))
-        .values("n")[:1]
-    )
-    return Case(
-        When(status=EnrollmentStatus.WAITLISTED, then=Subquery(ahead)),
-        default=None,
-        output_field=IntegerField(),
-    )
+# A waitlisted enrolment's 1-based place in its training's waitlist (FIFO by waitlisted_at, id;
+# the index training_enrollment_waitlist); NULL otherwise. Written out because the equivalent
+# correlated Subquery cost more to build and compile on every "my trainings" than to run.
+_WAITLIST_POSITION_SQL = """
+    CASE WHEN training_enrollment.status = 'waitlisted' THEN (
+        SELECT count(*) FROM training_enrollment ahead
+        WHERE ahead.training_id = training_enrollment.training_id
+          AND ahead.status = 'waitlisted'
+          AND (ahead.waitlisted_at < training_enrollment.waitlisted_at
+               OR (ahead.waitlisted_at = training_enrollment.waitlisted_at
+                   AND ahead.id <= training_enrollment.id))
+    ) END
+"""
+
+
+def _waitlist_position() -> RawSQL:
+    """For an Enrollment queryset's annotate(): see _WAITLIST_POSITION_SQL."""
+    return RawSQL(_WAITLIST_POSITION_SQL, (), output_field=IntegerField())  # noqa: S611
 
 
 def enrollment_for(*, training: Training, employee: User) -> Enrollment | None:
-    """The person's active (non-cancelled) enrolment on the training, annotated with
-    `waitlist_position` (1 = next in line; None unless waitlisted); None if they have none."""
+    """The person's active (non-cancelled) enrolment on the training, with `waitlist_position`
+    (1 = next in line; None unless waitlisted); None if they have none. One plain query, and a
+    count for a waitlisted person (the correlated annotation cost more to build than to run)."""
     if not employee.is_authenticated:
         return None
-    return (
+    enrollment = (
         Enrollment.objects.filter(training=training, employee=employee)
         .exclude(status=EnrollmentStatus.CANCELLED)
-        .annotate(waitlist_position=_waitlist_position())
+        .order_by()
         .first()
     )
+    if enrollment is None:
+        return None
+    enrollment.waitlist_position = None  # type: ignore[attr-defined]
+    if enrollment.status == EnrollmentStatus.WAITLISTED:
+        # The same FIFO order as _waitlist_position(): by waitlisted_at, then id.
+        enrollment.waitlist_position = (  # type: ignore[attr-defined]
+            Enrollment.objects.filter(training=training, status=EnrollmentStatus.WAITLISTED)
+            .filter(
+                Q(waitlisted_at__lt=enrollment.waitlisted_at)
+                | Q(waitlisted_at=enrollment.waitlisted_at, pk__lte=enrollment.pk)
+            )
+            .count()
+        )
+    return enrollment
 
 
 @dataclass(frozen=True)
@@ -202,6 +230,9 @@ class TrainingDetail:
     still allows registering: `will_be_waitlisted` says it lands on the waitlist.
     `register_blocker`: why not, as an Indonesian message (None when can_register or enrolled).
     `can_cancel`: the viewer may cancel their enrolment themselves.
+    `state`: Training.registration_state() now.
+    `cache_version`: the training.cache version its public part was read under (None: the
+    cache was unavailable), for the page's shared fragments.
     """
 
     training: Training
@@ -212,24 +243,38 @@ class TrainingDetail:
     will_be_waitlisted: bool
     register_blocker: str | None
     can_cancel: bool
+    state: str = ""
+    cache_version: int | None = None
+
+
+def _public_training(id_or_slug: str) -> tuple[Training, dt.datetime | None]:
+    """The training by id or slug, whatever its status, with its seats, organiser, sessions,
+    competencies and eligibility loaded (five queries), and when its registration state next
+    changes by time alone."""
+    lookup = Q(pk=int(id_or_slug)) if id_or_slug.isdigit() else Q(slug=id_or_slug)
+    training = (
+        with_seats(Training.objects.filter(lookup))
+        .select_related("organizer_unit")
+        .prefetch_related("sessions", _competency_links(), "eligible_units", "eligible_positions")
+        .get()
+    )
+    return training, training.next_state_change(timezone.now())
 
 
 def training_for_detail(*, id_or_slug: str | int, user: User) -> TrainingDetail:
     """One training by id or slug, as `user` sees it: published and cancelled trainings for
     everyone, drafts only for people who may view trainings in admin. Raises
     Training.DoesNotExist (→ 404). Loads sessions, competencies, the organiser and eligibility.
-    About 7 queries."""
-    trainings = Training.objects.all()
-    if not user.has_perm("training.view_training"):
-        trainings = trainings.exclude(status=TrainingStatus.DRAFT)
+
+    The training's public part belongs to no one and is shared through training.cache (moved on
+    by every write that changes it): from there the page costs the viewer's enrolment only (one
+    query), plus their permissions for a draft."""
     value = str(id_or_slug)
-    lookup = Q(pk=int(value)) if value.isdigit() else Q(slug=value)
-    training = (
-        with_seats(trainings.filter(lookup))
-        .select_related("organizer_unit")
-        .prefetch_related("sessions", _competency_links(), "eligible_units", "eligible_positions")
-        .get()
+    training, stamp = catalogue_cache.get_or_load(
+        "training", lambda: _public_training(value), id_or_slug=value
     )
+    if training.status == TrainingStatus.DRAFT and not user.has_perm("training.view_training"):
+        raise Training.DoesNotExist
     now = timezone.now()
     enrollment = enrollment_for(training=training, employee=user)
     blocker: TrainingError | None = None
@@ -250,6 +295,8 @@ def training_for_detail(*, id_or_slug: str | int, user: User) -> TrainingDetail:
         and enrollment.source == EnrollmentSource.SELF
         and enrollment.status in (EnrollmentStatus.REGISTERED, EnrollmentStatus.WAITLISTED)
         and now < training.start_at,
+        state=training.registration_state(now),
+        cache_version=stamp,
     )
 
 
@@ -262,7 +309,8 @@ class MyTrainings:
     waitlisted: with `waitlist_position`;
     completed: with `learning_record` (its jp) — most recent first;
     no_show: marked absent — most recent first.
-    Every enrolment has `training` (and its organiser) loaded.
+    Every enrolment has `training` loaded (without its description, deferred), `assigned_by`
+    and `learning_record`.
     """
 
     assigned: list[Enrollment] = field(default_factory=list)
@@ -270,6 +318,11 @@ class MyTrainings:
     waitlisted: list[Enrollment] = field(default_factory=list)
     completed: list[Enrollment] = field(default_factory=list)
     no_show: list[Enrollment] = field(default_factory=list)
+
+    @property
+    def rows(self) -> list[Enrollment]:
+        """Every group's enrolments, in page order."""
+        return [*self.assigned, *self.registered, *self.waitlisted, *self.completed, *self.no_show]
 
     @property
     def is_empty(self) -> bool:
@@ -283,7 +336,9 @@ def my_trainings(*, employee: User) -> MyTrainings:
     rows = (
         Enrollment.objects.filter(employee=employee)
         .exclude(status=EnrollmentStatus.CANCELLED)
-        .select_related("training", "training__organizer_unit", "assigned_by", "learning_record")
+        .select_related("training", "assigned_by", "learning_record")
+        # The lists show no description: it is the widest column and stays in the database.
+        .defer("training__description")
         .annotate(waitlist_position=_waitlist_position())
         .order_by("training__start_at", "pk")
     )
@@ -332,13 +387,19 @@ def jp_summary(*, employee: User, year: int | None = None) -> JpSummary:
     """Total, klasikal and nonklasikal JP in the employee's ledger for `year` (default: this
     year, local time), with target 20 and percent. One query."""
     year = year or timezone.localdate().year
-    zero = Value(Decimal("0"))
-    totals = LearningRecord.objects.filter(employee=employee, year=year).aggregate(
-        total=Coalesce(Sum("jp"), zero),
-        klasikal=Coalesce(Sum("jp", filter=Q(kind=LearningKind.KLASIKAL)), zero),
-        nonklasikal=Coalesce(Sum("jp", filter=Q(kind=LearningKind.NONKLASIKAL)), zero),
+    # Grouped by route (two rows at most) and added up here: half the cost of three filtered
+    # aggregates to build.
+    by_kind = dict(
+        LearningRecord.objects.filter(employee=employee, year=year)
+        .order_by()
+        .values_list("kind")
+        .annotate(Sum("jp"))
     )
-    return JpSummary(year=year, **totals)
+    klasikal = by_kind.get(LearningKind.KLASIKAL, Decimal("0"))
+    nonklasikal = by_kind.get(LearningKind.NONKLASIKAL, Decimal("0"))
+    return JpSummary(
+        year=year, total=klasikal + nonklasikal, klasikal=klasikal, nonklasikal=nonklasikal
+    )
 
 
 def learning_records(*, employee: User, year: int | None = None) -> QuerySet[LearningRecord]:

@@ -12,13 +12,13 @@ htmx requests to the catalogue get the results fragment only (`template#results`
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 from typing import Any, cast
 from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import messages
-from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db import OperationalError
 from django.http import Http404, HttpRequest, HttpResponse
@@ -29,8 +29,8 @@ from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.formats import date_format
 from django.utils.safestring import mark_safe
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
 from rumahbelajar.people.models import User
@@ -41,10 +41,8 @@ from training.models import (
     Enrollment,
     EnrollmentStatus,
     Training,
-    TrainingCompetency,
     TrainingKind,
     TrainingMode,
-    TrainingStatus,
 )
 
 PER_PAGE = 12
@@ -100,35 +98,28 @@ class CatalogueForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        now = timezone.localtime()
         loaded: list[tuple[str, str]] = []
 
         def competency_choices() -> list[tuple[str, str]]:
-            # One small query, only when asked (checking a competency, rendering the filters,
-            # which are usually cached): the competencies the upcoming trainings develop.
+            # Only when asked (checking a competency, rendering the filters, which are usually
+            # cached); the list itself is shared through the cache (selectors).
             if not loaded:
-                competencies = (
-                    TrainingCompetency.objects.filter(
-                        training__status=TrainingStatus.PUBLISHED, training__end_at__gte=now
-                    )
-                    .order_by("competency__sort_order", "competency__code")
-                    .values_list("competency__code", "competency__name")
-                    .distinct()
-                )
                 loaded.extend(
                     [
                         ("", _("Semua kompetensi")),
-                        *((code, f"{code} {name}") for code, name in competencies),
+                        *(
+                            (code, f"{code} {name}")
+                            for code, name in selectors.catalogue_competencies()
+                        ),
                     ]
                 )
             return loaded
 
         cast(forms.ChoiceField, self.fields["competency"]).choices = competency_choices
-        months = [_add_months(now.date().replace(day=1), n) for n in range(MONTHS_AHEAD)]
-        cast(forms.ChoiceField, self.fields["month"]).choices = [
-            ("", _("Semua bulan")),
-            *((f"{m:%Y-%m}", date_format(m, "F Y")) for m in months),
-        ]
+        first = timezone.localdate().replace(day=1)
+        cast(forms.ChoiceField, self.fields["month"]).choices = _month_choices(
+            first, get_language() or ""
+        )
 
     def search_params(self) -> dict[str, str]:
         """Keyword arguments for selectors.published_trainings: the valid values only."""
@@ -148,6 +139,14 @@ class CatalogueForm(forms.Form):
         return shown
 
 
+@functools.lru_cache(maxsize=16)
+def _month_choices(first: dt.date, language: str) -> list[tuple[str, str]]:
+    """The month filter's choices from `first` (this month) on, labelled in `language` (the
+    active one, which the labels are made in): the same all month, so made once."""
+    months = [_add_months(first, n) for n in range(MONTHS_AHEAD)]
+    return [("", _("Semua bulan")), *((f"{m:%Y-%m}", date_format(m, "F Y")) for m in months)]
+
+
 def _add_months(day: dt.date, months: int) -> dt.date:
     index = day.month - 1 + months
     return day.replace(year=day.year + index // 12, month=index % 12 + 1)
@@ -157,30 +156,12 @@ def _query(params: dict[str, str], *, without: str | None = None) -> str:
     return urlencode({k: v for k, v in params.items() if v and k != without})
 
 
-# --- Registration window, as a card or the detail page shows it ---------------------------------
-
-
 @dataclass(frozen=True)
 class Card:
-    """A training in the catalogue with its registration state: one of cancelled, assigned
-    (mandated: HR assigns people), running, not_yet (opens later), closed, open."""
+    """A training in the catalogue with its registration state (Training.registration_state)."""
 
     training: Training
     state: str
-
-
-def registration_state(training: Training, now: dt.datetime) -> str:
-    if training.status == TrainingStatus.CANCELLED:
-        return "cancelled"
-    if training.kind == TrainingKind.MANDATED:
-        return "assigned"
-    if now >= training.start_at:
-        return "running"
-    if training.registration_opens_at and now < training.registration_opens_at:
-        return "not_yet"
-    if training.registration_closes_at and now > training.registration_closes_at:
-        return "closed"
-    return "open"
 
 
 def _viewer(request: HttpRequest) -> User:
@@ -202,15 +183,13 @@ def _htmx(request: HttpRequest) -> bool:
 def training_list(request: HttpRequest) -> HttpResponse:
     form = CatalogueForm(request.GET)
     params = form.search_params()
-    current = catalogue_cache.version()
-    epoch = catalogue_cache.epoch(current)
-    results = _results(request, form, params, (current, epoch))
+    fragments = _catalogue_fragments(request, form, params)
     context = {
         "form": form,
         "params": params,
-        "filters_html": _filters_html(request, form, params, (current, epoch)),
-        "results_html": results["html"],
-        "result_count": results["count"],
+        "filters_html": fragments["filters"],
+        "results_html": fragments["results"]["html"],
+        "result_count": fragments["results"]["count"],
         "htmx": _htmx(request),
     }
     template = "training/training_list.html" + ("#results" if context["htmx"] else "")
@@ -219,56 +198,65 @@ def training_list(request: HttpRequest) -> HttpResponse:
     return response
 
 
-def _results(
-    request: HttpRequest, form: CatalogueForm, params: dict[str, str], stamp: tuple[int, int]
+def _catalogue_fragments(
+    request: HttpRequest, form: CatalogueForm, params: dict[str, str]
 ) -> dict[str, Any]:
-    """The result list's HTML (head, cards with the seats left, pagination) and its count, from
-    the shared cache when this version, epoch, language, query and page were rendered before."""
-    page_wanted = _page_key(request.GET.get("page"))
-    key = catalogue_cache.fragment_key("results", *stamp, params=params, page=page_wanted)
-    results = cache.get(key)
-    if results is None:
-        trainings = selectors.published_trainings(
-            q=params["q"],
-            mode=params["mode"],
-            kind=params["kind"],
-            competency=params["competency"],
-            month=params["month"],
-        )
-        page = Paginator(trainings, PER_PAGE).get_page(request.GET.get("page"))
-        now = timezone.now()
-        active = form.active_filters()
-        query = _query(params)
-        context = {
-            "params": params,
-            "page_obj": page,
-            "cards": [Card(training, registration_state(training, now)) for training in page],
-            "searching": bool(params["q"] or active),
-            "active_filters": [
-                (label, shown, _query(params, without=n)) for n, label, shown in active
-            ],
-            "page_prefix": f"?{query}&page=" if query else "?page=",
-            "page_range": page.paginator.get_elided_page_range(
-                page.number, on_each_side=1, on_ends=1
-            ),
+    """The catalogue's shared parts, from the cache in one round trip when this version,
+    language and selection were rendered before and nothing has changed by time since:
+    `results` (the list's head, cards with the seats left and pagination: {"html", "count"})
+    and `filters` (the <select>s with their options and the selected ones)."""
+    stamp = catalogue_cache.version()
+    keys = {}
+    if stamp is not None:
+        selected = {name: params[name] for name in FILTERS}
+        page_wanted = _page_key(request.GET.get("page"))
+        keys = {
+            "results": catalogue_cache.key("results", stamp, params=params, page=page_wanted),
+            "filters": catalogue_cache.key("filters", stamp, selected=selected),
         }
-        html = render_to_string("training/training_list.html#result-list", context, request)
-        results = {"html": html, "count": page.paginator.count}
-        cache.set(key, results, catalogue_cache.FRAGMENT_SECONDS)
-    return {**results, "html": mark_safe(results["html"])}  # noqa: S308  (our own template)
+    found = catalogue_cache.get_many(list(keys.values()))
+    fragments = {name: found[k] for name, k in keys.items() if k in found}
+    missing = [name for name in ("results", "filters") if name not in fragments]
+    if missing:
+        now = timezone.now()
+        until = selectors.next_catalogue_change(now=now)
+        if "results" in missing:
+            fragments["results"] = _render_results(request, form, params, now)
+        if "filters" in missing:
+            fragments["filters"] = render_to_string(
+                "training/training_list.html#filters", {"form": form}, request
+            )
+        catalogue_cache.set_many({keys[name]: (fragments[name], until) for name in missing if keys})
+    # Our own templates rendered these (escaped there).
+    fragments["filters"] = mark_safe(fragments["filters"])  # noqa: S308
+    fragments["results"] = {**fragments["results"], "html": mark_safe(fragments["results"]["html"])}  # noqa: S308
+    return fragments
 
 
-def _filters_html(
-    request: HttpRequest, form: CatalogueForm, params: dict[str, str], stamp: tuple[int, int]
-) -> str:
-    """The filter <select>s (options and the selected ones), shared like the results."""
-    selected = {name: params[name] for name in FILTERS}
-    key = catalogue_cache.fragment_key("filters", *stamp, selected=selected)
-    html = cache.get(key)
-    if html is None:
-        html = render_to_string("training/training_list.html#filters", {"form": form}, request)
-        cache.set(key, html, catalogue_cache.FRAGMENT_SECONDS)
-    return mark_safe(html)  # noqa: S308  (rendered by our own template)
+def _render_results(
+    request: HttpRequest, form: CatalogueForm, params: dict[str, str], now: dt.datetime
+) -> dict[str, Any]:
+    trainings = selectors.published_trainings(
+        q=params["q"],
+        mode=params["mode"],
+        kind=params["kind"],
+        competency=params["competency"],
+        month=params["month"],
+    )
+    page = Paginator(trainings, PER_PAGE).get_page(request.GET.get("page"))
+    active = form.active_filters()
+    query = _query(params)
+    context = {
+        "params": params,
+        "page_obj": page,
+        "cards": [Card(training, training.registration_state(now)) for training in page],
+        "searching": bool(params["q"] or active),
+        "active_filters": [(label, shown, _query(params, without=n)) for n, label, shown in active],
+        "page_prefix": f"?{query}&page=" if query else "?page=",
+        "page_range": page.paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1),
+    }
+    html = render_to_string("training/training_list.html#result-list", context, request)
+    return {"html": html, "count": page.paginator.count}
 
 
 def _page_key(raw: str | None) -> int:
@@ -295,10 +283,27 @@ def _render_detail(
         "detail": detail,
         "training": detail.training,
         "enrollment": detail.enrollment,
-        "state": registration_state(detail.training, timezone.now()),
+        "facts_html": _facts_html(request, detail),
         "today": timezone.localdate(),
     }
     return render(request, "training/training_detail.html", context, status=status)
+
+
+def _facts_html(request: HttpRequest, detail: selectors.TrainingDetail) -> str:
+    """The page's public column (summary, description, sessions, competencies, who may
+    register): the same for everyone, so shared through the cache until a write or the
+    training's next registration change (Training.next_state_change)."""
+    training = detail.training
+    stamp = detail.cache_version
+    entry = "" if stamp is None else catalogue_cache.key("facts", stamp, training=training.pk)
+    html = catalogue_cache.get_many([entry] if entry else []).get(entry)
+    if html is None:
+        now = timezone.now()
+        context = {"training": training, "state": training.registration_state(now)}
+        html = render_to_string("training/training_detail.html#facts", context, request)
+        if entry:
+            catalogue_cache.set_many({entry: (html, training.next_state_change(now))})
+    return mark_safe(html)  # noqa: S308  (rendered by our own template)
 
 
 @require_safe
@@ -396,9 +401,35 @@ def training_calendar(request: HttpRequest, id_or_slug: str) -> HttpResponse:
 
 @require_safe
 def training_mine(request: HttpRequest) -> HttpResponse:
+    mine = selectors.my_trainings(employee=_viewer(request))
     context = {
-        "mine": selectors.my_trainings(employee=_viewer(request)),
+        "mine": mine,
+        "heads": _row_heads(request, mine),
         "jp": selectors.jp_summary(employee=_viewer(request)),
         "today": timezone.localdate(),
     }
     return render(request, "training/training_mine.html", context)
+
+
+def _row_heads(request: HttpRequest, mine: selectors.MyTrainings) -> dict[int, str]:
+    """Each listed training's title (a link), dates, mode and JP by training id: the same for
+    everyone, so shared through the cache (one round trip for the whole list) under the
+    version every training write moves on; only the rows not found are rendered."""
+    trainings = {row.training_id: row.training for row in mine.rows}
+    stamp = catalogue_cache.version()
+    keys = (
+        {}
+        if stamp is None
+        else {pk: catalogue_cache.key("mine-head", stamp, training=pk) for pk in trainings}
+    )
+    found = catalogue_cache.get_many(list(keys.values()))
+    heads = {pk: found[keys[pk]] for pk in keys if keys[pk] in found}
+    missing = [pk for pk in trainings if pk not in heads]
+    for pk in missing:
+        heads[pk] = render_to_string(
+            "training/training_mine.html#head", {"training": trainings[pk]}, request
+        )
+    if keys:
+        catalogue_cache.set_many({keys[pk]: (heads[pk], None) for pk in missing})
+    # Rendered by our own template (escaped there).
+    return {pk: mark_safe(html) for pk, html in heads.items()}  # noqa: S308

@@ -12,7 +12,9 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from competency.models import Competency
 from tests.training.factories import TrainingFactory, in_days
+from training import cache as training_cache
 from training import services
 
 LIST = "/trainings/"
@@ -131,3 +133,61 @@ def test_training_catalogue_after_admin_deletes_a_training_no_longer_shows_it(
 
     assert "Pelatihan Yang Dihapus" in before.content.decode()
     assert "Pelatihan Yang Dihapus" not in after.content.decode()
+
+
+def test_training_page_after_registration_shows_fewer_seats_at_once(viewer, colleague):
+    training = TrainingFactory(title="Pelatihan Kursi Halaman", capacity=3)
+    before = viewer.get(f"/trainings/{training.slug}/")
+
+    services.register(training=training, employee=colleague)
+    after = viewer.get(f"/trainings/{training.slug}/")
+
+    assert "Sisa 3 kursi dari 3" in before.content.decode()
+    assert "Sisa 2 kursi dari 3" in after.content.decode()
+
+
+def test_training_page_when_registration_closes_shows_closed_without_a_write(viewer, monkeypatch):
+    training = TrainingFactory(start_at=in_days(3), registration_closes_at=in_days(1))
+    before = viewer.get(f"/trainings/{training.slug}/")
+    later = timezone.now() + dt.timedelta(days=2)
+
+    monkeypatch.setattr(timezone, "now", lambda: later)
+    after = viewer.get(f"/trainings/{training.slug}/")
+
+    assert "Daftar sekarang" in before.content.decode()
+    assert "Pendaftaran ditutup" not in before.content.decode()
+    assert "Daftar sekarang" not in after.content.decode()
+    assert "Pendaftaran ditutup" in after.content.decode()
+
+
+@pytest.mark.parametrize("url", [LIST, "/trainings/mine/", "training"])
+def test_training_pages_when_the_cache_fails_render_from_the_database(viewer, monkeypatch, url):
+    training = TrainingFactory(title="Pelatihan Tanpa Cache")
+    url = f"/trainings/{training.slug}/" if url == "training" else url
+    viewer.get(url)  # the session is read before the cache breaks
+
+    def broken(*args, **kwargs):
+        raise ConnectionError("redis is away")
+
+    for name in ("get_many", "set_many"):
+        monkeypatch.setattr(training_cache.cache, name, broken)
+    monkeypatch.setattr(training_cache.versions, "current", broken)
+    response = viewer.get(url)
+
+    assert response.status_code == 200
+    if url != "/trainings/mine/":
+        assert "Pelatihan Tanpa Cache" in response.content.decode()
+
+
+@pytest.mark.django_db  # the competency dictionary (conftest restores it)
+def test_training_catalogue_competency_filter_from_cache_needs_no_query(viewer):
+    competency = Competency.objects.get(code="M3")
+    TrainingFactory(title="Pelatihan Kompetensi M3").competency_links.create(
+        competency=competency, level=2
+    )
+    _get(viewer, {"competency": "M3"})
+
+    response, queries = _get(viewer, {"competency": "M3"})
+
+    assert queries == 1  # the viewer: the choices and the fragments are shared
+    assert "Pelatihan Kompetensi M3" in response.content.decode()
