@@ -213,7 +213,7 @@ def ebook_for_reader(*, user: Any, id_or_slug: object, with_reading_state: bool 
         raise Http404
     books = Ebook.objects.defer("body_text", "search_vector", "rank_vector").filter(lookup)
     if with_reading_state:
-        user_id = getattr(user, "pk", None)
+        user_id = getattr(user, "pk", None) or 0  # no one has id 0: an anonymous reader has neither
         books = books.annotate(
             progress_page=Subquery(
                 ReadingProgress.objects.filter(user_id=user_id, ebook=OuterRef("pk")).values(
@@ -289,13 +289,13 @@ def shelves(*, user: Any, reading: int = 5, favourites: int = 6) -> dict[str, li
     found: dict[str, list[Ebook]] = {"reading": [], "favourite": []}
     if not getattr(user, "pk", None):
         return found
-    columns = ", ".join(f"e.{Ebook._meta.get_field(name).column}" for name in ("id", *SHELF_FIELDS))
+    columns = ", ".join(f"e.{Ebook._meta.get_field(name).column}" for name in ("id", *SHELF_FIELDS))  # type: ignore[union-attr]
     rows = Ebook.objects.raw(
         _SHELVES_SQL.format(columns=columns),
         {"user": user.pk, "reading": reading, "favourites": favourites},
     )
     for book in rows:
-        found[book.shelf].append(book)
+        found[book.shelf].append(book)  # type: ignore[attr-defined]
     return found
 
 

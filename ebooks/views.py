@@ -216,8 +216,8 @@ def ebook_detail(request: HttpRequest, ref: str) -> HttpResponse:
     ebook = selectors.ebook_for_reader(user=request.user, id_or_slug=ref, with_reading_state=True)
     context = {
         "ebook": ebook,
-        "progress_page": ebook.progress_page,
-        "is_favourite": ebook.is_favourite,
+        "progress_page": ebook.progress_page,  # type: ignore[attr-defined]
+        "is_favourite": ebook.is_favourite,  # type: ignore[attr-defined]
         "sections_html": _book_sections_html(ebook),
     }
     return render(request, "ebooks/ebook_detail.html", context)
@@ -260,7 +260,7 @@ def ebook_read(request: HttpRequest, ref: str) -> HttpResponse:
     if ebook.file_format != EbookFormat.PDF:
         # EPUBs are downloaded, not read in the page: the detail page offers the file.
         return redirect("ebooks:ebook-detail", ref=ebook.slug)
-    start = _page_number(request.GET.get("page")) or ebook.progress_page or 1
+    start = _page_number(request.GET.get("page")) or ebook.progress_page or 1  # type: ignore[attr-defined]
     if ebook.page_count:
         start = min(start, ebook.page_count)
     context = {"ebook": ebook, "start_page": start, **_pdfjs_urls()}
