@@ -22,6 +22,18 @@ ICONS: dict[str, tuple[int, str]] = {
     ),
     "check": (16, f'<path d="M3 8.5l3.2 3.2L13 4.5" {_LINE} stroke-width="2" {_ROUND}/>'),
     "check-large": (20, f'<path d="M4 10.5l4 4 8-9" {_LINE} stroke-width="2.4" {_ROUND}/>'),
+    # The JPM bands (competency map; "optimal" is check-large): never told by colour alone.
+    "band-cukup_optimal": (
+        20,
+        f'<circle cx="10" cy="10" r="7.5" {_LINE} stroke-width="2"/>'
+        '<path d="M6.5 10h7" stroke="currentColor" stroke-width="2.2" stroke-linecap="round"/>',
+    ),
+    "band-kurang_optimal": (
+        20,
+        f'<path d="M10 2.5l8 14.5H2z" {_LINE} stroke-width="2" stroke-linejoin="round"/>'
+        '<path d="M10 8v4m0 2.6v.1" stroke="currentColor" stroke-width="2" '
+        'stroke-linecap="round"/>',
+    ),
     "warning": (
         16,
         f'<path d="M8 1.5l6.8 12.5H1.2z" {_LINE} stroke-width="1.6" stroke-linejoin="round"/>'
