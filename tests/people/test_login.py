@@ -517,3 +517,45 @@ def test_allauth_manage_page_employee_renders_in_site_layout(client, employee, u
     response = client.get(reverse(url_name))
 
     _assert_in_site_layout(response, heading)
+
+
+# --- the person every request loads ---------------------------------------------------------
+
+
+def test_load_person_brings_unit_and_position_in_one_query(employee, django_assert_num_queries):
+    from rumahbelajar.people.backends import load_person
+
+    with django_assert_num_queries(1):
+        person = load_person(employee.pk)
+        names = (person.unit.name, person.position.name, person.unit.parent_id)
+
+    assert person == employee
+    assert names == (employee.unit.name, employee.position.name, employee.unit.parent_id)
+    assert person.password == employee.password
+    assert person.nip == employee.nip
+
+
+def test_load_person_without_unit_or_position_has_none(superuser, django_assert_num_queries):
+    from rumahbelajar.people.backends import load_person
+
+    with django_assert_num_queries(1):
+        person = load_person(superuser.pk)
+        related = (person.unit, person.position)
+
+    assert related == (None, None)
+
+
+@pytest.mark.parametrize("user_id", [None, "abc", "999999999"])
+def test_load_person_unknown_or_malformed_id_is_none(db, user_id):
+    from rumahbelajar.people.backends import load_person
+
+    assert load_person(user_id) is None
+
+
+def test_backend_inactive_person_is_not_loaded(employee):
+    from rumahbelajar.people.backends import AuthenticationBackend
+
+    employee.is_active = False
+    employee.save(update_fields=["is_active"])
+
+    assert AuthenticationBackend().get_user(employee.pk) is None
