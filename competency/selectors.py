@@ -8,56 +8,49 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import cache
 
-from django.db.models import F, FilteredRelation, Prefetch, Q, QuerySet
+from django.db import connections, router
 from django.http import Http404
 
-from competency.models import AssessmentResult, CompetencyLevel, CompetencyMap, CompetencyMapItem
-from rumahbelajar.people.models import User
+from competency.models import (
+    AssessmentResult,
+    Competency,
+    CompetencyLevel,
+    CompetencyMap,
+    CompetencyMapItem,
+)
+from rumahbelajar.people.models import Position, User
 from rumahbelajar.people.selectors import employees_visible_to
+from rumahbelajar.sqlrows import cache_related, columns, take
 
 _NIP_RE = re.compile(r"^[0-9]{18}$")
 _ITEM_ORDER = ("competency__sort_order", "competency__code")
 
 
-def _items() -> QuerySet[CompetencyMapItem]:
-    """Map items with their competency and, in the same query, what level achieved + 1 of it
-    means (the dictionary's level row, joined on the item's own achieved level)."""
+@cache
+def _map_sql() -> str:
+    """The map, its position, and per item the competency and the dictionary's level
+    achieved + 1, in the dictionary's order: one row per item (one row with NULL items for a
+    map without any)."""
     return (
-        CompetencyMapItem.objects.select_related("competency")
-        .annotate(
-            next_level_row=FilteredRelation(
-                "competency__levels",
-                condition=Q(competency__levels__level=F("achieved") + 1),
-            ),
-            next_level_pk=F("next_level_row__id"),
-            next_level_description=F("next_level_row__description"),
-            next_level_indicators=F("next_level_row__indicators"),
-        )
-        .order_by(*_ITEM_ORDER)
+        f"SELECT {columns(CompetencyMap, 'm')}, {columns(Position, 'p')}, "  # noqa: S608 (names from the models)
+        f"{columns(CompetencyMapItem, 'i')}, {columns(Competency, 'c')}, "
+        'l."id", l."description", l."indicators" '
+        f'FROM "{CompetencyMap._meta.db_table}" m '
+        f'LEFT JOIN "{Position._meta.db_table}" p ON p."id" = m."position_id" '
+        f'LEFT JOIN "{CompetencyMapItem._meta.db_table}" i ON i."map_id" = m."employee_id" '
+        f'LEFT JOIN "{Competency._meta.db_table}" c ON c."id" = i."competency_id" '
+        f'LEFT JOIN "{CompetencyLevel._meta.db_table}" l '
+        '  ON l."competency_id" = i."competency_id" AND l."level" = i."achieved" + 1 '
+        'WHERE m."employee_id" = %s '
+        'ORDER BY c."sort_order", c."code"'
     )
 
 
-def _attach_next_levels(items: Iterable[CompetencyMapItem]) -> None:
-    """Sets `item.next_level` to the CompetencyLevel of level achieved + 1 (None at level 5 or when
-    the dictionary lacks it) from the columns _items() joined in: no query."""
-    for item in items:
-        pk = getattr(item, "next_level_pk", None)
-        item.next_level = (  # type: ignore[attr-defined]
-            CompetencyLevel(
-                pk=pk,
-                competency=item.competency,
-                level=item.achieved + 1,
-                description=item.next_level_description,  # type: ignore[attr-defined]
-                indicators=item.next_level_indicators,  # type: ignore[attr-defined]
-            )
-            if pk is not None
-            else None
-        )
-
-
 def map_for_employee(*, employee: User) -> CompetencyMap | None:
-    """The employee's stored map, or None if none was ever computed. Two queries.
+    """The employee's stored map, or None if none was ever computed. One query, written once
+    per process (rumahbelajar.sqlrows): every map page, the dashboard and the API read it.
 
     `cmap.position` is loaded; `cmap.items.all()` is prefetched in the dictionary's order
     (competency sort order, then code) with `item.competency` loaded and `item.next_level` set to
@@ -65,14 +58,41 @@ def map_for_employee(*, employee: User) -> CompetencyMap | None:
     next level means; None when the employee is at level 5). Check `cmap.stale` before trusting
     the figures: a stale map is being recomputed.
     """
-    cmap = (
-        CompetencyMap.objects.select_related("position")
-        .prefetch_related(Prefetch("items", queryset=_items()))
-        .filter(employee_id=employee.pk)
-        .first()
-    )
-    if cmap is not None:
-        _attach_next_levels(cmap.items.all())
+    db = router.db_for_read(CompetencyMap)
+    with connections[db].cursor() as cursor:
+        cursor.execute(_map_sql(), [employee.pk])
+        rows = cursor.fetchall()
+    if not rows:
+        return None
+    cmap, at = take(CompetencyMap, db, rows[0], 0)
+    position, items_at = take(Position, db, rows[0], at)
+    assert cmap is not None  # every row is the map's
+    cache_related(cmap, "position", position)
+    items = []
+    for row in rows:
+        item, at = take(CompetencyMapItem, db, row, items_at)
+        if item is None:  # a map without items
+            continue
+        competency, at = take(Competency, db, row, at)
+        level_pk, description, indicators = row[at : at + 3]
+        cache_related(item, "competency", competency)
+        cache_related(item, "map", cmap)
+        item.next_level = (  # type: ignore[attr-defined]
+            CompetencyLevel(
+                pk=level_pk,
+                competency=competency,
+                level=item.achieved + 1,
+                description=description,
+                indicators=indicators,
+            )
+            if level_pk is not None
+            else None
+        )
+        items.append(item)
+    prefetched = cmap.items.all()
+    prefetched._result_cache = items  # as prefetch_related leaves it
+    prefetched._prefetch_done = True  # type: ignore[attr-defined]
+    cmap._prefetched_objects_cache = {"items": prefetched}  # type: ignore[attr-defined]
     return cmap
 
 

@@ -545,7 +545,7 @@ def test_load_person_without_unit_or_position_has_none(superuser, django_assert_
     assert related == (None, None)
 
 
-@pytest.mark.parametrize("user_id", [None, "abc", "999999999"])
+@pytest.mark.parametrize("user_id", [None, "abc", "999999999", "9" * 30, "-1"])
 def test_load_person_unknown_or_malformed_id_is_none(db, user_id):
     from rumahbelajar.people.backends import load_person
 

@@ -1,0 +1,39 @@
+"""Model instances from hand-written SQL: for the few queries every page runs (the person, a
+competency map), written once per process instead of built and compiled by the ORM each time
+(which costs more than PostgreSQL spends running them).
+
+    columns(User, "u")            -> 'u."id", u."password", ...'   (every concrete column)
+    user, at = take(User, db, row, 0)   # the instance from row[0:n]; `at` is where the next starts
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models
+
+
+def _fields(model: type[models.Model]) -> list[models.Field[Any, Any]]:
+    return list(model._meta.concrete_fields)
+
+
+def columns(model: type[models.Model], alias: str) -> str:
+    """Every concrete column of `model` under the table alias `alias`, in field order."""
+    return ", ".join(f'{alias}."{field.column}"' for field in _fields(model))
+
+
+def take[M: models.Model](
+    model: type[M], db: str, row: tuple[Any, ...], start: int
+) -> tuple[M | None, int]:
+    """The instance of `model` whose columns (as `columns` lists them) begin at row[start], or
+    None when its primary key is NULL (a LEFT JOIN found nothing); and where the next begin."""
+    names = [field.attname for field in _fields(model)]
+    values = row[start : start + len(names)]
+    pk_index = names.index(model._meta.pk.attname)  # type: ignore[union-attr]
+    instance = model.from_db(db, names, values) if values[pk_index] is not None else None
+    return instance, start + len(names)
+
+
+def cache_related(instance: models.Model, field_name: str, related: models.Model | None) -> None:
+    """Sets what `instance.<field_name>` returns without a query (as select_related does)."""
+    instance._meta.get_field(field_name).set_cached_value(instance, related)  # type: ignore[union-attr]
