@@ -21,7 +21,7 @@ from competency.models import (
     CompetencyMapItem,
 )
 from rumahbelajar.people.models import Position, User
-from rumahbelajar.people.selectors import employees_visible_to
+from rumahbelajar.people.selectors import can_manage_employee
 from rumahbelajar.sqlrows import cache_related, columns, take
 
 _NIP_RE = re.compile(r"^[0-9]{18}$")
@@ -157,10 +157,6 @@ def employee_map_visible_to(*, viewer: User, nip: str) -> User:
         raise Http404
     if employee.pk == viewer.pk or viewer.is_superuser:
         return employee
-    if (
-        viewer.is_staff
-        and employee.unit_id is not None
-        and employees_visible_to(user=viewer).filter(pk=employee.pk).exists()
-    ):
+    if viewer.is_staff and can_manage_employee(admin=viewer, employee=employee):
         return employee
     raise Http404

@@ -42,11 +42,15 @@ def employees_visible_to(*, user: User) -> QuerySet[User]:
 
 
 def can_manage_employee(*, admin: User, employee: User) -> bool:
+    """Whether `employee` is in one of `admin`'s subtrees (always, for a superuser). One query
+    for the admin's managed units (none when already read), none for the employee's unit when it
+    is loaded."""
     if admin.is_superuser:
         return True
     if employee.unit_id is None:
         return False
-    return employees_visible_to(user=admin).filter(pk=employee.pk).exists()
+    path = employee.unit.path
+    return any(path.startswith(prefix) for prefix in managed_unit_paths(user=admin))
 
 
 def subtree(*, unit: Unit) -> QuerySet[Unit]:
