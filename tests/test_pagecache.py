@@ -28,6 +28,7 @@ from ebooks.models import Ebook
 from rumahbelajar import pagecache
 from rumahbelajar.people import services as people_services
 from rumahbelajar.people.models import User
+from tests.conftest import own_redis_pattern
 from tests.ebooks.factories import EbookFactory
 from tests.training.factories import TrainingFactory
 from training import services as services_training
@@ -49,7 +50,7 @@ def reader(client: Client, employee, book) -> Client:
 
 def _stored_pages() -> list[bytes]:
     store = redis.Redis.from_url(settings.CACHES["default"]["LOCATION"])
-    return store.keys("*pages:page:*")
+    return store.keys(own_redis_pattern("*pages:page:*"))  # not another xdist worker's
 
 
 def _get(client: Client, path: str = LIST, **extra) -> tuple[str, int, object]:
