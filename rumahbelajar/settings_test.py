@@ -33,7 +33,8 @@ CACHES["default"]["KEY_PREFIX"] = TEST_REDIS_KEY_PREFIX
 CELERY_BROKER_URL = TEST_REDIS_URL
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     **CELERY_BROKER_TRANSPORT_OPTIONS,
-    "global_keyprefix": TEST_REDIS_KEY_PREFIX + ":celery:",
+    # The base settings' options happen to be all ints, which mypy took for their type.
+    "global_keyprefix": TEST_REDIS_KEY_PREFIX + ":celery:",  # type: ignore[dict-item]
 }
 # A real worker process started by an integration test sets CELERY_TASK_ALWAYS_EAGER=0.
 CELERY_TASK_ALWAYS_EAGER = envbool("CELERY_TASK_ALWAYS_EAGER", True)
