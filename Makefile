@@ -5,7 +5,10 @@ MANAGE := $(PY) manage.py
 PORT ?= 8000
 export PORT
 # A fresh test database every run, so a migration edited during development can never leave a stale schema.
-PYTEST_ARGS ?= --create-db
+# -n auto: one pytest-xdist worker per core, each with its own test database (test_<name>_gw0, ...)
+# and its own key prefix in the test Redis db; worksteal evens out the slow browser/worker tests.
+# Serially: make test PYTEST_ARGS="--create-db -n 0"; another worker count: PYTEST_XDIST_AUTO_NUM_WORKERS=4
+PYTEST_ARGS ?= --create-db -n auto --dist worksteal
 
 .PHONY: run run-system-deps test lint bench setup deps system-deps migrate seed messages static translations format clean help
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import importlib
 
 import pytest
+from django.conf import settings
 from django.core.cache import cache
 
 from rumahbelajar.people.models import UnitKind
@@ -21,12 +22,30 @@ from tests.people.factories import UnitFactory, UserFactory
 PASSWORD = "rahasia-uji-123"
 
 
+def own_redis_pattern(suffix: str = "*") -> str:
+    """A SCAN/KEYS pattern for this pytest process's keys in the shared test Redis database
+    (settings_test.TEST_REDIS_KEY_PREFIX: the cache's prefix, the broker's under it)."""
+    prefix = settings.TEST_REDIS_KEY_PREFIX
+    for special in "\\*?[]":
+        prefix = prefix.replace(special, "\\" + special)
+    return f"{prefix}:{suffix}"
+
+
+def _delete_own_keys() -> None:
+    """cache.clear() would FLUSHDB the Redis database every xdist worker shares: delete only
+    the keys under this process's prefix (cache entries, sessions, rate limits, broker queues)."""
+    client = cache._cache.get_client(write=True)  # type: ignore[attr-defined]
+    keys = list(client.scan_iter(match=own_redis_pattern(), count=1000))
+    if keys:
+        client.delete(*keys)
+
+
 @pytest.fixture(autouse=True)
 def _clean_cache():
-    """Rate limits and sessions live in Redis: every test starts from an empty test database there."""
-    cache.clear()
+    """Rate limits and sessions live in Redis: every test starts with none of its process's keys."""
+    _delete_own_keys()
     yield
-    cache.clear()
+    _delete_own_keys()
 
 
 @pytest.fixture(autouse=True)

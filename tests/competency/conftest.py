@@ -99,6 +99,8 @@ def competency_worker(transactional_db, settings, real_publishing, tmp_path) -> 
         "CELERY_TASK_ALWAYS_EAGER": "0",
         "DATABASE_URL": _test_database_url(),
         "TEST_REDIS_URL": settings.CACHES["default"]["LOCATION"],
+        # This pytest process's keys and queues in that Redis database (see settings_test).
+        "TEST_REDIS_KEY_PREFIX": settings.TEST_REDIS_KEY_PREFIX,
         "DB_CONN_MAX_AGE": "0",
     }
     command = [

@@ -19,7 +19,7 @@ from django.core import mail
 from django.urls import reverse
 
 from rumahbelajar.people.models import User
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, own_redis_pattern
 from tests.people.factories import UserFactory
 
 LOGIN_URL = "/accounts/login/"
@@ -193,7 +193,10 @@ def test_login_failures_are_counted_in_redis(client, employee):
     _post_login(client, "alice@example.test", WRONG_PASSWORD)
 
     store = redis.Redis.from_url(settings.CACHES["default"]["LOCATION"])
-    keys = [key.decode() for key in store.keys("*allauth:rl:allauth.account:login_failed:*")]
+    keys = [
+        key.decode()
+        for key in store.keys(own_redis_pattern("*allauth:rl:allauth.account:login_failed:*"))
+    ]
     assert settings.CACHES["default"]["BACKEND"] == "rumahbelajar.cache.RedisCache"
     assert len(keys) == 2  # one per address, one per account
 
