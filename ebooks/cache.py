@@ -75,6 +75,12 @@ def store(key: str, value: Any) -> None:
         cache.set(key, value, FRAGMENT_SECONDS)
 
 
+def store_many(values: dict[str, Any]) -> None:
+    """store() for several entries in one round trip."""
+    with contextlib.suppress(RedisError):
+        cache.set_many(values, FRAGMENT_SECONDS)
+
+
 def _bump() -> None:
     versions.move_on([VERSION_KEY])
     # The filter choices are shared for a minute by ebooks.forms: make them fresh too.

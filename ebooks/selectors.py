@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
@@ -361,45 +361,95 @@ def ebooks_for_gaps(*, achieved: Mapping[int, int], per_gap: int = 4) -> dict[in
     """Published books per competency to develop, best first: for each competency id in
     `achieved` (→ the reader's level there, 0 = not yet assessed), at most `per_gap` books in
     level_order() of the level they aim at (`book.aimed_at`), newest first within a level.
+    Books carry CARD_FIELDS only.
 
-    Two queries whatever the size of the library: an index range scan per (competency, level)
-    on ebooks_tag_level_newest, each stopping after `per_gap` rows, then the books' rows. Nothing
-    is cached: it costs the same for everyone, about a millisecond.
+    What is found belongs to no one: the newest books aimed at one level of one competency, and
+    a book's card. Both are shared through the cache under the catalogue version, so a crowd
+    with many different gaps still reads them from there (a few dozen keys in all); a miss costs
+    an index range scan per (competency, level) on ebooks_tag_level_newest, each stopping after
+    `per_gap` rows, and one query for the cards.
     """
+    from ebooks import cache as catalogue_cache  # the cache module imports the forms
+
+    if per_gap < 1 or not achieved:
+        return {}
     pairs = [
         (competency_id, level)
         for competency_id, level_reached in achieved.items()
         for level in level_order(achieved=level_reached)
     ]
-    if not pairs or per_gap < 1:
-        return {}
+    current = catalogue_cache.version_or_none()
+    newest = _shared(
+        current,
+        {pair: f"ebooks:gap-books:{current}:{pair[0]}:{pair[1]}:{per_gap}" for pair in pairs},
+        lambda missing: _newest_per_level(missing, per_gap=per_gap),
+    )
+    chosen: dict[int, list[tuple[int, int]]] = {}
+    for competency_id, level_reached in achieved.items():
+        picks = [
+            (level, ebook_id)
+            for level in level_order(achieved=level_reached)
+            for ebook_id in newest.get((competency_id, level), [])
+        ]
+        chosen[competency_id] = picks[:per_gap]
+    wanted = {ebook_id for picks in chosen.values() for _level, ebook_id in picks}
+    cards = _shared(
+        current,
+        {ebook_id: f"ebooks:card:{current}:{ebook_id}" for ebook_id in wanted},
+        lambda missing: Ebook.objects.only(*CARD_FIELDS).in_bulk(missing),
+    )
+    ranked: dict[int, list[Ebook]] = {}
+    for competency_id, picks in chosen.items():
+        ranked[competency_id] = []
+        for level, ebook_id in picks:
+            if ebook_id not in cards:  # deleted in between
+                continue
+            book = copy.copy(cards[ebook_id])  # one book may serve two competencies
+            book.aimed_at = level  # type: ignore[attr-defined]
+            ranked[competency_id].append(book)
+    return ranked
+
+
+# What a book's card on a shelf shows (title and link, cover, format).
+CARD_FIELDS = ("id", "slug", "title", "cover", "sha256", "file_format", "page_count")
+
+
+def _shared[K, V](
+    current: int | None, keys: dict[K, str], find: Callable[[list[K]], dict[K, V]]
+) -> dict[K, V]:
+    """The values of `keys` from the cache (one MGET), `find` for the rest, stored for the next
+    person (one MSET). Without a catalogue version (cache away) everything is found afresh."""
+    from ebooks import cache as catalogue_cache  # the cache module imports the forms
+
+    found: dict[K, V] = {}
+    if current is not None:
+        stored = catalogue_cache.read(*keys.values()) if keys else {}
+        found = {key: stored[name] for key, name in keys.items() if name in stored}
+    missing = [key for key in keys if key not in found]
+    if missing:
+        fresh = find(missing)
+        found.update(fresh)
+        if current is not None:
+            catalogue_cache.store_many({keys[key]: fresh[key] for key in missing if key in fresh})
+    return found
+
+
+def _newest_per_level(
+    pairs: list[tuple[int, int]], *, per_gap: int
+) -> dict[tuple[int, int], list[int]]:
+    """The ids of the newest `per_gap` published books aimed at each (competency, level)."""
     with connection.cursor() as cursor:
         cursor.execute(
             _BOOKS_PER_LEVEL_SQL,
             [[c for c, _l in pairs], [level for _c, level in pairs], per_gap],
         )
         rows = cursor.fetchall()
-    chosen: dict[int, list[tuple[int, int]]] = {}
-    for competency_id, level_reached in achieved.items():
-        rank = {level: index for index, level in enumerate(level_order(achieved=level_reached))}
-        mine = sorted(
-            (row for row in rows if row[0] == competency_id),
-            key=lambda row: (rank[row[1]], -row[2]),
-        )
-        chosen[competency_id] = [(level, ebook_id) for _c, level, ebook_id in mine[:per_gap]]
-    books = Ebook.objects.defer("body_text", "search_vector", "rank_vector").in_bulk(
-        {ebook_id for picks in chosen.values() for _level, ebook_id in picks}
-    )
-    ranked: dict[int, list[Ebook]] = {}
-    for competency_id, picks in chosen.items():
-        ranked[competency_id] = []
-        for level, ebook_id in picks:
-            if ebook_id not in books:  # deleted in between
-                continue
-            book = copy.copy(books[ebook_id])  # one book may serve two competencies
-            book.aimed_at = level  # type: ignore[attr-defined]
-            ranked[competency_id].append(book)
-    return ranked
+    found: dict[tuple[int, int], list[int]] = {pair: [] for pair in pairs}
+    for competency_id, level, ebook_id in rows:
+        found[(competency_id, level)].append(ebook_id)
+    for ids in found.values():
+        ids.sort(reverse=True)  # newest first
+    return found
 
 
 def ebook_imports_visible_to(*, user: Any) -> QuerySet[EbookImport]:

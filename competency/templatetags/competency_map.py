@@ -1,5 +1,6 @@
 """Template helpers of the competency map page: the required-vs-achieved chart and the JPM scale
-as inline SVG.
+as inline SVG, and the rows of the details and history tables (Python, not template loops: they
+are most of the page, rendered for every visit).
 
 The chart is drawn on the server, so it needs no script and nothing the Content-Security-Policy
 would block (SVG presentation attributes are not style attributes). It has no viewBox: bar
@@ -14,14 +15,17 @@ import textwrap
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from functools import lru_cache
-from typing import NamedTuple, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from django import template
 from django.conf import settings
+from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+
+from rumahbelajar.templatetags.icons import icon
 
 register = template.Library()
 
@@ -272,3 +276,168 @@ def jpm_meter(jpm: Decimal | float | None) -> SafeString:
         ow=f"{100 - optimal:g}",
         v=f"{value:g}",
     )
+
+
+@lru_cache(maxsize=16)
+def _labels(language: str) -> dict[str, str]:
+    """The words every row repeats, translated once per language."""
+    return {
+        "required": _("Standar"),
+        "achieved": _("Capaian"),
+        "gap": _("Kesenjangan"),
+        "unassessed": _("Belum diases"),
+        "below": _("Di bawah standar"),
+        "met": _("Memenuhi standar"),
+        "date": _("Tanggal asesmen"),
+        "level": _("Level"),
+        "method": _("Metode"),
+        "source": _("Sumber"),
+        "latest": _("terbaru"),
+        "indicators": _("Indikator perilaku"),
+    }
+
+
+@lru_cache(maxsize=2048)
+def _next_level(
+    name: str, level: int, description: str, indicators: tuple[str, ...], language: str
+) -> str:
+    """What the next level means (the dictionary's words): the same for everyone."""
+    labels = _labels(language)
+    listed = (
+        format_html(
+            '<p class="cmap-next__subtitle">{}</p><ul class="cmap-next__indicators">{}</ul>',
+            labels["indicators"],
+            format_html_join("", "<li>{}</li>", ((indicator,) for indicator in indicators)),
+        )
+        if indicators
+        else ""
+    )
+    return str(
+        format_html(
+            '<tr class="cmap-table__more"><td colspan="5"><details class="cmap-next">'
+            '<summary class="cmap-next__summary">{}<span class="visually-hidden">{}</span>'
+            '</summary><div class="cmap-next__body"><p class="cmap-next__description">{}</p>{}'
+            "</div></details></td></tr>",
+            _("Arti level berikutnya (level %(level)s)") % {"level": level},
+            name,
+            description,
+            listed,
+        )
+    )
+
+
+@register.simple_tag
+def map_rows(items: Iterable[Any]) -> SafeString:
+    """The rows of one details table: per competency its standard, achieved level, gap and
+    status, and for a gap what the next level means (a <details> row)."""
+    language = get_language() or ""
+    labels = _labels(language)
+    flags = {
+        "unassessed": format_html(
+            '<span class="cmap-flag cmap-flag--unassessed">{} {}</span>',
+            icon("unassessed", size=14),
+            labels["unassessed"],
+        ),
+        "below": format_html(
+            '<span class="cmap-flag cmap-flag--gap">{} {}</span>',
+            icon("warning", size=14),
+            labels["below"],
+        ),
+        "met": format_html(
+            '<span class="cmap-flag cmap-flag--met">{} {}</span>',
+            icon("check", size=14),
+            labels["met"],
+        ),
+    }
+    rows = []
+    for item in items:
+        competency = item.competency
+        gap = (
+            format_html('<strong class="cmap-gap">{} {}</strong>', icon("gap-down"), item.gap)
+            if item.gap
+            else format_html('<span class="cmap-nogap">{}</span>', item.gap)
+        )
+        flag = flags["unassessed" if not item.assessed else "below" if item.gap else "met"]
+        when = (
+            format_html(
+                '<span class="cmap-table__date">{}</span>',
+                _("Diases %(when)s") % {"when": date_format(item.last_assessed_on, "j M Y")},
+            )
+            if item.last_assessed_on
+            else ""
+        )
+        rows.append(
+            format_html(
+                '<tr id="kompetensi-{code}" class="cmap-table__row{gap_class}">'
+                '<th scope="row" class="cmap-table__name"><span class="cmap-code">{code}</span> '
+                "{name}</th>"
+                '<td class="cmap-table__num" data-label="{l_required}">{required}</td>'
+                '<td class="cmap-table__num" data-label="{l_achieved}">{achieved}</td>'
+                '<td class="cmap-table__num" data-label="{l_gap}">{gap}</td>'
+                '<td class="cmap-table__status">{flag} {when}</td></tr>',
+                code=competency.code,
+                gap_class=" cmap-table__row--gap" if item.gap else "",
+                name=competency.name,
+                l_required=labels["required"],
+                required=item.required,
+                l_achieved=labels["achieved"],
+                achieved=item.achieved,
+                l_gap=labels["gap"],
+                gap=gap,
+                flag=flag,
+                when=when,
+            )
+        )
+        following = getattr(item, "next_level", None)
+        if item.gap and following is not None:
+            rows.append(
+                mark_safe(  # noqa: S308 (built with format_html in _next_level)
+                    _next_level(
+                        competency.name,
+                        following.level,
+                        following.description,
+                        tuple(following.indicators or ()),
+                        language,
+                    )
+                )
+            )
+    return mark_safe("".join(rows))  # noqa: S308 (every row went through format_html)
+
+
+@register.simple_tag
+def history_rows(history_groups: Iterable[tuple[Any, list[Any]]]) -> SafeString:
+    """The bodies of the results history: per competency a heading row, then its results,
+    newest first, the one that counts marked "terbaru"."""
+    labels = _labels(get_language() or "")
+    latest = format_html('<span class="cmap-latest">{}</span>', labels["latest"])
+    bodies = []
+    for competency, results in history_groups:
+        rows = [
+            format_html(
+                '<tr class="cmap-history__group"><th colspan="4" scope="rowgroup">'
+                '<span class="cmap-code">{}</span> {}</th></tr>',
+                competency.code,
+                competency.name,
+            )
+        ]
+        for index, result in enumerate(results):
+            rows.append(
+                format_html(
+                    '<tr class="cmap-history__result"><td data-label="{}">'
+                    '<time datetime="{}">{}</time> {}</td>'
+                    '<td class="cmap-table__num" data-label="{}">{}</td>'
+                    '<td data-label="{}">{}</td><td data-label="{}">{}</td></tr>',
+                    labels["date"],
+                    result.assessed_on.isoformat(),
+                    date_format(result.assessed_on, "j M Y"),
+                    latest if index == 0 else "",
+                    labels["level"],
+                    result.level,
+                    labels["method"],
+                    result.get_method_display(),
+                    labels["source"],
+                    result.get_source_display(),
+                )
+            )
+        bodies.append("<tbody>" + "".join(rows) + "</tbody>")
+    return mark_safe("".join(bodies))  # noqa: S308 (every row went through format_html)

@@ -405,3 +405,39 @@ def test_ebooks_for_gaps_two_queries_whatever_the_number_of_gaps(django_assert_n
         result = selectors.ebooks_for_gaps(achieved=dict.fromkeys(ids, 1), per_gap=3)
 
     assert [len(books) for books in result.values()] == [3, 3, 3]
+
+
+def test_ebooks_for_gaps_asked_again_reads_the_shared_ranking_without_a_query(
+    django_assert_num_queries,
+):
+    m1 = Competency.objects.get(code="M1")
+    EbookFactory(title="M1 level 3", competencies={"M1": 3})
+    selectors.ebooks_for_gaps(achieved={m1.pk: 2})
+
+    with django_assert_num_queries(0):
+        result = selectors.ebooks_for_gaps(achieved={m1.pk: 2})
+
+    assert _titles(result[m1.pk]) == ["M1 level 3"]
+
+
+def test_ebooks_for_gaps_book_tagged_later_is_recommended_at_once():
+    m1 = Competency.objects.get(code="M1")
+    EbookFactory(title="Lama", competencies={"M1": 3})
+    selectors.ebooks_for_gaps(achieved={m1.pk: 2})
+
+    EbookFactory(title="Baru", competencies={"M1": 3})
+    result = selectors.ebooks_for_gaps(achieved={m1.pk: 2})
+
+    assert _titles(result[m1.pk]) == ["Baru", "Lama"]
+
+
+def test_ebooks_for_gaps_cache_unreachable_still_answers(settings):
+    m1 = Competency.objects.get(code="M1")
+    EbookFactory(title="M1 level 3", competencies={"M1": 3})
+    settings.CACHES = {
+        "default": {**settings.CACHES["default"], "LOCATION": "redis://127.0.0.1:1/0"}
+    }
+
+    result = selectors.ebooks_for_gaps(achieved={m1.pk: 2})
+
+    assert _titles(result[m1.pk]) == ["M1 level 3"]
