@@ -17,6 +17,8 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import threading
+from collections import OrderedDict
 from typing import Any
 
 from django.core.cache import cache
@@ -59,6 +61,41 @@ def version_and_filter_choices() -> tuple[int | None, Any]:
     stored = found.get(VERSION_KEY)
     current = int(stored) if stored else version_or_none()
     return current, found.get(FILTER_CHOICES_KEY)
+
+
+# Shared entries already read by this process, by key: a key names its catalogue version, so an
+# entry kept here is never stale, only unused once the version moves on (the LRU drops it).
+_LOCAL: OrderedDict[str, Any] = OrderedDict()
+_LOCAL_LOCK = threading.Lock()  # gunicorn's threads share it
+LOCAL_ENTRIES = 4096
+
+
+def read_shared(*keys: str) -> dict[str, Any]:
+    """read(), answering from this process's copies first: an entry under a catalogue version
+    never changes, so once read it need not travel from Redis again."""
+    with _LOCAL_LOCK:
+        found = {key: _LOCAL[key] for key in keys if key in _LOCAL}
+    missing = [key for key in keys if key not in found]
+    if missing:
+        fetched = read(*missing)
+        found.update(fetched)
+        _keep_locally(fetched)
+    return found
+
+
+def _keep_locally(values: dict[str, Any]) -> None:
+    with _LOCAL_LOCK:
+        for key, value in values.items():
+            _LOCAL[key] = value
+            _LOCAL.move_to_end(key)
+        while len(_LOCAL) > LOCAL_ENTRIES:
+            _LOCAL.popitem(last=False)
+
+
+def store_shared(values: dict[str, Any]) -> None:
+    """store_many(), keeping this process's copies too."""
+    store_many(values)
+    _keep_locally(values)
 
 
 def read(*keys: str) -> dict[str, Any]:

@@ -423,14 +423,14 @@ def _shared[K, V](
 
     found: dict[K, V] = {}
     if current is not None:
-        stored = catalogue_cache.read(*keys.values()) if keys else {}
+        stored = catalogue_cache.read_shared(*keys.values()) if keys else {}
         found = {key: stored[name] for key, name in keys.items() if name in stored}
     missing = [key for key in keys if key not in found]
     if missing:
         fresh = find(missing)
         found.update(fresh)
         if current is not None:
-            catalogue_cache.store_many({keys[key]: fresh[key] for key in missing if key in fresh})
+            catalogue_cache.store_shared({keys[key]: fresh[key] for key in missing if key in fresh})
     return found
 
 

@@ -35,7 +35,9 @@ def dashboard_context(*, user: User) -> dict[str, Any]:
         "competency": _competency_summary(cmap, employee=employee),
         "jp": training_selectors.jp_summary(employee=employee),
         **_trainings(employee),
-        "reading": list(ebook_selectors.continue_reading(user=employee, limit=READING_SHELF)),
+        "reading": ebook_selectors.shelves(user=employee, reading=READING_SHELF, favourites=0)[
+            "reading"
+        ],
         "to_develop": to_develop,
         "recommended": _recommended_books(to_develop),
     }

@@ -13,21 +13,22 @@ from typing import Any
 from django.db import models
 
 
-def _fields(model: type[models.Model]) -> list[models.Field[Any, Any]]:
-    return list(model._meta.concrete_fields)
+def _fields(model: type[models.Model], skip: tuple[str, ...] = ()) -> list[models.Field[Any, Any]]:
+    return [field for field in model._meta.concrete_fields if field.name not in skip]
 
 
-def columns(model: type[models.Model], alias: str) -> str:
-    """Every concrete column of `model` under the table alias `alias`, in field order."""
-    return ", ".join(f'{alias}."{field.column}"' for field in _fields(model))
+def columns(model: type[models.Model], alias: str, *, skip: tuple[str, ...] = ()) -> str:
+    """Every concrete column of `model` under the table alias `alias`, in field order, but the
+    fields named in `skip` (left deferred: read from the database if ever asked for)."""
+    return ", ".join(f'{alias}."{field.column}"' for field in _fields(model, skip))
 
 
 def take[M: models.Model](
-    model: type[M], db: str, row: tuple[Any, ...], start: int
+    model: type[M], db: str, row: tuple[Any, ...], start: int, *, skip: tuple[str, ...] = ()
 ) -> tuple[M | None, int]:
     """The instance of `model` whose columns (as `columns` lists them) begin at row[start], or
     None when its primary key is NULL (a LEFT JOIN found nothing); and where the next begin."""
-    names = [field.attname for field in _fields(model)]
+    names = [field.attname for field in _fields(model, skip)]
     values = row[start : start + len(names)]
     pk_index = names.index(model._meta.pk.attname)  # type: ignore[union-attr]
     instance = model.from_db(db, names, values) if values[pk_index] is not None else None

@@ -47,7 +47,7 @@ def can_manage_employee(*, admin: User, employee: User) -> bool:
     is loaded."""
     if admin.is_superuser:
         return True
-    if employee.unit_id is None:
+    if employee.unit is None:
         return False
     path = employee.unit.path
     return any(path.startswith(prefix) for prefix in managed_unit_paths(user=admin))
