@@ -25,7 +25,6 @@ from rumahbelajar.people.selectors import can_manage_employee
 from rumahbelajar.sqlrows import cache_related, columns, take
 
 _NIP_RE = re.compile(r"^[0-9]{18}$")
-_ITEM_ORDER = ("competency__sort_order", "competency__code")
 
 
 @cache
@@ -108,21 +107,40 @@ def map_is_updating(cmap: CompetencyMap | None, *, employee: User) -> bool:
     )
 
 
+@cache
+def _history_sql() -> str:
+    return (
+        f"SELECT {columns(AssessmentResult, 'r')}, {columns(Competency, 'c')} "  # noqa: S608 (names from the models)
+        f'FROM "{AssessmentResult._meta.db_table}" r '
+        f'JOIN "{Competency._meta.db_table}" c ON c."id" = r."competency_id" '
+        'WHERE r."employee_id" = %s '
+        'ORDER BY c."sort_order", c."code", r."competency_id", r."assessed_on" DESC, r."id" DESC'
+    )
+
+
 def results_history(*, employee: User) -> list[AssessmentResult]:
     """Every result of the employee, grouped per competency: the results of one competency are
     consecutive (competencies in sort order, then code), newest first within it (by assessment
     date, then arrival), so `itertools.groupby(results, key=lambda r: r.competency)` yields one
     group per competency whose first result is the one that counts. `result.competency` is loaded
-    and `result.is_latest` is True on that first result. One query."""
-    results = list(
-        AssessmentResult.objects.filter(employee_id=employee.pk)
-        .select_related("competency")
-        .order_by(*_ITEM_ORDER, "competency_id", "-assessed_on", "-id")
-    )
-    previous = None
-    for result in results:
-        result.is_latest = result.competency_id != previous  # type: ignore[attr-defined]
-        previous = result.competency_id
+    (one instance per competency) and `result.is_latest` is True on that first result. One
+    query, written once per process (rumahbelajar.sqlrows)."""
+    db = router.db_for_read(AssessmentResult)
+    with connections[db].cursor() as cursor:
+        cursor.execute(_history_sql(), [employee.pk])
+        rows = cursor.fetchall()
+    results = []
+    competency: Competency | None = None
+    for row in rows:
+        result, at = take(AssessmentResult, db, row, 0)
+        assert result is not None  # every row is a result's
+        if competency is None or competency.pk != result.competency_id:
+            competency, _at = take(Competency, db, row, at)
+            result.is_latest = True  # type: ignore[attr-defined]
+        else:
+            result.is_latest = False  # type: ignore[attr-defined]
+        cache_related(result, "competency", competency)
+        results.append(result)
     return results
 
 

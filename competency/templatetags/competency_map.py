@@ -11,6 +11,7 @@ labels stay readable at any width. Two layouts: "wide" (names beside the bars) a
 
 from __future__ import annotations
 
+import datetime as dt
 import textwrap
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
@@ -361,7 +362,7 @@ def map_rows(items: Iterable[Any]) -> SafeString:
         when = (
             format_html(
                 '<span class="cmap-table__date">{}</span>',
-                _("Diases %(when)s") % {"when": date_format(item.last_assessed_on, "j M Y")},
+                _("Diases %(when)s") % {"when": _day(item.last_assessed_on, language)},
             )
             if item.last_assessed_on
             else ""
@@ -404,11 +405,18 @@ def map_rows(items: Iterable[Any]) -> SafeString:
     return mark_safe("".join(rows))  # noqa: S308 (every row went through format_html)
 
 
+@lru_cache(maxsize=4096)
+def _day(value: dt.date, language: str) -> str:
+    """A date as the tables print it ("2 Mar 2026"): month names are translated, so per language."""
+    return date_format(value, "j M Y")
+
+
 @register.simple_tag
 def history_rows(history_groups: Iterable[tuple[Any, list[Any]]]) -> SafeString:
     """The bodies of the results history: per competency a heading row, then its results,
     newest first, the one that counts marked "terbaru"."""
-    labels = _labels(get_language() or "")
+    language = get_language() or ""
+    labels = _labels(language)
     latest = format_html('<span class="cmap-latest">{}</span>', labels["latest"])
     bodies = []
     for competency, results in history_groups:
@@ -429,7 +437,7 @@ def history_rows(history_groups: Iterable[tuple[Any, list[Any]]]) -> SafeString:
                     '<td data-label="{}">{}</td><td data-label="{}">{}</td></tr>',
                     labels["date"],
                     result.assessed_on.isoformat(),
-                    date_format(result.assessed_on, "j M Y"),
+                    _day(result.assessed_on, language),
                     latest if index == 0 else "",
                     labels["level"],
                     result.level,
