@@ -122,6 +122,11 @@ class Ebook(models.Model):
         return self.title
 
     @property
+    def is_pdf(self) -> bool:
+        """Read in the browser (pdf.js); anything else is downloaded."""
+        return self.file_format == EbookFormat.PDF
+
+    @property
     def author_list(self) -> list[str]:
         return [name.strip() for name in self.authors.split(";") if name.strip()]
 

@@ -170,6 +170,27 @@ class Training(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    # What templates ask of a training (never the raw strings).
+    @property
+    def is_mandated(self) -> bool:
+        return self.kind == TrainingKind.MANDATED
+
+    @property
+    def is_open(self) -> bool:
+        return self.kind == TrainingKind.OPEN
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == TrainingStatus.PUBLISHED
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == TrainingStatus.DRAFT
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.status == TrainingStatus.CANCELLED
+
     @property
     def learning_kind(self) -> str:
         """The ledger route its JP count under: e-learning is nonklasikal; klasikal and blended
@@ -414,6 +435,22 @@ class Enrollment(models.Model):
     @property
     def holds_seat(self) -> bool:
         return self.status in SEAT_STATUSES
+
+    @property
+    def is_waitlisted(self) -> bool:
+        return self.status == EnrollmentStatus.WAITLISTED
+
+    @property
+    def is_completed(self) -> bool:
+        return self.status == EnrollmentStatus.COMPLETED
+
+    @property
+    def is_no_show(self) -> bool:
+        return self.status == EnrollmentStatus.NO_SHOW
+
+    @property
+    def is_assigned(self) -> bool:
+        return self.source == EnrollmentSource.ASSIGNED
 
 
 class ActivityType(models.TextChoices):

@@ -60,6 +60,21 @@ class ImportJob(models.Model):
     def is_running(self) -> bool:
         return self.status in self.WORKER_STATES
 
+    @property
+    def is_applying(self) -> bool:
+        return self.status == ImportStatus.APPLYING
+
+    @property
+    def is_done(self) -> bool:
+        return self.status == ImportStatus.DONE
+
+    @property
+    def has_checked_rows(self) -> bool:
+        """Its rows were read and checked: a preview, an applied job or one that failed on them."""
+        return self.status in {ImportStatus.PREVIEW, ImportStatus.DONE} or (
+            self.status == ImportStatus.FAILED and bool(getattr(self, "total_rows", 0))
+        )
+
 
 class RowImportJob(ImportJob):
     """One uploaded CSV/XLSX file on its way: pending → validating → preview → applying → done,
