@@ -21,7 +21,7 @@ from competency.models import (
     CompetencyMapItem,
 )
 from rumahbelajar.people.models import Position, User
-from rumahbelajar.people.selectors import can_manage_employee
+from rumahbelajar.people.selectors import can_manage_employee, load_person_by_nip
 from rumahbelajar.sqlrows import cache_related, columns, take
 
 _NIP_RE = re.compile(r"^[0-9]{18}$")
@@ -170,7 +170,7 @@ def employee_map_visible_to(*, viewer: User, nip: str) -> User:
     queries."""
     if not viewer.is_authenticated or not viewer.is_active or not _NIP_RE.match(nip or ""):
         raise Http404
-    employee = User.objects.select_related("unit", "position").filter(nip=nip).first()
+    employee = load_person_by_nip(nip)
     if employee is None:
         raise Http404
     if employee.pk == viewer.pk or viewer.is_superuser:

@@ -26,6 +26,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from competency.models import AssessmentMethod, ResultSource
 from rumahbelajar.templatetags.icons import icon
 
 register = template.Library()
@@ -123,6 +124,7 @@ def _bars(row: _Row, *, hatch: str) -> SafeString:
     return mark_safe("".join(parts))  # noqa: S308 (every part went through format_html)
 
 
+@lru_cache(maxsize=256)
 def _grid(height: int) -> SafeString:
     return format_html_join(
         "",
@@ -327,68 +329,93 @@ def _next_level(
     )
 
 
+@lru_cache(maxsize=16)
+def _flags(language: str) -> dict[str, str]:
+    labels = _labels(language)
+    return {
+        "unassessed": str(
+            format_html(
+                '<span class="cmap-flag cmap-flag--unassessed">{} {}</span>',
+                icon("unassessed", size=14),
+                labels["unassessed"],
+            )
+        ),
+        "below": str(
+            format_html(
+                '<span class="cmap-flag cmap-flag--gap">{} {}</span>',
+                icon("warning", size=14),
+                labels["below"],
+            )
+        ),
+        "met": str(
+            format_html(
+                '<span class="cmap-flag cmap-flag--met">{} {}</span>',
+                icon("check", size=14),
+                labels["met"],
+            )
+        ),
+    }
+
+
+@lru_cache(maxsize=8192)
+def _item_row(row: _Row, last_assessed_on: dt.date | None, language: str) -> str:
+    """One competency's row of the details table: its figures alone decide it."""
+    labels = _labels(language)
+    gap = (
+        format_html('<strong class="cmap-gap">{} {}</strong>', icon("gap-down"), row.gap)
+        if row.gap
+        else format_html('<span class="cmap-nogap">{}</span>', row.gap)
+    )
+    flag = _flags(language)["unassessed" if not row.assessed else "below" if row.gap else "met"]
+    when = (
+        format_html(
+            '<span class="cmap-table__date">{}</span>',
+            _("Diases %(when)s") % {"when": _day(last_assessed_on, language)},
+        )
+        if last_assessed_on
+        else ""
+    )
+    return str(
+        format_html(
+            '<tr id="kompetensi-{code}" class="cmap-table__row{gap_class}">'
+            '<th scope="row" class="cmap-table__name"><span class="cmap-code">{code}</span> '
+            "{name}</th>"
+            '<td class="cmap-table__num" data-label="{l_required}">{required}</td>'
+            '<td class="cmap-table__num" data-label="{l_achieved}">{achieved}</td>'
+            '<td class="cmap-table__num" data-label="{l_gap}">{gap}</td>'
+            '<td class="cmap-table__status">{flag} {when}</td></tr>',
+            code=row.code,
+            gap_class=" cmap-table__row--gap" if row.gap else "",
+            name=row.name,
+            l_required=labels["required"],
+            required=row.required,
+            l_achieved=labels["achieved"],
+            achieved=row.achieved,
+            l_gap=labels["gap"],
+            gap=gap,
+            flag=mark_safe(flag),  # noqa: S308 (built with format_html in _flags)
+            when=when,
+        )
+    )
+
+
 @register.simple_tag
 def map_rows(items: Iterable[Any]) -> SafeString:
     """The rows of one details table: per competency its standard, achieved level, gap and
     status, and for a gap what the next level means (a <details> row)."""
     language = get_language() or ""
-    labels = _labels(language)
-    flags = {
-        "unassessed": format_html(
-            '<span class="cmap-flag cmap-flag--unassessed">{} {}</span>',
-            icon("unassessed", size=14),
-            labels["unassessed"],
-        ),
-        "below": format_html(
-            '<span class="cmap-flag cmap-flag--gap">{} {}</span>',
-            icon("warning", size=14),
-            labels["below"],
-        ),
-        "met": format_html(
-            '<span class="cmap-flag cmap-flag--met">{} {}</span>',
-            icon("check", size=14),
-            labels["met"],
-        ),
-    }
     rows = []
     for item in items:
         competency = item.competency
-        gap = (
-            format_html('<strong class="cmap-gap">{} {}</strong>', icon("gap-down"), item.gap)
-            if item.gap
-            else format_html('<span class="cmap-nogap">{}</span>', item.gap)
+        figures = _Row(
+            competency.code,
+            competency.name,
+            item.required,
+            item.achieved,
+            item.gap,
+            item.assessed,
         )
-        flag = flags["unassessed" if not item.assessed else "below" if item.gap else "met"]
-        when = (
-            format_html(
-                '<span class="cmap-table__date">{}</span>',
-                _("Diases %(when)s") % {"when": _day(item.last_assessed_on, language)},
-            )
-            if item.last_assessed_on
-            else ""
-        )
-        rows.append(
-            format_html(
-                '<tr id="kompetensi-{code}" class="cmap-table__row{gap_class}">'
-                '<th scope="row" class="cmap-table__name"><span class="cmap-code">{code}</span> '
-                "{name}</th>"
-                '<td class="cmap-table__num" data-label="{l_required}">{required}</td>'
-                '<td class="cmap-table__num" data-label="{l_achieved}">{achieved}</td>'
-                '<td class="cmap-table__num" data-label="{l_gap}">{gap}</td>'
-                '<td class="cmap-table__status">{flag} {when}</td></tr>',
-                code=competency.code,
-                gap_class=" cmap-table__row--gap" if item.gap else "",
-                name=competency.name,
-                l_required=labels["required"],
-                required=item.required,
-                l_achieved=labels["achieved"],
-                achieved=item.achieved,
-                l_gap=labels["gap"],
-                gap=gap,
-                flag=flag,
-                when=when,
-            )
-        )
+        rows.append(_item_row(figures, item.last_assessed_on, language))
         following = getattr(item, "next_level", None)
         if item.gap and following is not None:
             rows.append(
@@ -411,16 +438,40 @@ def _day(value: dt.date, language: str) -> str:
     return date_format(value, "j M Y")
 
 
+@lru_cache(maxsize=8192)
+def _history_row(
+    assessed_on: dt.date, level: int, method: str, source: str, latest: bool, language: str
+) -> str:
+    """One result's row: its figures alone decide it, so it is drawn once per process."""
+    labels = _labels(language)
+    return str(
+        format_html(
+            '<tr class="cmap-history__result"><td data-label="{}">'
+            '<time datetime="{}">{}</time> {}</td>'
+            '<td class="cmap-table__num" data-label="{}">{}</td>'
+            '<td data-label="{}">{}</td><td data-label="{}">{}</td></tr>',
+            labels["date"],
+            assessed_on.isoformat(),
+            _day(assessed_on, language),
+            format_html('<span class="cmap-latest">{}</span>', labels["latest"]) if latest else "",
+            labels["level"],
+            level,
+            labels["method"],
+            AssessmentMethod(method).label if method in AssessmentMethod.values else method,
+            labels["source"],
+            ResultSource(source).label if source in ResultSource.values else source,
+        )
+    )
+
+
 @register.simple_tag
 def history_rows(history_groups: Iterable[tuple[Any, list[Any]]]) -> SafeString:
     """The bodies of the results history: per competency a heading row, then its results,
     newest first, the one that counts marked "terbaru"."""
     language = get_language() or ""
-    labels = _labels(language)
-    latest = format_html('<span class="cmap-latest">{}</span>', labels["latest"])
     bodies = []
     for competency, results in history_groups:
-        rows = [
+        rows: list[str] = [
             format_html(
                 '<tr class="cmap-history__group"><th colspan="4" scope="rowgroup">'
                 '<span class="cmap-code">{}</span> {}</th></tr>',
@@ -430,21 +481,13 @@ def history_rows(history_groups: Iterable[tuple[Any, list[Any]]]) -> SafeString:
         ]
         for index, result in enumerate(results):
             rows.append(
-                format_html(
-                    '<tr class="cmap-history__result"><td data-label="{}">'
-                    '<time datetime="{}">{}</time> {}</td>'
-                    '<td class="cmap-table__num" data-label="{}">{}</td>'
-                    '<td data-label="{}">{}</td><td data-label="{}">{}</td></tr>',
-                    labels["date"],
-                    result.assessed_on.isoformat(),
-                    _day(result.assessed_on, language),
-                    latest if index == 0 else "",
-                    labels["level"],
+                _history_row(
+                    result.assessed_on,
                     result.level,
-                    labels["method"],
-                    result.get_method_display(),
-                    labels["source"],
-                    result.get_source_display(),
+                    result.method,
+                    result.source,
+                    index == 0,
+                    language,
                 )
             )
         bodies.append("<tbody>" + "".join(rows) + "</tbody>")

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from functools import reduce
+from functools import cache, reduce
 from operator import or_
+from typing import Any
 
+from django.db import connections, router
 from django.db.models import Q, QuerySet
 
 from rumahbelajar.people.models import Position, Unit, User
+from rumahbelajar.sqlrows import cache_related, columns, take
 
 
 def managed_unit_paths(*, user: User) -> list[str]:
@@ -77,3 +80,54 @@ def can_change_employee(*, admin: User, employee: User) -> bool:
     if employee.is_staff or employee.is_superuser:
         return False
     return can_manage_employee(admin=admin, employee=employee)
+
+
+# --- the person every request reads ---------------------------------------------------------
+# Written as SQL once per process (rumahbelajar.sqlrows): through the ORM, building and compiling
+# this query cost about twice what PostgreSQL spends running it, on every request.
+
+
+@cache
+def _person_sql(column: str = "id") -> str:
+    return (
+        f"SELECT {columns(User, 'u')}, {columns(Unit, 'n')}, {columns(Position, 'p')} "  # noqa: S608 (names from the models)
+        f'FROM "{User._meta.db_table}" u '
+        f'LEFT JOIN "{Unit._meta.db_table}" n ON n."id" = u."unit_id" '
+        f'LEFT JOIN "{Position._meta.db_table}" p ON p."id" = u."position_id" '
+        f'WHERE u."{column}" = %s'
+    )
+
+
+def load_person(user_id: Any) -> User | None:
+    """The person with `unit` and `position` loaded (as select_related would), or None. One
+    query."""
+    try:
+        pk = int(user_id)
+    except (TypeError, ValueError):
+        return None
+    if not 0 < pk < 2**63:  # a bigint: anything else names no one (and would be a DataError)
+        return None
+    return _load(_person_sql("id"), pk)
+
+
+def load_person_by_nip(nip: str) -> User | None:
+    """load_person() for an NIP (18 digits; anything else names no one). One query."""
+    if not (isinstance(nip, str) and len(nip) == 18 and nip.isdigit()):
+        return None
+    return _load(_person_sql("nip"), nip)
+
+
+def _load(sql: str, value: int | str) -> User | None:
+    db = router.db_for_read(User)
+    with connections[db].cursor() as cursor:
+        cursor.execute(sql, [value])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    user, at = take(User, db, row, 0)
+    unit, at = take(Unit, db, row, at)
+    position, _at = take(Position, db, row, at)
+    assert user is not None  # the row is the user's
+    cache_related(user, "unit", unit)
+    cache_related(user, "position", position)
+    return user

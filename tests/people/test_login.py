@@ -526,7 +526,7 @@ def test_allauth_manage_page_employee_renders_in_site_layout(client, employee, u
 
 
 def test_load_person_brings_unit_and_position_in_one_query(employee, django_assert_num_queries):
-    from rumahbelajar.people.backends import load_person
+    from rumahbelajar.people.selectors import load_person
 
     with django_assert_num_queries(1):
         person = load_person(employee.pk)
@@ -539,7 +539,7 @@ def test_load_person_brings_unit_and_position_in_one_query(employee, django_asse
 
 
 def test_load_person_without_unit_or_position_has_none(superuser, django_assert_num_queries):
-    from rumahbelajar.people.backends import load_person
+    from rumahbelajar.people.selectors import load_person
 
     with django_assert_num_queries(1):
         person = load_person(superuser.pk)
@@ -550,7 +550,7 @@ def test_load_person_without_unit_or_position_has_none(superuser, django_assert_
 
 @pytest.mark.parametrize("user_id", [None, "abc", "999999999", "9" * 30, "-1"])
 def test_load_person_unknown_or_malformed_id_is_none(db, user_id):
-    from rumahbelajar.people.backends import load_person
+    from rumahbelajar.people.selectors import load_person
 
     assert load_person(user_id) is None
 
