@@ -13,10 +13,11 @@ from __future__ import annotations
 import copy
 import datetime as dt
 from collections.abc import Callable, Mapping
+from functools import cache
 from typing import Any
 
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
-from django.db import connection
+from django.db import connection, connections, router
 from django.db.models import (
     DateTimeField,
     Exists,
@@ -26,7 +27,6 @@ from django.db.models import (
     OuterRef,
     Q,
     QuerySet,
-    Subquery,
     Value,
 )
 from django.db.models.functions import Coalesce, Concat, Left
@@ -40,6 +40,7 @@ from ebooks.models import (
     Favourite,
     ReadingProgress,
 )
+from rumahbelajar.sqlrows import columns, take
 
 # The version every catalogue write moves on (ebooks.cache), under which its shared fragments
 # are stored.
@@ -197,6 +198,36 @@ def can_read(*, user: Any, ebook: Ebook) -> bool:
     return bool(user.is_staff and user.has_perm("ebooks.view_ebook"))
 
 
+# A book's page never shows its stored text or search vectors.
+_NOT_SHOWN = ("body_text", "search_vector", "rank_vector")
+
+
+@cache
+def _book_sql(column: str) -> str:
+    """A book by id or slug, with one person's saved page and favourite mark."""
+    return (
+        f"SELECT {columns(Ebook, 'b', skip=_NOT_SHOWN)}, "  # noqa: S608 (names from the models)
+        f'(SELECT p."page" FROM "{ReadingProgress._meta.db_table}" p '
+        '  WHERE p."user_id" = %(user)s AND p."ebook_id" = b."id" LIMIT 1), '
+        f'EXISTS (SELECT 1 FROM "{Favourite._meta.db_table}" f '
+        '  WHERE f."user_id" = %(user)s AND f."ebook_id" = b."id") '
+        f'FROM "{Ebook._meta.db_table}" b WHERE b."{column}" = %(value)s'
+    )
+
+
+def _book_with_reading_state(column: str, value: int | str, user_id: int) -> Ebook | None:
+    db = router.db_for_read(Ebook)
+    with connections[db].cursor() as cursor:
+        cursor.execute(_book_sql(column), {"user": user_id, "value": value})
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    ebook, at = take(Ebook, db, row, 0, skip=_NOT_SHOWN)
+    assert ebook is not None  # the row is the book's
+    ebook.progress_page, ebook.is_favourite = row[at], row[at + 1]  # type: ignore[attr-defined]
+    return ebook
+
+
 def ebook_for_reader(*, user: Any, id_or_slug: object, with_reading_state: bool = False) -> Ebook:
     """The book at /ebooks/<id-or-slug>/ if this person may read it; Http404 otherwise (also for
     an unpublished book, so its existence is not revealed).
@@ -211,17 +242,15 @@ def ebook_for_reader(*, user: Any, id_or_slug: object, with_reading_state: bool 
         lookup = Q(slug=ref)
     else:
         raise Http404
-    books = Ebook.objects.defer("body_text", "search_vector", "rank_vector").filter(lookup)
     if with_reading_state:
-        user_id = getattr(user, "pk", None) or 0  # no one has id 0: an anonymous reader has neither
-        books = books.annotate(
-            progress_page=Subquery(
-                ReadingProgress.objects.filter(user_id=user_id, ebook=OuterRef("pk")).values(
-                    "page"
-                )[:1]
-            ),
-            is_favourite=Exists(Favourite.objects.filter(user_id=user_id, ebook=OuterRef("pk"))),
-        )
+        # Every book page and the reader ask this: SQL written once per process (sqlrows).
+        column = "id" if number is not None else "slug"
+        value: int | str = number if number is not None else ref
+        ebook = _book_with_reading_state(column, value, getattr(user, "pk", None) or 0)
+        if ebook is None or not can_read(user=user, ebook=ebook):
+            raise Http404
+        return ebook
+    books = Ebook.objects.defer(*_NOT_SHOWN).filter(lookup)
     # pk and slug are unique: no ORDER BY needed for the one row.
     ebook = next(iter(books.order_by()[:1]), None)
     if ebook is None or not can_read(user=user, ebook=ebook):
