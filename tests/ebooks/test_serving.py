@@ -106,6 +106,37 @@ def test_file_response_unsatisfiable_range_is_416(book, pdf_bytes, header):
     assert response["Content-Range"] == f"bytes */{len(pdf_bytes)}"
 
 
+HUGE = "9" * 5000
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        f"bytes={HUGE}-",
+        f"bytes={HUGE}-{HUGE}",
+        f"bytes=1{HUGE}-2",
+        f"bytes=0000{HUGE}-",
+        "bytes=\u0661-",
+        "bytes=--5",
+        "bytes=-",
+        "bytes=0x10-",
+        "bytes=+5-",
+    ],
+)
+def test_file_response_malformed_or_absurd_range_is_416(book, pdf_bytes, header):
+    response = _get(book, Range=header)
+
+    assert response.status_code == 416
+    assert response["Content-Range"] == f"bytes */{len(pdf_bytes)}"
+
+
+@pytest.mark.parametrize("header", [f"bytes=0-{HUGE}", f"bytes=-{HUGE}", f"bytes=0-0{HUGE}"])
+def test_file_response_huge_end_or_suffix_range_is_the_whole_file(book, pdf_bytes, header):
+    response = _get(book, Range=header)
+
+    assert (response.status_code, _body(response)) == (206, pdf_bytes)
+
+
 @pytest.mark.parametrize("header", ["bytes=0-1,5-6", "items=0-10", ""])
 def test_file_response_ranges_it_does_not_serve_get_the_whole_file(book, pdf_bytes, header):
     response = _get(book, Range=header)
@@ -186,3 +217,19 @@ def test_file_view_range_request_through_the_stack_keeps_the_sandbox_csp(book, e
     assert response.status_code == 206
     assert response["Content-Security-Policy"] == "sandbox; default-src 'none'"
     assert b"".join(response.streaming_content) == pdf_bytes[:100]
+
+
+@pytest.mark.parametrize(
+    ("header", "status"),
+    [(f"bytes={HUGE}-", 416), (f"bytes=0-{HUGE}", 206), ("bytes=\u0661-", 416)],
+)
+def test_file_view_absurd_range_through_the_stack_is_416_or_the_file(
+    book, employee, header, status
+):
+    client = Client()
+    client.force_login(employee)
+
+    response = client.get(reverse("ebooks:ebook-file", args=[book.slug]), headers={"Range": header})
+
+    assert response.status_code == status
+    response.close()
