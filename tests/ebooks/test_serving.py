@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
+from django.conf import settings as django_settings
 from django.http import Http404
 from django.test import Client, RequestFactory
 from django.urls import reverse
@@ -197,6 +201,39 @@ def test_file_response_x_accel_mode_hands_the_file_to_the_proxy(book, settings):
     assert response["X-Accel-Redirect"] == f"/protected-ebooks/{book.file.name}"
     assert response["Content-Security-Policy"] == "sandbox; default-src 'none'"
     assert response["Content-Disposition"] == 'inline; filename="buku-tersaji.pdf"'
+
+
+def test_file_view_x_accel_mode_through_the_stack_carries_the_protective_headers(
+    book, employee, settings
+):
+    settings.EBOOK_X_ACCEL_REDIRECT_PREFIX = "/protected/"
+    client = Client()
+    client.force_login(employee)
+
+    response = client.get(reverse("ebooks:ebook-file", args=[book.slug]))
+
+    assert response.status_code == 200
+    assert response.content == b""
+    assert response["X-Accel-Redirect"] == f"/protected/{book.file.name}"
+    assert response["Content-Security-Policy"] == serving.SANDBOX_CSP
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Content-Type"] == "application/pdf"
+    assert response["Content-Disposition"] == 'inline; filename="buku-tersaji.pdf"'
+    assert response["Cache-Control"] == "private"
+
+
+def test_readme_nginx_internal_location_adds_the_headers_nginx_drops():
+    # nginx does not forward these from an X-Accel-Redirect answer: its location must add them.
+    readme = (Path(django_settings.BASE_DIR) / "README.md").read_text(encoding="utf-8")
+    snippet = readme.split("```nginx", 1)[1].split("```", 1)[0]
+
+    added = re.findall(r'add_header\s+(\S+)\s+"?([^";]*(?:;[^";]*)*)"?\s+always;', snippet)
+
+    assert "internal;" in snippet
+    assert added == [
+        ("Content-Security-Policy", serving.SANDBOX_CSP),
+        ("X-Content-Type-Options", "nosniff"),
+    ]
 
 
 def test_file_response_missing_stored_file_is_404(book):
