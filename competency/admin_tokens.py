@@ -1,4 +1,5 @@
-"""API tokens in the Django admin: superusers only. Creating one shows its plaintext once;
+"""API tokens in the Django admin: superusers only. Creating one shows its plaintext once, in the
+page that answers the form (never in a message: messages are stored in a cookie);
 tokens are revoked, not edited or deleted, so the list keeps who had access and when it was used.
 
 Imported by competency/admin.py, which registers everything else of the app.
@@ -11,7 +12,8 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -74,19 +76,26 @@ class ApiTokenAdmin(admin.ModelAdmin):
             setattr(obj, field, getattr(token, field))
         obj._state.adding = False
         obj._state.db = token._state.db
-        messages.warning(
-            request,
-            _(
-                "Token API “%(name)s”: %(token)s — salin sekarang; token ini tidak akan "
-                "ditampilkan lagi."
-            )
-            % {"name": token.name, "token": plaintext},
-        )
+        # Kept on the object for response_add only: a message would travel in the messages
+        # cookie (and sit there until read), so the token is shown in the response page instead.
+        obj._plaintext = plaintext  # type: ignore[attr-defined]
 
-    def response_add(self, request: HttpRequest, obj: ApiToken, post_url_continue: Any = None):
-        # Skip the default "added successfully" message pile-up: go back to the list, where
-        # the warning with the token is shown.
-        return self.response_post_save_add(request, obj)
+    def response_add(
+        self, request: HttpRequest, obj: ApiToken, post_url_continue: Any = None
+    ) -> HttpResponse:
+        """The token's page: its plaintext shown this once, in the body of this response."""
+        plaintext = getattr(obj, "_plaintext", None)
+        if plaintext is None:  # not added by save_model above: nothing to show
+            return self.response_post_save_add(request, obj)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Token API dibuat"),
+            "opts": self.opts,
+            "token": obj,
+            "plaintext": plaintext,
+        }
+        # No cache keeps it: the admin's views are never_cache (Cache-Control: no-store).
+        return TemplateResponse(request, "admin/competency/apitoken/created.html", context)
 
     @admin.action(description=gettext_lazy("Cabut token terpilih"))
     def revoke(self, request: HttpRequest, queryset: QuerySet[ApiToken]) -> None:

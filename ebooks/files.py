@@ -25,6 +25,8 @@ from html.parser import HTMLParser
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
+from defusedxml import DefusedXmlException
+from defusedxml import ElementTree as DefusedET
 from django.utils.translation import gettext as _
 
 logger = logging.getLogger(__name__)
@@ -254,11 +256,15 @@ def _read_entry(archive: zipfile.ZipFile, info: zipfile.ZipInfo, budget: _Budget
 
 
 def _parse_xml(data: bytes, what: str) -> ET.Element:
-    # Entity definitions are how XML bombs expand; a real EPUB never needs them.
-    if b"<!ENTITY" in data:
-        raise FileRefused(_("EPUB ditolak: %(what)s memuat definisi entitas XML.") % {"what": what})
+    """The parsed container.xml or OPF. Entity definitions are how XML bombs expand and a real
+    EPUB never needs them: defusedxml refuses any, whatever the document's encoding (a search for
+    the bytes `<!ENTITY` would miss them in UTF-16)."""
     try:
-        return ET.fromstring(data)  # noqa: S314  (entities refused above)
+        return DefusedET.fromstring(data, forbid_dtd=False, forbid_entities=True)
+    except DefusedXmlException:
+        raise FileRefused(
+            _("EPUB ditolak: %(what)s memuat definisi entitas XML.") % {"what": what}
+        ) from None
     except ET.ParseError as exc:
         raise FileRefused(
             _("EPUB rusak: %(what)s tidak dapat dibaca (%(error)s).") % {"what": what, "error": exc}

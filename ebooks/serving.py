@@ -31,7 +31,12 @@ CONTENT_TYPES: dict[str, str] = {
     EbookFormat.EPUB.value: "application/epub+zip",
 }
 SANDBOX_CSP = "sandbox; default-src 'none'"
-_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+# ASCII digits only: `\d` would also take other scripts' digits, which int() accepts.
+_RANGE = re.compile(r"^bytes=([0-9]*)-([0-9]*)$")
+# Positions with more digits than this lie past the end of any stored file; they are read as
+# "beyond the end" without int(), which refuses strings over 4,300 digits (a ValueError, a 500).
+_MAX_DIGITS = 18
+_BEYOND = 10**_MAX_DIGITS
 
 
 class _Unsatisfiable(Exception):
@@ -40,6 +45,12 @@ class _Unsatisfiable(Exception):
 
 class _BookResponse(FileResponse):
     block_size = BLOCK_SIZE
+
+
+def _position(text: str) -> int:
+    """A byte position of a Range header (ASCII digits); any absurdly long one is _BEYOND."""
+    text = text.lstrip("0") or "0"
+    return int(text) if len(text) <= _MAX_DIGITS else _BEYOND
 
 
 def _parse_range(header: str, size: int) -> tuple[int, int] | None:
@@ -59,12 +70,12 @@ def _parse_range(header: str, size: int) -> tuple[int, int] | None:
     if not first_text:
         if not last_text:
             raise _Unsatisfiable
-        suffix = int(last_text)
+        suffix = _position(last_text)
         if suffix == 0 or size == 0:
             raise _Unsatisfiable
         return max(0, size - suffix), size - 1
-    first = int(first_text)
-    last = int(last_text) if last_text else size - 1
+    first = _position(first_text)
+    last = _position(last_text) if last_text else size - 1
     if last < first or first >= size:
         raise _Unsatisfiable
     return first, min(last, size - 1)

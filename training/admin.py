@@ -2,7 +2,8 @@
 attendance and completion, and the JP ledger.
 
 Scoping: HR admins see enrolments and ledger lines of their own people only, may assign only
-their own people, and may edit only trainings organised by their units; superusers and content
+their own people (beyond the capacity only to trainings organised by their units), and may edit
+only trainings organised by their units; superusers and content
 admins (training.add_training) edit every training. Every write goes through training.services.
 """
 
@@ -198,7 +199,14 @@ class TrainingAdmin(admin.ModelAdmin):
                     allow_overbooking=form.cleaned_data["allow_overbooking"],
                 )
             except services.CapacityExceeded as exc:
-                form.show_overbooking_confirmation()
+                if services.may_overbook(admin=_admin(request), training=training):
+                    form.show_overbooking_confirmation()
+                    form.add_error(None, str(exc))
+                else:  # no confirmation to offer: the service would refuse it
+                    refusal = services.OverbookingNotAllowed(needed=exc.needed, free=exc.free)
+                    form.add_error(None, str(refusal))
+            except services.OverbookingNotAllowed as exc:
+                form.needs_confirmation = False
                 form.add_error(None, str(exc))
             except services.TrainingError as exc:
                 form.add_error(None, str(exc))

@@ -12,6 +12,7 @@ import datetime as dt
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from rumahbelajar.people import selectors as people_selectors
 from rumahbelajar.people.models import User
 from training.models import RegistrationState, Training, TrainingStatus
 
@@ -78,6 +79,22 @@ class CapacityExceeded(TrainingFull):
         )
 
 
+class OverbookingNotAllowed(TrainingError):
+    """An assignment beyond the capacity of a training organised outside the admin's units."""
+
+    def __init__(self, *, needed: int, free: int) -> None:
+        self.needed = needed
+        self.free = free
+        super().__init__(
+            _(
+                "Penugasan membutuhkan %(needed)d kursi, sedangkan kursi yang tersisa "
+                "%(free)d. Melebihi kapasitas hanya boleh untuk pelatihan yang diselenggarakan "
+                "unit yang Anda kelola."
+            )
+            % {"needed": needed, "free": free}
+        )
+
+
 class OutsideScope(TrainingError):
     """Someone acted on people outside the unit subtrees they manage."""
 
@@ -97,6 +114,20 @@ class TrainingBusy(TrainingError):
 
     default_message = gettext_lazy(
         "Sedang banyak pendaftar untuk pelatihan ini. Silakan coba lagi sebentar."
+    )
+
+
+def may_overbook(*, admin: User, training: Training) -> bool:
+    """Whether `admin` may assign people beyond the capacity of `training`: a superuser always,
+    an HR admin only when a unit in their subtrees organises it (the seats are that unit's to
+    give). Assigning within the capacity is open to every training."""
+    if admin.is_superuser:
+        return True
+    unit = training.organizer_unit
+    if unit is None:
+        return False
+    return any(
+        unit.path.startswith(prefix) for prefix in people_selectors.managed_unit_paths(user=admin)
     )
 
 

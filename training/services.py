@@ -46,6 +46,7 @@ from training.rules import (
     NotCancellable,
     NotEligible,
     OutsideScope,
+    OverbookingNotAllowed,
     RegistrationClosed,
     TrainingBusy,
     TrainingCancelled,
@@ -55,6 +56,7 @@ from training.rules import (
     TrainingNotOpen,
     TrainingStarted,
     is_eligible,
+    may_overbook,
     self_registration_error,
 )
 
@@ -67,6 +69,7 @@ __all__ = [
     "NotCancellable",
     "NotEligible",
     "OutsideScope",
+    "OverbookingNotAllowed",
     "RegistrationClosed",
     "TrainingBusy",
     "TrainingCancelled",
@@ -81,6 +84,7 @@ __all__ = [
     "complete",
     "is_eligible",
     "mark_attendance",
+    "may_overbook",
     "record_activity",
     "register",
     "save_training",
@@ -302,8 +306,10 @@ def assign(
     People already registered, completed or absent are skipped (a re-run assigns nobody twice);
     a person on the waitlist gets an assigned seat. Raises OutsideScope (whole request refused)
     if `assigned_by` does not manage every one of them, CapacityExceeded(needed, free) if the
-    seats are not enough and allow_overbooking is False, TrainingCancelled, TrainingNotOpen
-    (draft) or TrainingEnded.
+    seats are not enough and allow_overbooking is False, OverbookingNotAllowed(needed, free) if
+    they are not enough and `assigned_by` may not overbook this training (rules.may_overbook:
+    HR only trainings their units organise), TrainingCancelled, TrainingNotOpen (draft) or
+    TrainingEnded.
     """
     now = timezone.now()
     ids = _employee_ids(employees)
@@ -326,8 +332,11 @@ def assign(
     skipped = len(existing) - len(waiting)
     needed = len(new) + len(waiting)
     free = max(training.capacity - _seats_taken(training), 0)
-    if needed > free and not allow_overbooking:
-        raise CapacityExceeded(needed=needed, free=free)
+    if needed > free:
+        if not allow_overbooking:
+            raise CapacityExceeded(needed=needed, free=free)
+        if not may_overbook(admin=assigned_by, training=training):
+            raise OverbookingNotAllowed(needed=needed, free=free)
     seat = {
         "status": EnrollmentStatus.REGISTERED,
         "source": EnrollmentSource.ASSIGNED,

@@ -4,6 +4,11 @@ rumahbelajar.imports.reader, the job run by rumahbelajar.imports.pipeline).
 Nothing here writes to the database: people.services applies what `EmployeeRowChecker` plans.
 Rows are checked in chunks, so memory follows the chunk size rather than the file size; only the
 sets of NIPs and emails already seen stay (to report duplicates inside the file).
+
+The messages do not tell an HR admin about people or units outside their subtrees (as the
+results import, competency.imports): a unit code outside them gets the message of an unknown
+code, and an NIP that is taken gets one message whether its account is an admin's or lies in
+another subtree.
 """
 
 from __future__ import annotations
@@ -138,6 +143,13 @@ class EmployeeRowChecker:
         if self.scope is None:
             return True
         return path is not None and any(path.startswith(p) for p in self.scope)
+
+    def _may_change(self, person: dict[str, Any]) -> bool:
+        if self.scope is None:
+            return True
+        if person["is_staff"] or person["is_superuser"]:
+            return False
+        return self._in_scope(person["unit__path"])
 
     # per row, without the database
     def _clean_row(self, number: int, raw: dict[str, Any]) -> dict[str, Any] | None:
@@ -300,28 +312,31 @@ class EmployeeRowChecker:
         """The row's model values, or None after reporting what stops it."""
         number, errors_before = row["row"], self.outcome.error_count
         unit = self.units.get(row["unit"])
+        if unit is not None and not self._in_scope(unit[1]):
+            unit = None  # told apart from an unknown code, it would map the other units
         if unit is None:
-            self._error(number, "unit", _("Kode unit tidak dikenal."), row["unit"])
-        elif not self._in_scope(unit[1]):
-            self._error(number, "unit", _("Unit ini di luar unit yang Anda kelola."), row["unit"])
+            self._error(
+                number,
+                "unit",
+                _("Kode unit tidak dikenal atau di luar unit yang Anda kelola."),
+                row["unit"],
+            )
         position_id = None
         if row["position"]:
             position_id = self.positions.get(row["position"])
             if position_id is None:
                 self._error(number, "position", _("Kode jabatan tidak dikenal."), row["position"])
-        if person is not None and self.scope is not None:
-            if person["is_staff"] or person["is_superuser"]:
-                self._error(
-                    number, "nip", _("Akun admin tidak dapat diubah lewat impor."), row["nip"]
-                )
-            elif not self._in_scope(person["unit__path"]):
-                self._error(
-                    number,
-                    "nip",
-                    _("NIP ini milik pegawai di luar unit yang Anda kelola."),
-                    row["nip"],
-                )
+        # One message whether the NIP is an admin's or someone's in another subtree: the import
+        # must not tell HR who works where, or who is an admin, outside their units.
+        if person is not None and not self._may_change(person):
+            self._error(
+                number,
+                "nip",
+                _("NIP ini sudah terdaftar untuk akun yang tidak dapat Anda ubah lewat impor."),
+                row["nip"],
+            )
         if email_owner.get(row["email"], row["nip"]) != row["nip"]:
+            # Taken by someone else: the same message wherever that person works.
             self._error(number, "email", _("Email sudah dipakai pengguna lain."), row["email"])
         if self.outcome.error_count != errors_before or unit is None:
             return None

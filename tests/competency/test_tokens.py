@@ -8,6 +8,7 @@ import hashlib
 from io import StringIO
 
 import pytest
+from django.contrib.messages import get_messages
 from django.core.management import CommandError, call_command
 from django.test import Client
 from django.utils import timezone
@@ -187,21 +188,32 @@ def test_api_token_admin_hr_admin_cannot_add(hr_admin):
     assert ApiToken.objects.count() == 0
 
 
-def test_api_token_admin_add_shows_plaintext_once(superuser):
+def test_api_token_admin_add_shows_plaintext_once_in_the_page(superuser):
     client = _client_for(superuser)
 
-    response = client.post(ADD, {"name": "sistem-asesmen"}, follow=True)
+    response = client.post(ADD, {"name": "sistem-asesmen"})
 
     stored = ApiToken.objects.get()
-    shown = [str(m) for m in response.context["messages"]]
-    plaintext = shown[0].split(": ", 1)[1].split(" ")[0]
-    assert response.redirect_chain == [(CHANGELIST, 302)]
-    assert len(shown) == 1
-    assert plaintext.encode() in response.content
+    plaintext = response.context["plaintext"]
+    assert response.status_code == 200
+    assert "no-store" in response["Cache-Control"].split(", ")
+    assert f'value="{plaintext}"'.encode() in response.content
     assert stored.token_hash == hashlib.sha256(plaintext.encode()).hexdigest()
     assert tokens.verify_api_token(token=plaintext) == stored
     assert plaintext.encode() not in client.get(CHANGELIST).content
     assert plaintext.encode() not in client.get(f"{CHANGELIST}{stored.pk}/change/").content
+
+
+def test_api_token_admin_add_puts_the_token_in_no_cookie_or_message(superuser):
+    client = _client_for(superuser)
+
+    response = client.post(ADD, {"name": "sistem-asesmen"})
+
+    plaintext = response.context["plaintext"]
+    set_cookies = [morsel.OutputString() for morsel in response.cookies.values()]
+    assert [c for c in set_cookies if plaintext in c] == []
+    assert "messages" not in response.cookies
+    assert list(get_messages(response.wsgi_request)) == []
 
 
 def test_api_token_admin_add_duplicate_name_form_error(superuser):

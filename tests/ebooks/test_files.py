@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import zipfile
 
 import pytest
 from PIL import Image
@@ -179,8 +180,6 @@ def test_inspect_file_epub_with_xml_entities_is_refused(tmp_path):
     bomb = b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa">]><container>&a;</container>'
     data = f.epub_bytes()
     # Same archive, container.xml replaced by an entity-expanding one.
-    import zipfile
-
     source = zipfile.ZipFile(io.BytesIO(data))
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w") as archive:
@@ -192,7 +191,43 @@ def test_inspect_file_epub_with_xml_entities_is_refused(tmp_path):
     with pytest.raises(files.FileRefused) as refused:
         files.inspect_file(path)
 
-    assert "entitas XML" in str(refused.value)
+    assert str(refused.value) == "EPUB ditolak: container.xml memuat definisi entitas XML."
+
+
+def _epub_with_utf16_opf(*, entity: bool) -> bytes:
+    """The factory's EPUB with its OPF re-encoded as UTF-16 (with a BOM and the matching XML
+    declaration), optionally declaring an entity in an internal DTD subset."""
+    source = zipfile.ZipFile(io.BytesIO(f.epub_bytes(title="Judul Asli")))
+    opf = source.read("OEBPS/content.opf").decode()
+    body = opf.removeprefix('<?xml version="1.0"?>')
+    if entity:
+        body = '<!DOCTYPE package [<!ENTITY judul "Judul Entitas">]>' + body.replace(
+            "Judul Asli", "&judul;"
+        )
+    utf16 = ('<?xml version="1.0" encoding="UTF-16"?>' + body).encode("utf-16")
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        for item in source.infolist():
+            data = utf16 if item.filename == "OEBPS/content.opf" else source.read(item)
+            archive.writestr(item, data)
+    return out.getvalue()
+
+
+def test_inspect_file_epub_utf16_opf_with_entity_declaration_is_refused(tmp_path):
+    path = f.write(tmp_path, "utf16.epub", _epub_with_utf16_opf(entity=True))
+
+    with pytest.raises(files.FileRefused) as refused:
+        files.inspect_file(path)
+
+    assert str(refused.value) == "EPUB ditolak: OPF memuat definisi entitas XML."
+
+
+def test_inspect_file_epub_utf16_opf_without_entities_is_read(tmp_path):
+    path = f.write(tmp_path, "utf16.epub", _epub_with_utf16_opf(entity=False))
+
+    info = files.inspect_file(path)
+
+    assert (info.file_format, info.title) == ("epub", "Judul Asli")
 
 
 def test_placeholder_cover_is_a_webp_of_the_cover_width():

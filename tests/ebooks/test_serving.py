@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
+from django.conf import settings as django_settings
 from django.http import Http404
 from django.test import Client, RequestFactory
 from django.urls import reverse
@@ -106,6 +110,37 @@ def test_file_response_unsatisfiable_range_is_416(book, pdf_bytes, header):
     assert response["Content-Range"] == f"bytes */{len(pdf_bytes)}"
 
 
+HUGE = "9" * 5000
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        f"bytes={HUGE}-",
+        f"bytes={HUGE}-{HUGE}",
+        f"bytes=1{HUGE}-2",
+        f"bytes=0000{HUGE}-",
+        "bytes=\u0661-",
+        "bytes=--5",
+        "bytes=-",
+        "bytes=0x10-",
+        "bytes=+5-",
+    ],
+)
+def test_file_response_malformed_or_absurd_range_is_416(book, pdf_bytes, header):
+    response = _get(book, Range=header)
+
+    assert response.status_code == 416
+    assert response["Content-Range"] == f"bytes */{len(pdf_bytes)}"
+
+
+@pytest.mark.parametrize("header", [f"bytes=0-{HUGE}", f"bytes=-{HUGE}", f"bytes=0-0{HUGE}"])
+def test_file_response_huge_end_or_suffix_range_is_the_whole_file(book, pdf_bytes, header):
+    response = _get(book, Range=header)
+
+    assert (response.status_code, _body(response)) == (206, pdf_bytes)
+
+
 @pytest.mark.parametrize("header", ["bytes=0-1,5-6", "items=0-10", ""])
 def test_file_response_ranges_it_does_not_serve_get_the_whole_file(book, pdf_bytes, header):
     response = _get(book, Range=header)
@@ -168,6 +203,39 @@ def test_file_response_x_accel_mode_hands_the_file_to_the_proxy(book, settings):
     assert response["Content-Disposition"] == 'inline; filename="buku-tersaji.pdf"'
 
 
+def test_file_view_x_accel_mode_through_the_stack_carries_the_protective_headers(
+    book, employee, settings
+):
+    settings.EBOOK_X_ACCEL_REDIRECT_PREFIX = "/protected/"
+    client = Client()
+    client.force_login(employee)
+
+    response = client.get(reverse("ebooks:ebook-file", args=[book.slug]))
+
+    assert response.status_code == 200
+    assert response.content == b""
+    assert response["X-Accel-Redirect"] == f"/protected/{book.file.name}"
+    assert response["Content-Security-Policy"] == serving.SANDBOX_CSP
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Content-Type"] == "application/pdf"
+    assert response["Content-Disposition"] == 'inline; filename="buku-tersaji.pdf"'
+    assert response["Cache-Control"] == "private"
+
+
+def test_readme_nginx_internal_location_adds_the_headers_nginx_drops():
+    # nginx does not forward these from an X-Accel-Redirect answer: its location must add them.
+    readme = (Path(django_settings.BASE_DIR) / "README.md").read_text(encoding="utf-8")
+    snippet = readme.split("```nginx", 1)[1].split("```", 1)[0]
+
+    added = re.findall(r'add_header\s+(\S+)\s+"?([^";]*(?:;[^";]*)*)"?\s+always;', snippet)
+
+    assert "internal;" in snippet
+    assert added == [
+        ("Content-Security-Policy", serving.SANDBOX_CSP),
+        ("X-Content-Type-Options", "nosniff"),
+    ]
+
+
 def test_file_response_missing_stored_file_is_404(book):
     book.file.storage.delete(book.file.name)
 
@@ -186,3 +254,19 @@ def test_file_view_range_request_through_the_stack_keeps_the_sandbox_csp(book, e
     assert response.status_code == 206
     assert response["Content-Security-Policy"] == "sandbox; default-src 'none'"
     assert b"".join(response.streaming_content) == pdf_bytes[:100]
+
+
+@pytest.mark.parametrize(
+    ("header", "status"),
+    [(f"bytes={HUGE}-", 416), (f"bytes=0-{HUGE}", 206), ("bytes=\u0661-", 416)],
+)
+def test_file_view_absurd_range_through_the_stack_is_416_or_the_file(
+    book, employee, header, status
+):
+    client = Client()
+    client.force_login(employee)
+
+    response = client.get(reverse("ebooks:ebook-file", args=[book.slug]), headers={"Range": header})
+
+    assert response.status_code == status
+    response.close()

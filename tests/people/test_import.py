@@ -129,6 +129,10 @@ def test_import_one_bad_nip_applies_nothing_and_names_row_and_field(
     assert User.objects.filter(nip__in=[nip(1), nip(3)]).count() == 0
 
 
+UNIT_REFUSED = "Kode unit tidak dikenal atau di luar unit yang Anda kelola."
+NIP_REFUSED = "NIP ini sudah terdaftar untuk akun yang tidak dapat Anda ubah lewat impor."
+
+
 def test_import_unknown_unit_code_reported(
     hr_client, unit_a1, position, django_capture_on_commit_callbacks
 ):
@@ -138,7 +142,7 @@ def test_import_unknown_unit_code_reported(
 
     job = latest_job()
     assert [(e["row"], e["field"], e["value"]) for e in job.errors] == [(3, "unit", "tidak-ada")]
-    assert job.errors[0]["message"] == "Kode unit tidak dikenal."
+    assert job.errors[0]["message"] == UNIT_REFUSED
 
 
 def test_import_unit_outside_hr_subtree_refused(
@@ -150,7 +154,7 @@ def test_import_unit_outside_hr_subtree_refused(
 
     job = latest_job()
     assert [(e["row"], e["field"]) for e in job.errors] == [(2, "unit")]
-    assert job.errors[0]["message"] == "Unit ini di luar unit yang Anda kelola."
+    assert job.errors[0]["message"] == UNIT_REFUSED
     assert User.objects.filter(nip=nip(1)).exists() is False
 
 
@@ -219,8 +223,48 @@ def test_import_existing_outsider_nip_refused_for_hr(
 
     job = latest_job()
     outsider.refresh_from_db()
-    assert [(e["row"], e["field"]) for e in job.errors] == [(2, "nip")]
+    assert [(e["row"], e["field"], e["message"]) for e in job.errors] == [(2, "nip", NIP_REFUSED)]
     assert outsider.unit.code == "unit-b1"
+
+
+def test_import_unknown_and_out_of_scope_unit_get_one_message(
+    hr_client, unit_a1, unit_b1, position, django_capture_on_commit_callbacks
+):
+    content = csv_bytes([row(1, unit="unit-b1"), row(2, unit="tidak-ada")])
+
+    upload(hr_client, content, "pegawai.csv", django_capture_on_commit_callbacks)
+
+    assert [(e["row"], e["field"], e["message"]) for e in latest_job().errors] == [
+        (2, "unit", UNIT_REFUSED),
+        (3, "unit", UNIT_REFUSED),
+    ]
+
+
+def test_import_admin_nip_and_outsider_nip_get_one_message(
+    hr_client, outsider, unit_a1, position, django_capture_on_commit_callbacks
+):
+    other_admin = UserFactory(unit=unit_a1, is_staff=True)
+    content = csv_bytes([row(1, nip=outsider.nip), row(2, nip=other_admin.nip)])
+
+    upload(hr_client, content, "a.csv", django_capture_on_commit_callbacks)
+
+    assert [(e["row"], e["field"], e["message"]) for e in latest_job().errors] == [
+        (2, "nip", NIP_REFUSED),
+        (3, "nip", NIP_REFUSED),
+    ]
+
+
+def test_import_email_of_outsider_and_of_own_employee_get_one_message(
+    hr_client, outsider, employee, unit_a1, position, django_capture_on_commit_callbacks
+):
+    content = csv_bytes([row(1, email=outsider.email), row(2, email=employee.email)])
+
+    upload(hr_client, content, "a.csv", django_capture_on_commit_callbacks)
+
+    assert [(e["row"], e["field"], e["message"]) for e in latest_job().errors] == [
+        (2, "email", "Email sudah dipakai pengguna lain."),
+        (3, "email", "Email sudah dipakai pengguna lain."),
+    ]
 
 
 def test_import_email_of_other_person_refused(

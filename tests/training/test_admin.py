@@ -272,7 +272,7 @@ def test_assign_action_edited_post_other_unit_refused(hr_client, kanwil_b, outsi
 
 
 def test_assign_action_over_capacity_asks_confirmation(hr_client, unit_a1, employee, colleague):
-    training = TrainingFactory(capacity=1)
+    training = TrainingFactory(capacity=1, organizer_unit=unit_a1)
 
     response = assign_post(hr_client, training, units=[unit_a1.pk])
 
@@ -287,13 +287,57 @@ def test_assign_action_over_capacity_asks_confirmation(hr_client, unit_a1, emplo
 
 
 def test_assign_action_over_capacity_confirmed_overbooks(hr_client, unit_a1, employee, colleague):
-    training = TrainingFactory(capacity=1)
+    training = TrainingFactory(capacity=1, organizer_unit=unit_a1)
 
     response = assign_post(hr_client, training, units=[unit_a1.pk], allow_overbooking="on")
 
     assert messages_of(response) == [
         "2 ditugaskan, 0 dilewati (sudah terdaftar). 1 melebihi kapasitas."
     ]
+    assert assigned_emails(training) == {employee.email, colleague.email}
+
+
+OVERBOOKING_REFUSED = (
+    "Penugasan membutuhkan 2 kursi, sedangkan kursi yang tersisa 1. Melebihi kapasitas hanya "
+    "boleh untuk pelatihan yang diselenggarakan unit yang Anda kelola."
+)
+
+
+def test_assign_action_over_capacity_of_training_organised_elsewhere_offers_no_confirmation(
+    hr_client, unit_a1, unit_b1, employee, colleague
+):
+    training = TrainingFactory(capacity=1, organizer_unit=unit_b1)
+
+    response = assign_post(hr_client, training, units=[unit_a1.pk])
+
+    assert response.status_code == 200
+    assert response.context["needs_confirmation"] is False
+    assert response.context["form"].non_field_errors() == [OVERBOOKING_REFUSED]
+    assert b'name="allow_overbooking"' not in response.content
+    assert assigned_emails(training) == set()
+
+
+def test_assign_action_forged_overbooking_of_training_organised_elsewhere_refused(
+    hr_client, unit_a1, unit_b1, employee, colleague
+):
+    training = TrainingFactory(capacity=1, organizer_unit=unit_b1)
+
+    response = assign_post(hr_client, training, units=[unit_a1.pk], allow_overbooking="on")
+
+    assert response.status_code == 200
+    assert response.context["form"].non_field_errors() == [OVERBOOKING_REFUSED]
+    assert b'name="allow_overbooking"' not in response.content
+    assert assigned_emails(training) == set()
+
+
+def test_assign_action_within_capacity_of_training_organised_elsewhere_assigns(
+    hr_client, unit_a1, unit_b1, employee, colleague
+):
+    training = TrainingFactory(capacity=2, organizer_unit=unit_b1)
+
+    response = assign_post(hr_client, training, units=[unit_a1.pk])
+
+    assert messages_of(response) == ["2 ditugaskan, 0 dilewati (sudah terdaftar)."]
     assert assigned_emails(training) == {employee.email, colleague.email}
 
 

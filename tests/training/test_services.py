@@ -369,7 +369,7 @@ def test_assign_over_capacity_refused_with_numbers(hr_admin, unit_a1):
 
 
 def test_assign_over_capacity_confirmed_overbooks(hr_admin, unit_a1):
-    training = TrainingFactory(capacity=2)
+    training = TrainingFactory(capacity=2, organizer_unit=unit_a1)
     people = UserFactory.create_batch(3, unit=unit_a1)
 
     report = services.assign(
@@ -378,6 +378,57 @@ def test_assign_over_capacity_confirmed_overbooks(hr_admin, unit_a1):
 
     assert (report.assigned, report.over_capacity) == (3, 1)
     assert selectors.published_trainings().get(pk=training.pk).seats_left == 0
+
+
+def test_assign_over_capacity_of_training_organised_elsewhere_refused_for_hr(
+    hr_admin, unit_a1, unit_b1
+):
+    training = TrainingFactory(capacity=2, organizer_unit=unit_b1)
+    people = UserFactory.create_batch(3, unit=unit_a1)
+
+    with pytest.raises(services.OverbookingNotAllowed) as exc:
+        services.assign(
+            training=training, employees=people, assigned_by=hr_admin, allow_overbooking=True
+        )
+
+    assert (exc.value.needed, exc.value.free) == (3, 2)
+    assert Enrollment.objects.filter(training=training).count() == 0
+
+
+def test_assign_over_capacity_of_central_training_refused_for_hr(hr_admin, unit_a1):
+    training = TrainingFactory(capacity=2, organizer_unit=None)
+    people = UserFactory.create_batch(3, unit=unit_a1)
+
+    with pytest.raises(services.OverbookingNotAllowed):
+        services.assign(
+            training=training, employees=people, assigned_by=hr_admin, allow_overbooking=True
+        )
+
+    assert Enrollment.objects.filter(training=training).count() == 0
+
+
+def test_assign_within_capacity_of_training_organised_elsewhere_assigns(hr_admin, unit_a1, unit_b1):
+    training = TrainingFactory(capacity=3, organizer_unit=unit_b1)
+    people = UserFactory.create_batch(3, unit=unit_a1)
+
+    report = services.assign(
+        training=training, employees=people, assigned_by=hr_admin, allow_overbooking=True
+    )
+
+    assert (report.assigned, report.over_capacity) == (3, 0)
+
+
+def test_assign_over_capacity_of_any_training_confirmed_by_superuser_overbooks(
+    superuser, unit_a1, unit_b1
+):
+    training = TrainingFactory(capacity=2, organizer_unit=unit_b1)
+    people = UserFactory.create_batch(3, unit=unit_a1)
+
+    report = services.assign(
+        training=training, employees=people, assigned_by=superuser, allow_overbooking=True
+    )
+
+    assert (report.assigned, report.over_capacity) == (3, 1)
 
 
 def test_assign_emails_assigned_people_after_commit(
