@@ -179,6 +179,32 @@ def test_login_email_case_variants_share_one_counter(client, employee):
     assert _form_errors(response) == [TOO_MANY_ATTEMPTS]
 
 
+@pytest.mark.parametrize("login", ["email", "nip"])
+def test_login_failures_under_varying_host_ports_share_one_counter(client, employee, login):
+    login = "alice@example.test" if login == "email" else employee.nip
+    for port in range(1, 6):
+        client.post(
+            LOGIN_URL, {"login": login, "password": WRONG_PASSWORD}, HTTP_HOST=f"testserver:{port}"
+        )
+
+    response = client.post(
+        LOGIN_URL, {"login": login, "password": PASSWORD}, HTTP_HOST="testserver:6"
+    )
+
+    assert _form_errors(response) == [TOO_MANY_ATTEMPTS]
+    assert _logged_in_user_id(client) is None
+
+
+def test_login_failures_under_other_allowed_host_share_one_counter(client, employee):
+    hosts = ["testserver", "localhost", "127.0.0.1", "localhost:8000", "127.0.0.1:9"]
+    for host in hosts:
+        client.post(LOGIN_URL, {"login": "alice@example.test", "password": "x"}, HTTP_HOST=host)
+
+    response = _post_login(client, "alice@example.test", PASSWORD)
+
+    assert _form_errors(response) == [TOO_MANY_ATTEMPTS]
+
+
 def test_login_one_address_guessing_many_accounts_is_refused(client, db):
     for number in range(10):
         _post_login(client, f"tamu{number}@example.test", WRONG_PASSWORD)
