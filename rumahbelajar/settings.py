@@ -36,7 +36,10 @@ CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", [])
 DEMO_DATA = envbool("DEMO_DATA", False)
 # Public self-signup is off: HR provisions accounts. When on, email verification is mandatory.
 ACCOUNT_ALLOW_SIGNUP = envbool("ACCOUNT_ALLOW_SIGNUP", False)
-MFA_REQUIRED_FOR_STAFF = envbool("MFA_REQUIRED_FOR_STAFF", False)
+# Staff must set up TOTP before anything else (people.middleware): on in production, where a
+# staff account is worth more than a password and an emailed code. Off by default with DEMO_DATA,
+# whose staff accounts share a published password and have no authenticator.
+MFA_REQUIRED_FOR_STAFF = envbool("MFA_REQUIRED_FOR_STAFF", not DEMO_DATA)
 
 INSTALLED_APPS = [
     "django.contrib.admin",

@@ -75,6 +75,38 @@ def test_settings_bad_environment_stops_with_improperly_configured(env):
     assert "django.core.exceptions.ImproperlyConfigured" in result.stderr
 
 
+def _setting(name: str, **env: str) -> str:
+    """A setting's value as production settings (plus `env`) compute it, in a fresh process."""
+    result = _manage(
+        "shell",
+        "--no-imports",
+        "-c",
+        f"from django.conf import settings; print(settings.{name})",
+        **env,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def test_settings_mfa_required_for_staff_production_defaults_on():
+    value = _setting("MFA_REQUIRED_FOR_STAFF")
+
+    assert value == "True"
+
+
+def test_settings_mfa_required_for_staff_demo_data_defaults_off():
+    value = _setting("MFA_REQUIRED_FOR_STAFF", DEMO_DATA="1")
+
+    assert value == "False"
+
+
+@pytest.mark.parametrize(("demo", "mfa"), [("0", "0"), ("1", "1")])
+def test_settings_mfa_required_for_staff_explicit_value_wins(demo, mfa):
+    value = _setting("MFA_REQUIRED_FOR_STAFF", DEMO_DATA=demo, MFA_REQUIRED_FOR_STAFF=mfa)
+
+    assert value == str(mfa == "1")
+
+
 # --- Response headers --------------------------------------------------------------------------
 
 
