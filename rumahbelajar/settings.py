@@ -36,7 +36,10 @@ CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", [])
 DEMO_DATA = envbool("DEMO_DATA", False)
 # Public self-signup is off: HR provisions accounts. When on, email verification is mandatory.
 ACCOUNT_ALLOW_SIGNUP = envbool("ACCOUNT_ALLOW_SIGNUP", False)
-MFA_REQUIRED_FOR_STAFF = envbool("MFA_REQUIRED_FOR_STAFF", False)
+# Staff must set up TOTP before anything else (people.middleware): on in production, where a
+# staff account is worth more than a password and an emailed code. Off by default with DEMO_DATA,
+# whose staff accounts share a published password and have no authenticator.
+MFA_REQUIRED_FOR_STAFF = envbool("MFA_REQUIRED_FOR_STAFF", not DEMO_DATA)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -71,6 +74,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "rumahbelajar.people.middleware.SessionIdleTimeoutMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -126,6 +130,9 @@ CACHES = {
 }
 SESSION_ENGINE = "django.contrib.sessions.backends.cache"
 SESSION_COOKIE_AGE = 60 * 60 * 12
+# A logged-in session left alone this long ends (people.middleware.SessionIdleTimeoutMiddleware):
+# office PCs are shared. The clock is written at most every few minutes, not on every request.
+SESSION_IDLE_SECONDS = envint("SESSION_IDLE_SECONDS", 30 * 60, minimum=60)
 
 MEDIA_ROOT = Path(envstr("MEDIA_ROOT", str(BASE_DIR / "var" / "media")))
 # Uploaded files are private: there is deliberately no MEDIA_URL route; views stream them after a
@@ -186,6 +193,12 @@ ACCOUNT_PREVENT_ENUMERATION = True
 # HR-provisioned people have no password yet: they set one by reset link or log in by code.
 ACCOUNT_LOGIN_BY_CODE_ENABLED = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+# A reset link (allauth's reset by key uses Django's token generator) works this long, not
+# Django's three days: a mailbox read later, or by someone else, should not hold a way in.
+PASSWORD_RESET_TIMEOUT = envint("PASSWORD_RESET_TIMEOUT", 60 * 60, minimum=5 * 60)
+# HR owns email addresses (the admin, the import): there is no self-service email page
+# (people/urls.py), and allauth's change-email flow stays off.
+ACCOUNT_CHANGE_EMAIL = False
 ACCOUNT_ADAPTER = "rumahbelajar.people.adapters.AccountAdapter"
 ACCOUNT_USER_DISPLAY = "rumahbelajar.people.adapters.user_display"
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Rumah Belajar] "

@@ -8,6 +8,8 @@ import os
 
 os.environ.setdefault("SECRET_KEY", "test-secret-key-not-for-production-use-0123456789abcdef")
 os.environ.setdefault("SECURE_HTTPS", "0")
+# Like `make run`'s .env (DEMO_DATA below): staff need no authenticator unless a test asks.
+os.environ.setdefault("DEMO_DATA", "1")
 
 from rumahbelajar.env import envbool
 from rumahbelajar.settings import *  # noqa: F403

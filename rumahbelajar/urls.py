@@ -18,6 +18,8 @@ urlpatterns = [
     path("livez", views.livez, name="livez"),
     path("healthz", views.healthz, name="healthz"),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
+    # Before allauth's, so that people's pages win (no self-service email changes).
+    path("accounts/", include("rumahbelajar.people.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("competency/", include("competency.urls")),

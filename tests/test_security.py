@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -73,6 +75,63 @@ def test_settings_bad_environment_stops_with_improperly_configured(env):
 
     assert result.returncode != 0
     assert "django.core.exceptions.ImproperlyConfigured" in result.stderr
+
+
+def _setting(name: str, **env: str) -> str:
+    """A setting's value as production settings (plus `env`) compute it, in a fresh process."""
+    result = _manage(
+        "shell",
+        "--no-imports",
+        "-c",
+        f"from django.conf import settings; print(settings.{name})",
+        **env,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def test_settings_mfa_required_for_staff_production_defaults_on():
+    value = _setting("MFA_REQUIRED_FOR_STAFF")
+
+    assert value == "True"
+
+
+def test_settings_mfa_required_for_staff_demo_data_defaults_off():
+    value = _setting("MFA_REQUIRED_FOR_STAFF", DEMO_DATA="1")
+
+    assert value == "False"
+
+
+@pytest.mark.parametrize(("demo", "mfa"), [("0", "0"), ("1", "1")])
+def test_settings_mfa_required_for_staff_explicit_value_wins(demo, mfa):
+    value = _setting("MFA_REQUIRED_FOR_STAFF", DEMO_DATA=demo, MFA_REQUIRED_FOR_STAFF=mfa)
+
+    assert value == str(mfa == "1")
+
+
+def _run_write_dotenv(root: Path) -> subprocess.CompletedProcess[str]:
+    """bin/write-dotenv copied into `root` (it writes next to its bin/), run under the usual
+    umask 022 with `root`'s .venv/bin/python being this interpreter."""
+    (root / "bin").mkdir()
+    shutil.copy2(BASE_DIR / "bin" / "write-dotenv", root / "bin" / "write-dotenv")
+    (root / ".venv" / "bin").mkdir(parents=True)
+    (root / ".venv" / "bin" / "python").symlink_to(sys.executable)
+    return subprocess.run(
+        ["bash", "-c", 'umask 022 && exec "$0"', str(root / "bin" / "write-dotenv")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_write_dotenv_new_file_readable_by_owner_only(tmp_path):
+    result = _run_write_dotenv(tmp_path)
+
+    dotenv = tmp_path / ".env"
+    assert result.returncode == 0, result.stderr
+    assert stat.S_IMODE(dotenv.stat().st_mode) == 0o600
+    assert re.search(r"^SECRET_KEY=\S{50,}$", dotenv.read_text(), re.MULTILINE)
 
 
 # --- Response headers --------------------------------------------------------------------------

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from allauth.account import app_settings as account_settings
 from allauth.account.adapter import DefaultAccountAdapter
 from django.conf import settings
@@ -15,6 +17,10 @@ from rumahbelajar.people.nip import PNS, validate_nip
 
 # One answer whether the account exists or not, and whether it was typed as an email or a NIP.
 _CREDENTIALS_MISMATCH = _("Email/NIP atau kata sandi salah.")
+# The failed-login counter's namespace. allauth puts the site's domain there, which without the
+# sites framework is the request's Host header, port and all: "x:1", "x:2", … were each a fresh
+# counter for the same account.
+_LOGIN_ATTEMPTS_NAMESPACE = "rumahbelajar"
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -34,6 +40,16 @@ class AccountAdapter(DefaultAccountAdapter):
             account_settings.EMAIL_VERIFICATION
             == account_settings.EmailVerificationMethod.MANDATORY
         )
+
+    def _get_login_attempts_cache_key(self, request: HttpRequest, **credentials: Any) -> str:
+        """The per-account failed-login key: the login as the form normalised it (an email in
+        lower case, a NIP without spaces), never anything the client chooses besides it.
+
+        Email and NIP keep a counter each, as in allauth: one shared counter per person would tell
+        whoever locks a NIP which email belongs to it.
+        """
+        login = credentials.get("email", credentials.get("username", "")) or ""
+        return f"{_LOGIN_ATTEMPTS_NAMESPACE}:{str(login).lower()}"
 
     def save_user(
         self, request: HttpRequest, user: User, form: BaseForm, commit: bool = True

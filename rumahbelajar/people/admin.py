@@ -91,8 +91,36 @@ class UserAdmin(RowImportAdminMixin, ExportMixin, admin.ModelAdmin):
 
     # --- scoping ----------------------------------------------------------------------------------
     def get_queryset(self, request: HttpRequest) -> QuerySet[User]:
-        queryset = selectors.employees_visible_to(user=_user(request))
+        # HR lists and exports only the people it may change: no admin accounts (a peer HR's or
+        # a superuser's row is none of its business). Superusers see everyone.
+        queryset = selectors.employees_changeable_by(user=_user(request))
         return queryset.order_by(*(self.get_ordering(request) or ()))
+
+    def get_list_filter(self, request: HttpRequest) -> Any:
+        if request.user.is_superuser:
+            return self.list_filter
+        # HR's list holds no staff: the filter would only ever show "no".
+        return tuple(item for item in self.list_filter if item != "is_staff")
+
+    def lookup_allowed(self, lookup: str, value: str, request: HttpRequest) -> bool:
+        """Only the listed filters' own parameters (search is `q`, which the admin handles apart).
+
+        Django allows any lookup on a local field, so `?password__regex=^md5`
+        would answer, one character at a time, what a hash holds; the export runs the same
+        filter. Anything else gets the admin's answer to a disallowed lookup (400).
+        """
+        return lookup in self._filter_parameters(request)
+
+    def _filter_parameters(self, request: HttpRequest) -> set[str]:
+        parameters: set[str] = set()
+        for item in self.get_list_filter(request):
+            if isinstance(item, type) and issubclass(item, admin.SimpleListFilter):
+                parameters.add(str(item.parameter_name))
+            else:
+                # A field's list filter (choices, boolean) reads these two parameters.
+                field = item[0] if isinstance(item, (list, tuple)) else item
+                parameters |= {f"{field}__exact", f"{field}__isnull"}
+        return parameters
 
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet[User], search_term: str

@@ -1,10 +1,13 @@
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
 from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import SESSION_KEY, logout
+from django.contrib.sessions.backends.base import SessionBase
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -52,3 +55,48 @@ class StaffMfaRequiredMiddleware:
             and not request.path.startswith(_allowed_prefixes())
             and not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
         )
+
+
+# When the session was last seen in use (seconds since the epoch), kept in the session itself.
+_LAST_SEEN_KEY = "_rb_last_seen"
+# The clock is moved at most this often, so an active session is written to Redis every few
+# minutes rather than on every request. A session may therefore end up to this much early.
+_MAX_REFRESH_SECONDS = 5 * 60
+
+
+def _refresh_seconds(idle: int) -> int:
+    return max(1, min(_MAX_REFRESH_SECONDS, idle // 6))
+
+
+class SessionIdleTimeoutMiddleware:
+    """A logged-in session idle for longer than SESSION_IDLE_SECONDS ends: the person is logged
+    out and LoginRequiredMiddleware sends them to the login page.
+
+    The session's own expiry follows the same clock, so Redis drops an idle session by itself.
+    Requests without a session cookie are not looked at (no session is loaded for them). Runs
+    after AuthenticationMiddleware and before LoginRequiredMiddleware.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        session = request.session
+        idle = int(settings.SESSION_IDLE_SECONDS)
+        now = int(time.time())
+        if settings.SESSION_COOKIE_NAME in request.COOKIES and SESSION_KEY in session:
+            last_seen = session.get(_LAST_SEEN_KEY)
+            if isinstance(last_seen, int) and now - last_seen > idle:
+                logout(request)
+            elif not isinstance(last_seen, int) or now - last_seen >= _refresh_seconds(idle):
+                self._stamp(session, now, idle)
+        response = self.get_response(request)
+        if session.modified and SESSION_KEY in session and _LAST_SEEN_KEY not in session:
+            # Logged in by this request: the clock starts now, not at the next request.
+            self._stamp(session, now, idle)
+        return response
+
+    @staticmethod
+    def _stamp(session: SessionBase, now: int, idle: int) -> None:
+        session[_LAST_SEEN_KEY] = now
+        session.set_expiry(idle)

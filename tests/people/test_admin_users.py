@@ -70,7 +70,51 @@ def test_user_changelist_hr_admin_lists_only_own_subtrees(cast, hr_client):
     response = hr_client.get(CHANGELIST)
 
     assert response.status_code == 200
-    assert listed_emails(response) == {"alice@example.test", "bob@example.test", "hr@example.test"}
+    assert listed_emails(response) == {"alice@example.test", "bob@example.test"}
+
+
+def test_user_changelist_hr_admin_peer_admin_not_listed(cast, hr_client, unit_a1):
+    UserFactory(email="hr2@example.test", unit=unit_a1, is_staff=True)
+    UserFactory(email="root2@example.test", unit=unit_a1, is_staff=True, is_superuser=True)
+
+    response = hr_client.get(CHANGELIST)
+
+    assert listed_emails(response) == {"alice@example.test", "bob@example.test"}
+
+
+@pytest.mark.parametrize(
+    "lookup",
+    ["password__regex", "password__startswith", "email__startswith", "is_superuser__exact"],
+)
+@pytest.mark.parametrize("who", ["hr_admin", "superuser"])
+def test_user_changelist_unlisted_lookup_refused(cast, client, who, lookup):
+    client.force_login(cast[who])
+
+    response = client.get(CHANGELIST, {lookup: "m"})
+
+    assert response.status_code == 400
+
+
+@pytest.mark.parametrize(
+    ("params", "emails"),
+    [
+        ({"employee_type__exact": "pns"}, {"alice@example.test", "bob@example.test"}),
+        ({"employee_type__exact": "pppk"}, set()),
+        ({"is_active__exact": "1"}, {"alice@example.test", "bob@example.test"}),
+        ({"is_active__exact": "0"}, set()),
+    ],
+)
+def test_user_changelist_listed_filter_applies(cast, hr_client, params, emails):
+    response = hr_client.get(CHANGELIST, params)
+
+    assert response.status_code == 200
+    assert listed_emails(response) == emails
+
+
+def test_user_changelist_superuser_staff_filter_applies(cast, superuser_client):
+    response = superuser_client.get(CHANGELIST, {"is_staff__exact": "1"})
+
+    assert listed_emails(response) == {"hr@example.test", "root@example.test"}
 
 
 def test_user_changelist_superuser_lists_everyone(cast, superuser_client):
@@ -127,6 +171,12 @@ def test_user_unit_filter_subtree_includes_subunits(cast, superuser_client, kanw
     assert listed_emails(response) == {"alice@example.test", "bob@example.test", "hr@example.test"}
 
 
+def test_user_unit_filter_hr_admin_subtree_lists_no_staff(cast, hr_client, kanwil_a):
+    response = hr_client.get(CHANGELIST, {"unit_subtree": kanwil_a.pk})
+
+    assert listed_emails(response) == {"alice@example.test", "bob@example.test"}
+
+
 @pytest.mark.parametrize("rows", [1, 40])
 def test_user_changelist_queries_constant_for_1_and_many_rows(
     hr_admin, hr_client, unit_a1, rows, django_assert_max_num_queries
@@ -137,7 +187,7 @@ def test_user_changelist_queries_constant_for_1_and_many_rows(
         response = hr_client.get(CHANGELIST)
 
     assert response.status_code == 200
-    assert len(response.context["cl"].result_list) == rows + 1  # and the HR admin
+    assert len(response.context["cl"].result_list) == rows
 
 
 # --- open and change ------------------------------------------------------------------------------
@@ -210,7 +260,7 @@ def test_user_change_post_hr_admin_cannot_escalate(cast, hr_client, employee, mi
     assert list(employee.managed_units.all()) == []
 
 
-def test_user_change_post_hr_admin_other_admin_forbidden(cast, hr_client, unit_a1):
+def test_user_change_post_hr_admin_other_admin_not_shown(cast, hr_client, unit_a1):
     other_admin = UserFactory(unit=unit_a1, is_staff=True, full_name="Admin Lain")
 
     response = admin_post(
@@ -218,7 +268,8 @@ def test_user_change_post_hr_admin_other_admin_forbidden(cast, hr_client, unit_a
     )
 
     other_admin.refresh_from_db()
-    assert response.status_code == 403
+    assert response.status_code == 302
+    assert response.url == reverse("admin:index")
     assert other_admin.email != "x@example.test"
 
 
@@ -356,8 +407,28 @@ def test_user_export_hr_admin_csv_only_own_subtrees(cast, hr_client, employee, c
     assert sorted(line.split(",")[2] for line in lines[1:]) == [
         "alice@example.test",
         "bob@example.test",
-        "hr@example.test",
     ]
+
+
+def test_user_export_hr_admin_peer_admin_not_exported(cast, hr_client, unit_a1):
+    UserFactory(email="hr2@example.test", unit=unit_a1, is_staff=True)
+
+    response = hr_client.post(EXPORT, {"format": "0", "resource": "0"})
+
+    lines = response.content.decode("utf-8-sig").splitlines()
+    assert sorted(line.split(",")[2] for line in lines[1:]) == [
+        "alice@example.test",
+        "bob@example.test",
+    ]
+
+
+@pytest.mark.parametrize("who", ["hr_admin", "superuser"])
+def test_user_export_password_lookup_refused(cast, client, who):
+    client.force_login(cast[who])
+
+    response = client.post(f"{EXPORT}?password__startswith=m", {"format": "0", "resource": "0"})
+
+    assert response.status_code == 400
 
 
 def test_user_export_hr_admin_filtered_outside_unit_empty(cast, hr_client, unit_b1):
@@ -407,10 +478,10 @@ def autocomplete(client, **params) -> set[str]:
     return {item["text"] for item in response.json()["results"]}
 
 
-def test_user_autocomplete_hr_admin_only_own_subtrees(cast, hr_client):
+def test_user_autocomplete_hr_admin_only_own_subtrees_without_admins(cast, hr_client):
     names = autocomplete(hr_client, app_label="admin", model_name="logentry", field_name="user")
 
-    assert names == {"Alice Pegawai", "Bob Rekan", "Hana SDM"}
+    assert names == {"Alice Pegawai", "Bob Rekan"}
 
 
 def test_user_autocomplete_hr_admin_outsider_term_empty(cast, hr_client):

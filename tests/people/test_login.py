@@ -4,6 +4,7 @@ site layout."""
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 import subprocess
@@ -13,8 +14,10 @@ from pathlib import Path
 
 import pytest
 import redis
+from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY
+from django.contrib.auth.tokens import PasswordResetTokenGenerator
 from django.core import mail
 from django.urls import reverse
 
@@ -175,6 +178,32 @@ def test_login_email_case_variants_share_one_counter(client, employee):
         _post_login(client, "ALICE@example.test" if attempt % 2 else "alice@example.test", "x")
 
     response = _post_login(client, "Alice@Example.Test", PASSWORD)
+
+    assert _form_errors(response) == [TOO_MANY_ATTEMPTS]
+
+
+@pytest.mark.parametrize("login", ["email", "nip"])
+def test_login_failures_under_varying_host_ports_share_one_counter(client, employee, login):
+    login = "alice@example.test" if login == "email" else employee.nip
+    for port in range(1, 6):
+        client.post(
+            LOGIN_URL, {"login": login, "password": WRONG_PASSWORD}, HTTP_HOST=f"testserver:{port}"
+        )
+
+    response = client.post(
+        LOGIN_URL, {"login": login, "password": PASSWORD}, HTTP_HOST="testserver:6"
+    )
+
+    assert _form_errors(response) == [TOO_MANY_ATTEMPTS]
+    assert _logged_in_user_id(client) is None
+
+
+def test_login_failures_under_other_allowed_host_share_one_counter(client, employee):
+    hosts = ["testserver", "localhost", "127.0.0.1", "localhost:8000", "127.0.0.1:9"]
+    for host in hosts:
+        client.post(LOGIN_URL, {"login": "alice@example.test", "password": "x"}, HTTP_HOST=host)
+
+    response = _post_login(client, "alice@example.test", PASSWORD)
 
     assert _form_errors(response) == [TOO_MANY_ATTEMPTS]
 
@@ -371,6 +400,44 @@ def test_password_reset_provisioned_user_sets_first_password_and_logs_in(client,
     assert _logged_in_user_id(client) == str(provisioned.pk)
 
 
+def _reset_link(client, email: str) -> str:
+    client.post("/accounts/password/reset/", {"email": email})
+    return re.search(
+        r"https?://testserver(/accounts/password/reset/key/\S+/)", mail.outbox[-1].body
+    ).group(1)
+
+
+def _later(monkeypatch, seconds: int) -> None:
+    """Reset tokens read the clock through PasswordResetTokenGenerator._now()."""
+    now = PasswordResetTokenGenerator._now(PasswordResetTokenGenerator())
+    monkeypatch.setattr(
+        PasswordResetTokenGenerator, "_now", lambda self: now + dt.timedelta(seconds=seconds)
+    )
+
+
+def test_password_reset_link_after_two_hours_is_refused(client, provisioned, monkeypatch):
+    link = _reset_link(client, "dewi@example.test")
+    _later(monkeypatch, 2 * 60 * 60)
+
+    response = client.get(link, follow=True)
+
+    assert response.context["token_fail"] is True
+
+
+def test_password_reset_link_within_the_hour_is_accepted(client, provisioned, monkeypatch):
+    link = _reset_link(client, "dewi@example.test")
+    _later(monkeypatch, 50 * 60)
+
+    response = client.get(link, follow=True)
+
+    assert response.redirect_chain[-1][0].endswith("-set-password/")
+    assert response.context.get("token_fail") is None
+
+
+def test_settings_password_reset_timeout_is_one_hour():
+    assert settings.PASSWORD_RESET_TIMEOUT == 60 * 60
+
+
 def test_password_reset_unknown_email_answers_like_known(client, provisioned):
     known = client.post("/accounts/password/reset/", {"email": "dewi@example.test"})
     unknown = client.post("/accounts/password/reset/", {"email": "siapa@example.test"})
@@ -398,6 +465,44 @@ def test_login_by_code_wrong_code_does_not_log_in(client, provisioned):
 
     assert response.status_code == 200
     assert _logged_in_user_id(client) is None
+
+
+# --- HR owns email addresses -------------------------------------------------------------------
+
+
+def test_email_page_employee_not_found(client, employee):
+    client.force_login(employee)
+
+    response = client.get(reverse("account_email"))
+
+    assert response.status_code == 404
+
+
+def test_email_page_post_add_changes_nothing(client, employee):
+    client.force_login(employee)
+
+    response = client.post(
+        reverse("account_email"), {"action_add": "", "email": "mallory@example.test"}
+    )
+
+    employee.refresh_from_db()
+    assert response.status_code == 404
+    assert employee.email == "alice@example.test"
+    assert EmailAddress.objects.filter(email="mallory@example.test").exists() is False
+
+
+def test_email_page_post_make_other_address_primary_changes_nothing(client, employee):
+    EmailAddress.objects.create(user=employee, email="alice@example.test", primary=True)
+    EmailAddress.objects.create(user=employee, email="lama@example.test", primary=False)
+    client.force_login(employee)
+
+    response = client.post(
+        reverse("account_email"), {"action_primary": "", "email": "lama@example.test"}
+    )
+
+    employee.refresh_from_db()
+    assert response.status_code == 404
+    assert employee.email == "alice@example.test"
 
 
 # --- allauth pages in the site layout, in Indonesian, with accessible forms --------------------
