@@ -8,6 +8,7 @@ import secrets
 from collections.abc import Iterable
 from typing import Any
 
+from allauth.account.models import EmailAddress
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX, UNUSABLE_PASSWORD_SUFFIX_LENGTH
 from django.contrib.auth.models import Group, Permission
 from django.db import connection, transaction
@@ -191,7 +192,19 @@ def update_employee(
     employee.rank, employee.is_active = rank, is_active
     employee.full_clean(exclude=["password"])
     employee.save(update_fields=[*EMPLOYEE_FIELDS, "is_active"])
+    forget_replaced_addresses(user_ids=[employee.pk])
     return employee
+
+
+def forget_replaced_addresses(*, user_ids: Iterable[int]) -> int:
+    """HR owns email addresses: once HR gives a person a new one, the old address (which allauth
+    keeps as a verified EmailAddress) must no longer reach the account through a password reset
+    or a login code. Deletes every stored address of these people other than their current one."""
+    return (
+        EmailAddress.objects.filter(user_id__in=list(user_ids))
+        .exclude(email__iexact=F("user__email"))
+        .delete()[0]
+    )
 
 
 @transaction.atomic
@@ -314,6 +327,11 @@ class _EmployeeWriter:
         assignments = ", ".join(f"{c} = r.{c}" for c in self.update_columns)
         update = f"UPDATE {table} AS u SET {assignments} FROM {temp} AS r WHERE u.id = r.id"  # noqa: S608
         cursor.execute(update)
+        if "email" in self.update_fields:
+            # As forget_replaced_addresses: an old address no longer reaches the account.
+            addresses = _quoted(EmailAddress._meta.db_table)
+            forget = f"DELETE FROM {addresses} AS a USING {temp} AS r, {table} AS u WHERE a.user_id = r.id AND u.id = r.id AND UPPER(a.email) <> UPPER(u.email)"  # noqa: S608
+            cursor.execute(forget)
         cursor.execute(f"TRUNCATE {temp}")
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from allauth.account.models import EmailAddress
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -482,3 +483,24 @@ def test_import_job_page_running_shows_progress_bar_with_script(hr_client, hr_ad
     assert '<progress id="import-progress-bar"' in html
     assert "admin-extra/import-progress.js" in html
     assert "<script>" not in html
+
+
+def test_import_changed_email_forgets_the_old_address(
+    hr_client, unit_a1, position, django_capture_on_commit_callbacks
+):
+    upload(hr_client, csv_bytes([row(1), row(2)]), "a.csv", django_capture_on_commit_callbacks)
+    apply(hr_client, latest_job(), django_capture_on_commit_callbacks)
+    person, other = User.objects.get(nip=nip(1)), User.objects.get(nip=nip(2))
+    # Both logged in once: allauth keeps their addresses as verified EmailAddress rows.
+    EmailAddress.objects.create(user=person, email=person.email, verified=True, primary=True)
+    EmailAddress.objects.create(user=other, email=other.email, verified=True, primary=True)
+
+    content = csv_bytes([row(1, email="baru1@example.test"), row(2)])
+    upload(hr_client, content, "b.csv", django_capture_on_commit_callbacks)
+    apply(hr_client, latest_job(), django_capture_on_commit_callbacks)
+
+    # The old mailbox no longer reaches the account (password reset, login code); others keep theirs.
+    assert list(EmailAddress.objects.filter(user=person).values_list("email", flat=True)) == []
+    assert list(EmailAddress.objects.filter(user=other).values_list("email", flat=True)) == [
+        other.email
+    ]
