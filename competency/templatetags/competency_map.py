@@ -21,7 +21,7 @@ from typing import Any, NamedTuple, Protocol
 from django import template
 from django.conf import settings
 from django.utils.formats import date_format
-from django.utils.html import format_html, format_html_join
+from django.utils.html import escape, format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -173,7 +173,7 @@ def _row_markup(row: _Row, *, narrow: bool, hatch: str, language: str) -> tuple[
     return str(markup), row_height
 
 
-def _rows(items: Sequence[ChartItem], *, narrow: bool, hatch: str) -> tuple[list[SafeString], int]:
+def _rows(items: Sequence[ChartItem], *, narrow: bool, hatch: str) -> tuple[list[str], int]:
     rows, y = [], AXIS_HEIGHT
     language = get_language() or ""
     for item in items:
@@ -186,13 +186,11 @@ def _rows(items: Sequence[ChartItem], *, narrow: bool, hatch: str) -> tuple[list
             item.assessed,
         )
         markup, row_height = _row_markup(row, narrow=narrow, hatch=hatch, language=language)
+        # Only an integer and a literal join the row drawn with format_html: no escaping needed.
+        gap_class = " gap-chart__row--gap" if item.gap else ""
         rows.append(
-            format_html(
-                '<g class="gap-chart__row{}" transform="translate(0 {})" aria-hidden="true">{}</g>',
-                " gap-chart__row--gap" if item.gap else "",
-                y,
-                mark_safe(markup),  # noqa: S308 (built with format_html above)
-            )
+            f'<g class="gap-chart__row{gap_class}" transform="translate(0 {y:d})" '
+            f'aria-hidden="true">{markup}</g>'
         )
         y += row_height
     return rows, y
@@ -357,9 +355,15 @@ def _flags(language: str) -> dict[str, str]:
     }
 
 
-@lru_cache(maxsize=8192)
-def _item_row(row: _Row, last_assessed_on: dt.date | None, language: str) -> str:
-    """One competency's row of the details table: its figures alone decide it."""
+# Where a per-person value goes in a row drawn once per process: the row is split around it.
+_SLOT = "\x00"
+
+
+@lru_cache(maxsize=4096)
+def _item_row_parts(row: _Row, language: str) -> tuple[str, str]:
+    """One competency's row of the details table, split where its assessment date goes: the
+    figures alone decide the rest, so a crowd's maps are drawn from a few hundred rows (with the
+    date in the key, almost every row of a crowd was a miss)."""
     labels = _labels(language)
     gap = (
         format_html('<strong class="cmap-gap">{} {}</strong>', icon("gap-down"), row.gap)
@@ -367,36 +371,46 @@ def _item_row(row: _Row, last_assessed_on: dt.date | None, language: str) -> str
         else format_html('<span class="cmap-nogap">{}</span>', row.gap)
     )
     flag = _flags(language)["unassessed" if not row.assessed else "below" if row.gap else "met"]
-    when = (
+    markup = format_html(
+        '<tr id="kompetensi-{code}" class="cmap-table__row{gap_class}">'
+        '<th scope="row" class="cmap-table__name"><span class="cmap-code">{code}</span> '
+        "{name}</th>"
+        '<td class="cmap-table__num" data-label="{l_required}">{required}</td>'
+        '<td class="cmap-table__num" data-label="{l_achieved}">{achieved}</td>'
+        '<td class="cmap-table__num" data-label="{l_gap}">{gap}</td>'
+        '<td class="cmap-table__status">{flag} {when}</td></tr>',
+        code=row.code,
+        gap_class=" cmap-table__row--gap" if row.gap else "",
+        name=row.name,
+        l_required=labels["required"],
+        required=row.required,
+        l_achieved=labels["achieved"],
+        achieved=row.achieved,
+        l_gap=labels["gap"],
+        gap=gap,
+        flag=mark_safe(flag),  # noqa: S308 (built with format_html in _flags)
+        when=mark_safe(_SLOT),  # noqa: S308 (a placeholder, replaced by _when's markup)
+    )
+    before, after = str(markup).split(_SLOT)
+    return before, after
+
+
+@lru_cache(maxsize=4096)
+def _when(last_assessed_on: dt.date | None, language: str) -> str:
+    """ "Diases 2 Mar 2026" in a row's status cell (nothing when never assessed)."""
+    if last_assessed_on is None:
+        return ""
+    return str(
         format_html(
             '<span class="cmap-table__date">{}</span>',
             _("Diases %(when)s") % {"when": _day(last_assessed_on, language)},
         )
-        if last_assessed_on
-        else ""
     )
-    return str(
-        format_html(
-            '<tr id="kompetensi-{code}" class="cmap-table__row{gap_class}">'
-            '<th scope="row" class="cmap-table__name"><span class="cmap-code">{code}</span> '
-            "{name}</th>"
-            '<td class="cmap-table__num" data-label="{l_required}">{required}</td>'
-            '<td class="cmap-table__num" data-label="{l_achieved}">{achieved}</td>'
-            '<td class="cmap-table__num" data-label="{l_gap}">{gap}</td>'
-            '<td class="cmap-table__status">{flag} {when}</td></tr>',
-            code=row.code,
-            gap_class=" cmap-table__row--gap" if row.gap else "",
-            name=row.name,
-            l_required=labels["required"],
-            required=row.required,
-            l_achieved=labels["achieved"],
-            achieved=row.achieved,
-            l_gap=labels["gap"],
-            gap=gap,
-            flag=mark_safe(flag),  # noqa: S308 (built with format_html in _flags)
-            when=when,
-        )
-    )
+
+
+def _item_row(row: _Row, last_assessed_on: dt.date | None, language: str) -> str:
+    before, after = _item_row_parts(row, language)
+    return before + _when(last_assessed_on, language) + after
 
 
 @register.simple_tag
@@ -438,28 +452,53 @@ def _day(value: dt.date, language: str) -> str:
     return date_format(value, "j M Y")
 
 
-@lru_cache(maxsize=8192)
+@lru_cache(maxsize=1024)
+def _history_row_parts(
+    level: int, method: str, source: str, latest: bool, language: str
+) -> tuple[str, str]:
+    """One result's row, split where its date goes: the rest is decided by a few figures, so it
+    is drawn once per process."""
+    labels = _labels(language)
+    markup = format_html(
+        '<tr class="cmap-history__result"><td data-label="{}">{} {}</td>'
+        '<td class="cmap-table__num" data-label="{}">{}</td>'
+        '<td data-label="{}">{}</td><td data-label="{}">{}</td></tr>',
+        labels["date"],
+        mark_safe(_SLOT),  # noqa: S308 (a placeholder, replaced by _history_day's markup)
+        format_html('<span class="cmap-latest">{}</span>', labels["latest"]) if latest else "",
+        labels["level"],
+        level,
+        labels["method"],
+        AssessmentMethod(method).label if method in AssessmentMethod.values else method,
+        labels["source"],
+        ResultSource(source).label if source in ResultSource.values else source,
+    )
+    before, after = str(markup).split(_SLOT)
+    return before, after
+
+
+@lru_cache(maxsize=4096)
+def _history_day(assessed_on: dt.date, language: str) -> str:
+    return (
+        f'<time datetime="{assessed_on.isoformat()}">{escape(_day(assessed_on, language))}</time>'
+    )
+
+
 def _history_row(
     assessed_on: dt.date, level: int, method: str, source: str, latest: bool, language: str
 ) -> str:
-    """One result's row: its figures alone decide it, so it is drawn once per process."""
-    labels = _labels(language)
+    before, after = _history_row_parts(level, method, source, latest, language)
+    return before + _history_day(assessed_on, language) + after
+
+
+@lru_cache(maxsize=1024)
+def _history_heading(code: str, name: str) -> str:
     return str(
         format_html(
-            '<tr class="cmap-history__result"><td data-label="{}">'
-            '<time datetime="{}">{}</time> {}</td>'
-            '<td class="cmap-table__num" data-label="{}">{}</td>'
-            '<td data-label="{}">{}</td><td data-label="{}">{}</td></tr>',
-            labels["date"],
-            assessed_on.isoformat(),
-            _day(assessed_on, language),
-            format_html('<span class="cmap-latest">{}</span>', labels["latest"]) if latest else "",
-            labels["level"],
-            level,
-            labels["method"],
-            AssessmentMethod(method).label if method in AssessmentMethod.values else method,
-            labels["source"],
-            ResultSource(source).label if source in ResultSource.values else source,
+            '<tr class="cmap-history__group"><th colspan="4" scope="rowgroup">'
+            '<span class="cmap-code">{}</span> {}</th></tr>',
+            code,
+            name,
         )
     )
 
@@ -471,14 +510,7 @@ def history_rows(history_groups: Iterable[tuple[Any, list[Any]]]) -> SafeString:
     language = get_language() or ""
     bodies = []
     for competency, results in history_groups:
-        rows: list[str] = [
-            format_html(
-                '<tr class="cmap-history__group"><th colspan="4" scope="rowgroup">'
-                '<span class="cmap-code">{}</span> {}</th></tr>',
-                competency.code,
-                competency.name,
-            )
-        ]
+        rows: list[str] = [_history_heading(competency.code, competency.name)]
         for index, result in enumerate(results):
             rows.append(
                 _history_row(
