@@ -6,7 +6,7 @@ from html.parser import HTMLParser
 
 import pytest
 from django.core.exceptions import PermissionDenied
-from django.template.loader import render_to_string
+from django.template import engines
 from django.test import Client
 from django.views.defaults import permission_denied, server_error
 from pytest_django.asserts import assertContains, assertNotContains, assertRedirects
@@ -126,7 +126,9 @@ def test_nav_inside_a_section_marks_its_item_as_current(rf, employee):
     request = rf.get("/ebooks/12/")
     request.user = employee
 
-    html = render_to_string("includes/nav.html", request=request)
+    html = (
+        engines["django"].from_string("{% load layout %}{% site_header %}").render(request=request)
+    )
 
     current = tags(html, "a", aria_current="true")
     assert [link["href"] for link in current] == ["/ebooks/"]
@@ -321,3 +323,23 @@ def test_csrf_failure_page_is_in_the_site_layout(employee):
     assert response.status_code == 403
     assert "Formulir kedaluwarsa" in response.content.decode()
     assert 'id="konten"' in response.content.decode()
+
+
+def test_header_drawn_once_shows_each_person_their_own_name_escaped(client, employee, colleague):
+    # The header is rendered once per process and language; what is personal is filled in per
+    # request: the next person must never see the previous one's name, email or path.
+    colleague.full_name = '<b>Bob</b> & "Rekan"'
+    colleague.save(update_fields=["full_name"])
+
+    client.force_login(employee)
+    first = client.get("/ebooks/?q=a<b")
+    client.force_login(colleague)
+    second = client.get("/ebooks/?q=x")
+
+    assert "Alice Pegawai" in first.text and "alice@example.test" in first.text
+    assert 'value="/ebooks/?q=a%3Cb"' in first.text or 'value="/ebooks/?q=a&lt;b"' in first.text
+    assert "Alice" not in second.text and "alice@example.test" not in second.text
+    assert "&lt;b&gt;Bob&lt;/b&gt; &amp; &quot;Rekan&quot;" in second.text
+    assert "<b>Bob</b>" not in second.text
+    assert 'aria-hidden="true">&lt;</span>' in second.text  # the initial, escaped too
+    assert 'value="/ebooks/?q=x"' in second.text
