@@ -98,15 +98,19 @@ def site_header(context: template.Context) -> SafeString:
     only the person's name, email and initial, the CSRF token and the path are filled in."""
     request = context["request"]
     user = context.get("user")
-    authenticated = bool(user is not None and user.is_authenticated)
-    staff = bool(authenticated and user.is_staff)
-    name = (user.full_name or user.email) if authenticated else ""
+    authenticated = user is not None and bool(user.is_authenticated)
+    staff = name = email = ""
+    if user is not None and authenticated:
+        staff, email = user.is_staff, user.email
+        name = user.full_name or email
     values = {
         _NAME: escape(name),
-        _EMAIL: escape(user.email) if authenticated else "",
+        _EMAIL: escape(email),
         _INITIAL: escape(name[:1].upper()),
         _CSRF: escape(str(context.get("csrf_token", ""))),
         _NEXT: escape(request.get_full_path()),
     }
-    parts = _header_parts(get_language() or "", _nav_state(request.path), authenticated, staff)
+    parts = _header_parts(
+        get_language() or "", _nav_state(request.path), authenticated, bool(staff)
+    )
     return mark_safe("".join(values.get(part, part) for part in parts))  # noqa: S308 (escaped above)
