@@ -6,7 +6,7 @@ from functools import cache, reduce
 from operator import or_
 from typing import Any
 
-from django.db import connections, router
+from django.db import connection, connections, router
 from django.db.models import Q, QuerySet
 
 from rumahbelajar.people.models import Position, Unit, User
@@ -17,11 +17,43 @@ def managed_unit_paths(*, user: User) -> list[str]:
     """The path prefixes of the subtrees an HR admin manages (cached on the user object)."""
     cached = getattr(user, "_managed_unit_paths", None)
     if cached is None:
-        paths = sorted(user.managed_units.values_list("path", flat=True)) if user.pk else []
+        paths = sorted(_managed_paths(user.pk)) if user.pk else []
         # Drop subtrees already covered by an ancestor so the SQL stays short.
         cached = [p for i, p in enumerate(paths) if not any(p.startswith(q) for q in paths[:i])]
         user._managed_unit_paths = cached  # type: ignore[attr-defined]
     return cached
+
+
+_MANAGED_PATHS = (
+    "SELECT u.{path} FROM {units} u JOIN {link} m ON m.{unit_id} = u.{unit_pk} "
+    "WHERE m.{user_id} = %s"
+)
+
+
+@cache
+def _managed_paths_sql() -> str:
+    # Written once per process from the models' metadata, quoted: read on every HR page, where
+    # compiling the ORM query cost more than running it.
+    unit, link = Unit._meta, User.managed_units.through._meta
+    names = {
+        "path": _q(unit.get_field("path").column),  # type: ignore[arg-type]
+        "units": _q(unit.db_table),
+        "unit_pk": _q(str(unit.pk.column)),  # type: ignore[union-attr]
+        "link": _q(link.db_table),
+        "unit_id": _q(link.get_field("unit").column),  # type: ignore[arg-type]
+        "user_id": _q(link.get_field("user").column),  # type: ignore[arg-type]
+    }
+    return _MANAGED_PATHS.format(**names)
+
+
+def _managed_paths(user_id: int) -> list[str]:
+    with connections[router.db_for_read(Unit)].cursor() as cursor:
+        cursor.execute(_managed_paths_sql(), [user_id])
+        return [path for (path,) in cursor.fetchall()]
+
+
+def _q(name: str) -> str:
+    return connection.ops.quote_name(name)
 
 
 def _subtree_q(paths: list[str], field: str) -> Q:
