@@ -14,10 +14,16 @@ import importlib
 import pytest
 from django.conf import settings
 from django.core.cache import cache
+from hypothesis import settings as hypothesis_settings
 
 from rumahbelajar.people.models import UnitKind
 from rumahbelajar.people.roles import HR_ADMIN, ensure_role_groups
 from tests.people.factories import UnitFactory, UserFactory
+
+# Property tests check behaviour, never speed (that is `make bench`'s job): on a loaded machine
+# Hypothesis's default 200 ms deadline per example turned correct code into flaky failures.
+hypothesis_settings.register_profile("rumahbelajar", deadline=None)
+hypothesis_settings.load_profile("rumahbelajar")
 
 PASSWORD = "rahasia-uji-123"
 
