@@ -13,10 +13,13 @@ from urllib.parse import urlencode
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils.cache import patch_vary_headers
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from competency import cache as report_cache
 from competency import selectors
 from competency.forms import CompetencyReportForm
 from competency.models import CompetencyMap, CompetencyType
@@ -94,6 +97,7 @@ def _map_context(cmap: CompetencyMap | None, *, employee: User) -> dict[str, obj
 # --- the competency report ------------------------------------------------------------------------
 
 REPORT_TEMPLATE = "competency/report_heatmap.html"
+HEATMAP_FRAGMENT = "competency/includes/report_heatmap_table.html"
 CELL_TEMPLATE = "competency/report_cell.html"
 PEOPLE_PER_PAGE = 50
 
@@ -116,15 +120,25 @@ def competency_report(request: HttpRequest) -> HttpResponse:
         if cell is None:
             raise Http404
         return _cell(request, form, scoped, kind, fmt, filters, *cell)
-    heatmap = selectors.competency_heatmap(scope=scoped, kind=kind)
     if fmt:
+        heatmap = selectors.competency_heatmap(scope=scoped, kind=kind)
         return exports.table_response(
             filename="laporan-kompetensi",
             fmt=fmt,
             header=_heatmap_header(),
             rows=_heatmap_rows(heatmap),
         )
-    context = {"form": form, "heatmap": heatmap, "query": urlencode(filters), "unit": unit}
+    query = urlencode(filters)
+
+    def render_heatmap() -> str:
+        heatmap = selectors.competency_heatmap(scope=scoped, kind=kind)
+        return render_to_string(HEATMAP_FRAGMENT, {"heatmap": heatmap, "query": query})
+
+    # Shared by everyone who sees the same people (competency.cache), never per person.
+    heatmap_html = report_cache.shared_fragment(
+        "heatmap", render_heatmap, scope=scoped, kind=kind, query=query
+    )
+    context = {"form": form, "heatmap_html": mark_safe(heatmap_html)}  # noqa: S308 (our template)
     return render(request, REPORT_TEMPLATE, context)
 
 

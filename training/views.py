@@ -442,6 +442,7 @@ def _row_heads(request: HttpRequest, mine: selectors.MyTrainings) -> dict[int, s
 # --- the JP compliance report (/reports/jp/) ----------------------------------------------------
 
 JP_PER_PAGE = 50
+JP_FRAGMENT = "training/includes/report_jp_results.html"
 
 
 @require_safe
@@ -454,12 +455,9 @@ def jp_report(request: HttpRequest) -> HttpResponse:
         raise Http404
     form = JpReportForm(request.GET, scope=scope)
     unit, fmt, page = form.value("unit"), form.value("format"), form.value("page") or 1
-    report = selectors.jp_compliance(
-        scope=scope.narrowed_to(unit) if unit else scope,
-        limit=None if fmt else JP_PER_PAGE,
-        offset=0 if fmt else (page - 1) * JP_PER_PAGE,
-    )
+    scoped = scope.narrowed_to(unit) if unit else scope
     if fmt:
+        report = selectors.jp_compliance(scope=scoped)
         return exports.table_response(
             filename=f"kepatuhan-jp-{report.year}",
             fmt=fmt,
@@ -467,15 +465,22 @@ def jp_report(request: HttpRequest) -> HttpResponse:
             rows=_jp_rows(report),
         )
     query = urlencode({"unit": unit.pk} if unit else {})
-    context = {
-        "form": form,
-        "report": report,
-        "unit": unit,
-        "page": page,
-        "pages": max(1, -(-report.people // JP_PER_PAGE)),
-        "query": query,
-        "page_prefix": f"?{query}&page=" if query else "?page=",
-    }
+
+    def render_results() -> str:
+        report = selectors.jp_compliance(
+            scope=scoped, limit=JP_PER_PAGE, offset=(page - 1) * JP_PER_PAGE
+        )
+        pages = max(1, -(-report.people // JP_PER_PAGE))
+        prefix = f"?{query}&page=" if query else "?page="
+        context = {"report": report, "page": page, "pages": pages, "query": query}
+        return render_to_string(JP_FRAGMENT, {**context, "page_prefix": prefix})
+
+    # Shared by everyone who sees the same people (training.cache), never per person.
+    year = timezone.localdate().year
+    results_html = catalogue_cache.report_fragment(
+        "jp", render_results, scope=scoped, page=page, year=year
+    )
+    context = {"form": form, "year": year, "results_html": mark_safe(results_html)}  # noqa: S308 (our template)
     return render(request, "training/report_jp.html", context)
 
 

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from competency import cache as report_cache
 from competency import gaps
 from competency.models import (
     AssessmentResult,
@@ -115,6 +116,7 @@ def recompute_map(*, employee_id: int) -> CompetencyMap:
     cmap.stale = False
     cmap.stale_since = None
     cmap.save()
+    report_cache.bump_maps_version()  # the competency report reads stored maps
     return cmap
 
 
@@ -240,6 +242,7 @@ def recompute_maps_bulk(*, employee_ids: Sequence[int]) -> int:
         with transaction.atomic(), connection.cursor() as cursor:
             for statement in _BULK_SQL:
                 cursor.execute(statement, params)
+            report_cache.bump_maps_version()  # the competency report reads stored maps
     return len(ids)
 
 

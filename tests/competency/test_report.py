@@ -15,8 +15,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
 
-from competency import selectors
+from competency import selectors, services
+from competency.cache import VERSION_KEY
 from competency.models import Competency, CompetencyMap
+from rumahbelajar import versions
 from rumahbelajar.people.models import PositionKind, User
 from rumahbelajar.people.selectors import ReportScope, report_scope
 from tests.conftest import PASSWORD
@@ -323,3 +325,16 @@ def test_heatmap_matches_per_person_computation(people, kanwil_a, kanwil_b):
         assert cell.share_percent == int(
             (Decimal(100 * below) / n).quantize(Decimal(1), rounding=ROUND_HALF_UP)
         )
+
+
+def test_competency_report_map_recompute_moves_the_shared_heatmap_on(client, maps, analyst):
+    login(client, maps["hr_admin"])
+    client.get(URL)
+    before = versions.current([VERSION_KEY])[0]
+
+    services.recompute_map(employee_id=maps["employee"].pk)
+
+    assert versions.current([VERSION_KEY])[0] != before
+    # The recomputed map has the position's (empty) standard: Alice leaves the analysts' M1 cell.
+    cells = {(p.code, c.code): cell for p, c, cell in client.get(URL).context["heatmap"].cells}
+    assert cells[("analis", "M1")].people == 1
