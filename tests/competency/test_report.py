@@ -338,3 +338,13 @@ def test_competency_report_map_recompute_moves_the_shared_heatmap_on(client, map
     # The recomputed map has the position's (empty) standard: Alice leaves the analysts' M1 cell.
     cells = {(p.code, c.code): cell for p, c, cell in client.get(URL).context["heatmap"].cells}
     assert cells[("analis", "M1")].people == 1
+
+
+@pytest.mark.parametrize(("who", "shown"), [("employee", False), ("hr_admin", True)])
+def test_user_menu_links_reports_for_hr_only(client, maps, who, shown):
+    login(client, maps[who])
+
+    body = client.get("/").content.decode()
+
+    assert (f'href="{URL}"' in body) is shown
+    assert ('href="/reports/jp/"' in body) is shown

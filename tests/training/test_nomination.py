@@ -211,3 +211,17 @@ def test_nomination_queries_constant_in_people(client, cast, cell, unit_a1, anal
     many = count()
 
     assert few == many
+
+
+@pytest.mark.parametrize("who", ["employee", "colleague", "outsider"])
+def test_nomination_post_by_non_hr_is_404_and_assigns_nobody(client, cast, cell, who):
+    training = training_for(3)
+    login(client, cast[who])
+
+    response = client.post(
+        f"{URL}?position={cell['position']}&competency=M1&training={training.pk}",
+        {"employee": [cast["employee"].pk], "action": "confirm"},
+    )
+
+    assert response.status_code == 404
+    assert Enrollment.objects.count() == 0
