@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from django.utils import timezone
 
-from competency.cache import bump_maps_version
+from competency.cache import bump_maps_version_now
 from competency.models import Competency, CompetencyMap, CompetencyMapItem
 from rumahbelajar.people.models import Position, Unit, User
 from rumahbelajar.people.roles import HR_ADMIN, ensure_role_groups
@@ -43,5 +43,5 @@ def store_map(
         )
         for competency, (required, achieved) in levels.items()
     )
-    bump_maps_version()  # as services.maps does when it writes a map
+    bump_maps_version_now()  # as services.maps does when it writes a map
     return cmap

@@ -58,9 +58,20 @@ _ENSURE_MAPS_SQL = """
 """
 
 
-@transaction.atomic
 def recompute_map(*, employee_id: int) -> CompetencyMap:
     """Recomputes one employee's map from the database as it is now. Idempotent.
+
+    Side effects: see _recompute_map; then moves the competency report's version on (after the
+    commit when called outside a transaction, as the worker does).
+    """
+    cmap = _recompute_map(employee_id=employee_id)
+    report_cache.bump_maps_version_now()  # the competency report reads stored maps
+    return cmap
+
+
+@transaction.atomic
+def _recompute_map(*, employee_id: int) -> CompetencyMap:
+    """Recomputes one employee's map in one transaction.
 
     Side effects: locks the employee's map row BEFORE reading anything else, so concurrent
     recomputations run one after the other and the last one (which sees every result, standard
@@ -116,7 +127,6 @@ def recompute_map(*, employee_id: int) -> CompetencyMap:
     cmap.stale = False
     cmap.stale_since = None
     cmap.save()
-    report_cache.bump_maps_version()  # the competency report reads stored maps
     return cmap
 
 
@@ -242,7 +252,7 @@ def recompute_maps_bulk(*, employee_ids: Sequence[int]) -> int:
         with transaction.atomic(), connection.cursor() as cursor:
             for statement in _BULK_SQL:
                 cursor.execute(statement, params)
-            report_cache.bump_maps_version()  # the competency report reads stored maps
+        report_cache.bump_maps_version_now()  # after the chunk's commit (outside a transaction)
     return len(ids)
 
 
