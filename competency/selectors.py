@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
+from typing import Any
 
 from django.db import connections, router
 from django.http import Http404
@@ -20,8 +23,9 @@ from competency.models import (
     CompetencyMap,
     CompetencyMapItem,
 )
-from rumahbelajar.people.models import Position, User
-from rumahbelajar.people.selectors import can_manage_employee, load_person_by_nip
+from rumahbelajar.people.models import Position, Unit, User
+from rumahbelajar.people.nip import format_nip
+from rumahbelajar.people.selectors import ReportScope, can_manage_employee, load_person_by_nip
 from rumahbelajar.sqlrows import cache_related, columns, take
 
 _NIP_RE = re.compile(r"^[0-9]{18}$")
@@ -178,3 +182,224 @@ def employee_map_visible_to(*, viewer: User, nip: str) -> User:
     if viewer.is_staff and can_manage_employee(admin=viewer, employee=employee):
         return employee
     raise Http404
+
+
+# --- the competency report (/reports/competency/) -------------------------------------------------
+# Set-based over the stored maps: one aggregate per page, grouped in PostgreSQL by (position,
+# competency); Python only lays out the cells. A map counts under the position it was computed
+# for (its items compare with that position's standard); only active people count.
+
+
+@dataclass(frozen=True)
+class HeatCell:
+    """One (position, competency) cell: `people` with the competency in their map, `below` of
+    them under the standard (gap > 0, also when not yet assessed), the sum of their gaps and the
+    required level of the position's standard (the largest, should maps of one position
+    disagree while being recomputed)."""
+
+    position_id: int
+    competency_id: int
+    people: int
+    below: int
+    gap_sum: int
+    required: int
+
+    @property
+    def share_below(self) -> float:
+        """Percent of the cell's people below the standard."""
+        return 100.0 * self.below / self.people if self.people else 0.0
+
+    @property
+    def mean_gap(self) -> float:
+        """The mean gap over all of the cell's people (those meeting the standard count 0)."""
+        return self.gap_sum / self.people if self.people else 0.0
+
+    @property
+    def share_percent(self) -> int:
+        """share_below in whole percent, rounded half up: as the page and the exports show it."""
+        return int(_half_up(Decimal(100 * self.below) / self.people, "1")) if self.people else 0
+
+    @property
+    def mean_gap_display(self) -> Decimal:
+        """mean_gap to one decimal, rounded half up: as the page and the exports show it."""
+        return _half_up(Decimal(self.gap_sum) / self.people, "0.1") if self.people else Decimal(0)
+
+    @property
+    def heat(self) -> int:
+        """0-4, the colour band of share_below: 0 none, 1 < 25 %, 2 < 50 %, 3 < 75 %, 4 above."""
+        if not self.below:
+            return 0
+        return min(4, 1 + int(self.share_below // 25))
+
+
+@dataclass(frozen=True)
+class HeatRow:
+    position: Position
+    people: int
+    # (competency, cell) per competency of the report; cell None: not in the position's standard
+    cells: list[tuple[Competency, HeatCell | None]]
+
+
+@dataclass(frozen=True)
+class Heatmap:
+    competencies: list[Competency]
+    rows: list[HeatRow]
+
+    @property
+    def cells(self) -> list[tuple[Position, Competency, HeatCell]]:
+        """Every filled cell in page order (rows, then columns): the exports' rows."""
+        return [
+            (row.position, competency, cell)
+            for row in self.rows
+            for competency, cell in row.cells
+            if cell is not None
+        ]
+
+
+def _half_up(value: Decimal, places: str) -> Decimal:
+    return value.quantize(Decimal(places), rounding=ROUND_HALF_UP)
+
+
+def _report_where(scope: ReportScope, kind: str | None) -> tuple[str, list[Any]]:
+    condition, params = scope.sql('n."path"')
+    where = f'u."is_active" AND {condition}'
+    if kind:
+        where += ' AND p."kind" = %s'
+        params = [*params, kind]
+    return where, params
+
+
+def competency_heatmap(*, scope: ReportScope, kind: str | None = None) -> Heatmap:
+    """Positions by competencies over the stored maps of the people in `scope` (narrow it with
+    ReportScope.narrowed_to for a unit), optionally of one position kind. Positions by name,
+    competencies in the dictionary's order; only positions and competencies with people. Two
+    queries (the aggregate, then the positions and competencies it names)."""
+    where, params = _report_where(scope, kind)
+    sql = (
+        'SELECT m."position_id", i."competency_id", count(*), '  # noqa: S608 (names from the models)
+        'count(*) FILTER (WHERE i."gap" > 0), coalesce(sum(i."gap"), 0), max(i."required") '
+        f'FROM "{CompetencyMap._meta.db_table}" m '
+        f'JOIN "{User._meta.db_table}" u ON u."id" = m."employee_id" '
+        f'JOIN "{Unit._meta.db_table}" n ON n."id" = u."unit_id" '
+        f'JOIN "{Position._meta.db_table}" p ON p."id" = m."position_id" '
+        f'JOIN "{CompetencyMapItem._meta.db_table}" i ON i."map_id" = m."employee_id" '
+        f"WHERE {where} "
+        'GROUP BY m."position_id", i."competency_id"'
+    )
+    db = router.db_for_read(CompetencyMap)
+    with connections[db].cursor() as cursor:
+        cursor.execute(sql, params)
+        cells = [HeatCell(*row) for row in cursor.fetchall()]
+    if not cells:
+        return Heatmap(competencies=[], rows=[])
+    positions = {p.pk: p for p in Position.objects.filter(pk__in={c.position_id for c in cells})}
+    competencies = list(
+        Competency.objects.filter(pk__in={c.competency_id for c in cells}).order_by(
+            "sort_order", "code"
+        )
+    )
+    by_key = {(c.position_id, c.competency_id): c for c in cells}
+    rows = []
+    for position in sorted(positions.values(), key=lambda p: (p.name, p.pk)):
+        row_cells = [(comp, by_key.get((position.pk, comp.pk))) for comp in competencies]
+        people = max((cell.people for _comp, cell in row_cells if cell is not None), default=0)
+        rows.append(HeatRow(position=position, people=people, cells=row_cells))
+    return Heatmap(competencies=competencies, rows=rows)
+
+
+@dataclass(frozen=True)
+class CellPerson:
+    """One person of a heatmap cell, with their map item's figures."""
+
+    id: int
+    full_name: str
+    nip: str
+    unit_name: str
+    required: int
+    achieved: int
+    gap: int
+    assessed: bool
+
+    @property
+    def nip_display(self) -> str:
+        return format_nip(self.nip or "")
+
+
+@dataclass(frozen=True)
+class CellPeople:
+    """A heatmap cell's people: how many in all, how many below the standard and the sum of
+    their gaps (the cell's figures), and the requested page of them."""
+
+    people: int
+    below: int
+    gap_sum: int
+    rows: list[CellPerson]
+
+    @property
+    def cell(self) -> HeatCell:
+        required = max((row.required for row in self.rows), default=0)
+        return HeatCell(0, 0, self.people, self.below, self.gap_sum, required)
+
+
+def heatmap_cell_people(
+    *,
+    scope: ReportScope,
+    position_id: int,
+    competency_id: int,
+    kind: str | None = None,
+    below_only: bool = False,
+    limit: int | None = None,
+    offset: int = 0,
+) -> CellPeople:
+    """The people of one heatmap cell (the same people the cell counts), the largest gap first,
+    then by name; with `below_only`, only those under the standard. The rows from `offset`, at
+    most `limit`, and the whole cell's figures. One query (two for a page past the end)."""
+    where, params = _report_where(scope, kind)
+    where += ' AND m."position_id" = %s AND i."competency_id" = %s'
+    params = [*params, position_id, competency_id]
+    if below_only:
+        where += ' AND i."gap" > 0'
+    page = ""
+    if limit is not None:
+        page = " LIMIT %s OFFSET %s"
+        params = [*params, limit, offset]
+    sql = (
+        'SELECT u."id", u."full_name", coalesce(u."nip", \'\'), n."name", i."required", '  # noqa: S608 (names from the models)
+        'i."achieved", i."gap", i."assessed", count(*) OVER (), '
+        'count(*) FILTER (WHERE i."gap" > 0) OVER (), sum(i."gap") OVER () '
+        f'FROM "{CompetencyMap._meta.db_table}" m '
+        f'JOIN "{User._meta.db_table}" u ON u."id" = m."employee_id" '
+        f'JOIN "{Unit._meta.db_table}" n ON n."id" = u."unit_id" '
+        f'JOIN "{Position._meta.db_table}" p ON p."id" = m."position_id" '
+        f'JOIN "{CompetencyMapItem._meta.db_table}" i ON i."map_id" = m."employee_id" '
+        f"WHERE {where} "
+        f'ORDER BY i."gap" DESC, u."full_name", u."id"{page}'
+    )
+    db = router.db_for_read(CompetencyMap)
+    with connections[db].cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    if not rows:
+        if offset and limit is not None:  # past the end: the figures without the page
+            whole = heatmap_cell_people(
+                scope=scope,
+                position_id=position_id,
+                competency_id=competency_id,
+                kind=kind,
+                below_only=below_only,
+                limit=1,
+            )
+            return CellPeople(whole.people, whole.below, whole.gap_sum, [])
+        return CellPeople(0, 0, 0, [])
+    people, below, gap_sum = rows[0][-3:]
+    return CellPeople(people, below, int(gap_sum), [CellPerson(*row[:-3]) for row in rows])
+
+
+def report_cell(*, position_id: int, competency_code: str) -> tuple[Position, Competency] | None:
+    """The position and competency a drill-down names, or None when either does not exist. Two
+    queries."""
+    position = Position.objects.filter(pk=position_id).first()
+    competency = Competency.objects.filter(code=competency_code.strip().upper()).first()
+    if position is None or competency is None:
+        return None
+    return position, competency

@@ -225,6 +225,8 @@ EBOOK_X_ACCEL_REDIRECT_PREFIX = envstr("EBOOK_X_ACCEL_REDIRECT_PREFIX", "")
 TRAINING_REMINDER_DAYS = envint("TRAINING_REMINDER_DAYS", 3, minimum=0)
 # How long a registration waits for the training's row lock before answering "try again".
 TRAINING_LOCK_TIMEOUT_MS = envint("TRAINING_LOCK_TIMEOUT_MS", 5000, minimum=100)
+# The yearly JP target of PPPK employees in the JP compliance report (PNS: 20 JP, PP 11/2017).
+TRAINING_JP_TARGET_PPPK = envint("TRAINING_JP_TARGET_PPPK", 20, minimum=0)
 # Absolute links in emails, e.g. https://rumahbelajar.example.go.id
 SITE_URL = envstr("SITE_URL", "")
 

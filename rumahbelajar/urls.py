@@ -25,6 +25,8 @@ urlpatterns = [
     path("competency/", include("competency.urls")),
     path("ebooks/", include("ebooks.urls")),
     path("trainings/", include("training.urls")),
+    path("reports/competency/", include("competency.report_urls")),
+    path("reports/jp/", include("training.report_urls")),
     path("api/v1/", include("competency.api")),
     path("", views.dashboard, name="dashboard"),
 ]

@@ -1,5 +1,5 @@
-"""Version counters in the cache (Redis): what the catalogues' shared fragments (ebooks.cache,
-training.cache) are stored under, so that a write makes them stale by moving a number on instead
+"""Version counters in the cache (Redis): what the catalogues' and reports' shared fragments
+(ebooks.cache, training.cache, competency.cache) are stored under, so that a write makes them stale by moving a number on instead
 of finding and deleting entries.
 
 A counter that is missing (evicted, flushed, expired) restarts from the clock in microseconds,
@@ -8,11 +8,18 @@ never from a number something may still be stored under.
 
 from __future__ import annotations
 
+import hashlib
+import json
+import logging
 import time
 from collections.abc import Callable, Iterable
+from typing import Any
 
 from django.core.cache import cache
 from django.db import transaction
+from django.utils.translation import get_language
+
+logger = logging.getLogger(__name__)
 
 # How long a counter created now lives; None: for good.
 Lifetime = Callable[[str], int | None]
@@ -56,3 +63,45 @@ def now_and_after_commit(action: Callable[[], object]) -> None:
     action()
     if transaction.get_connection().in_atomic_block:
         transaction.on_commit(action)
+
+
+def move_on_quietly(keys: list[str]) -> None:
+    """move_on() now and after commit, never raising: a write succeeds whether or not the cache
+    can be reached (the entries' lifetime bounds what a missed move costs)."""
+
+    def move() -> None:
+        try:
+            move_on(keys)
+        except Exception:
+            logger.warning("versions: %s not moved", keys, exc_info=True)
+
+    now_and_after_commit(move)
+
+
+def shared_fragment(
+    version_key: str, name: str, render: Callable[[], str], *, seconds: int, **parts: Any
+) -> str:
+    """The HTML fragment `name` for `parts` under the current `version_key` and the active
+    language: from the cache, or render() (then kept `seconds`). For fragments that belong to no
+    one person (a report of a scope). A cache error is a miss: render() answers."""
+    try:
+        stamp = current([version_key])[0]
+    except Exception:
+        logger.warning("versions: %s unavailable", version_key, exc_info=True)
+        return render()
+    raw = json.dumps(parts, sort_keys=True, default=str, ensure_ascii=True)
+    digest = hashlib.blake2b(raw.encode(), digest_size=16).hexdigest()
+    key = f"{version_key}:{name}:{stamp}:{get_language() or ''}:{digest}"
+    try:
+        found = cache.get(key)
+    except Exception:
+        logger.warning("versions: %s unreadable", key, exc_info=True)
+        found = None
+    if isinstance(found, str):
+        return found
+    html = render()
+    try:
+        cache.set(key, html, seconds)
+    except Exception:  # only costs the next request a render
+        logger.warning("versions: %s not stored", key, exc_info=True)
+    return html

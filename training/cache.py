@@ -117,3 +117,24 @@ def get_or_load[T](
     value, until = load()
     set_many({entry_key: (value, until)})
     return value, stamp
+
+
+# --- the JP compliance report's shared fragment -----------------------------------------------------
+# /reports/jp/ for a scope, unit and page belongs to no one person (every HR admin of the same
+# subtrees sees the same one). Every write here that changes a ledger or an assignment moves this
+# version on (services: assign, cancel, mark_attendance, record_activity, cancel_training,
+# save_training); people's names, units and types reach it within REPORT_SECONDS.
+REPORTS_VERSION_KEY = "training:reports-version"
+REPORT_SECONDS = 5 * 60
+
+
+def bump_reports_version() -> None:
+    """Moves the reports' version on now and after commit; never raises."""
+    versions.move_on_quietly([REPORTS_VERSION_KEY])
+
+
+def report_fragment(name: str, render: Callable[[], str], **parts: Any) -> str:
+    """The JP report fragment `name` for `parts`, from the cache or render()."""
+    return versions.shared_fragment(
+        REPORTS_VERSION_KEY, name, render, seconds=REPORT_SECONDS, **parts
+    )

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -194,6 +194,9 @@ def seed(
     if hr is not None and employee is not None:
         _ensure_completed(employee=employee, hr=hr, organiser=organiser, now=now)
         _ensure_coaching(employee=employee, hr=hr, now=now)
+    numbered_jp = _ensure_numbered_jp(now=now)
+    if numbered_jp:
+        _say(log, f"training: {numbered_jp} JP ledger lines for numbered employees")
     else:
         _say(log, "training: demo accounts missing (run the people demo first); no enrolments")
     _say(
@@ -207,6 +210,45 @@ def seed(
     # Demo rows go in partly by raw SQL: make the catalogue render afresh.
     catalogue_cache.bump_version()
     return {"created": created}
+
+
+# This year's JP of the numbered employees, so that the JP compliance report (/reports/jp/) shows
+# variety: about a fifth have none, the rest 2-30 JP, klasikal or nonklasikal, all from md5 of
+# the NIP (the same on every run and machine). One INSERT ... SELECT, keyed on its description.
+NUMBERED_JP_DESCRIPTION = "Demo: pengembangan kompetensi mandiri"
+_NUMBERED_JP_SQL = """
+    INSERT INTO training_learningrecord
+        (employee_id, year, jp, kind, activity_type, description, date, created_at)
+    SELECT u.id, %(year)s, 2 + get_byte(decode(md5(u.nip || ':jp'), 'hex'), 0) %% 29,
+           CASE WHEN get_byte(decode(md5(u.nip || ':jp'), 'hex'), 1) < 128
+                THEN 'klasikal' ELSE 'nonklasikal' END,
+           CASE WHEN get_byte(decode(md5(u.nip || ':jp'), 'hex'), 1) < 128
+                THEN 'seminar' ELSE 'e_learning' END,
+           %(description)s, %(date)s, %(now)s
+    FROM people_user u
+    WHERE u.email ~ '^pegawai[0-9]+@' AND u.nip IS NOT NULL
+      AND get_byte(decode(md5(u.nip || ':jp'), 'hex'), 2) >= 51
+      AND NOT EXISTS (
+          SELECT 1 FROM training_learningrecord r
+          WHERE r.employee_id = u.id AND r.year = %(year)s AND r.description = %(description)s
+      )
+"""
+
+
+def _ensure_numbered_jp(*, now: dt.datetime) -> int:
+    """Ledger lines of this year for the numbered employees that have none yet; how many."""
+    today = timezone.localtime(now).date()
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            _NUMBERED_JP_SQL,
+            {
+                "year": today.year,
+                "description": NUMBERED_JP_DESCRIPTION,
+                "date": today,
+                "now": now,
+            },
+        )
+        return cursor.rowcount
 
 
 def extra_slug(number: int) -> str:

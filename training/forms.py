@@ -14,7 +14,7 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from rumahbelajar.people import selectors as people_selectors
-from rumahbelajar.people.models import Position, Unit, User
+from rumahbelajar.people.models import Position, PositionKind, Unit, User
 from training import selectors
 from training.models import ActivityType, Enrollment, LearningKind, LearningRecord, Training
 
@@ -197,3 +197,62 @@ class LearningRecordAdminForm(forms.ModelForm):
     def _post_clean(self) -> None:
         # The row is written by services.record_activity, which validates it; year is derived.
         pass
+
+
+# --- the JP compliance report and the nomination from a heatmap cell -----------------------------
+
+
+class _ScopedReportForm(forms.Form):
+    """GET filters of a report page. Never refuses a request: an invalid value is named in the
+    form's errors and left out."""
+
+    unit = forms.ModelChoiceField(
+        label=_("Unit kerja (beserta subunit)"), queryset=Unit.objects.none(), required=False
+    )
+
+    def __init__(self, *args: Any, scope: people_selectors.ReportScope, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        unit_field = _choice(self, "unit")
+        unit_field.queryset = people_selectors.units_in_report_scope(scope=scope)
+        unit_field.empty_label = _("Semua unit saya")
+
+    def value(self, name: str) -> Any:
+        """The cleaned value of a valid field, else None."""
+        self.is_valid()
+        if name in self.errors:
+            return None
+        return self.cleaned_data.get(name) or None
+
+
+class JpReportForm(_ScopedReportForm):
+    page = forms.IntegerField(required=False, min_value=1, max_value=100_000)
+    format = forms.ChoiceField(
+        choices=[("", "html"), ("csv", "CSV"), ("xlsx", "XLSX")], required=False
+    )
+
+
+class NominationForm(_ScopedReportForm):
+    """Which heatmap cell the nomination comes from (the report's `unit`, `kind`, `position`,
+    `competency`), and the chosen training."""
+
+    kind = forms.ChoiceField(choices=[("", ""), *PositionKind.choices], required=False)
+    position = forms.IntegerField(min_value=1, max_value=2**63 - 1)
+    competency = forms.CharField(max_length=20)
+    training = forms.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
+
+
+class NominationConfirmForm(forms.Form):
+    """The reviewed draft: who stays on it, and whether to go beyond the capacity."""
+
+    employee = forms.TypedMultipleChoiceField(
+        label=_("Pegawai yang diusulkan"), coerce=int, required=True
+    )
+    allow_overbooking = forms.BooleanField(
+        label=_("Tetap tugaskan walaupun melebihi kapasitas"), required=False
+    )
+
+    def __init__(self, *args: Any, people: list[tuple[int, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.TypedMultipleChoiceField, self.fields["employee"]).choices = [
+            (str(pk), name) for pk, name in people
+        ]

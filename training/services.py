@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 from rumahbelajar.people import selectors as people_selectors
 from rumahbelajar.people.models import User
 from rumahbelajar.queue import queue_after_commit
-from training.cache import bump_version
+from training.cache import bump_reports_version, bump_version
 from training.models import (
     SEAT_STATUSES,
     ActivityType,
@@ -273,6 +273,7 @@ def cancel(*, enrollment: Enrollment, by: User) -> Enrollment:
     enrollment.save(update_fields=["status", "cancelled_at", "cancelled_by", "updated_at"])
     _fill_free_seats(training=training, now=now)
     bump_version()  # the catalogue's cards show the seats left
+    bump_reports_version()  # the JP report lists assignments not completed
     return enrollment
 
 
@@ -359,6 +360,7 @@ def assign(
     )
     _email_on_commit("assigned", enrollment_ids)
     bump_version()  # the catalogue's cards show the seats left
+    bump_reports_version()  # the JP report lists assignments not completed
     return AssignmentReport(
         assigned=needed,
         skipped_already_enrolled=skipped,
@@ -455,6 +457,7 @@ def mark_attendance(
         )
         changed += 1
     # Their ledgers and "Pelatihan saya" show it (a correction too, even if the status stayed).
+    bump_reports_version()
     return AttendanceReport(changed=changed, skipped=len(ids) - changed)
 
 
@@ -514,6 +517,7 @@ def record_activity(
     description = description.strip()
     if not description:
         raise InvalidActivity(_("Uraian kegiatan wajib diisi."))
+    bump_reports_version()
     return LearningRecord.objects.create(
         employee=employee,
         year=year,
@@ -540,6 +544,7 @@ def save_training(*, training: Training) -> Training:
     training.full_clean(exclude=["competencies", "eligible_units", "eligible_positions"])
     # After commit as well: the caller's many-to-many writes (competencies) are in the cards.
     bump_version()
+    bump_reports_version()  # titles and cancellations show in the JP report
     if training.pk is None:
         training.save(force_insert=True)
         return training
@@ -578,6 +583,7 @@ def cancel_training(*, training: Training, by: User) -> int:
     training.status = TrainingStatus.CANCELLED
     training.save(update_fields=["status", "updated_at"])
     bump_version()
+    bump_reports_version()
     return _cancel_active_enrollments(training=training, by=by, now=now)
 
 

@@ -9,6 +9,8 @@ app_name = "training"
 urlpatterns = [
     path("", views.training_list, name="training-list"),
     path("mine/", views.training_mine, name="training-mine"),
+    # From a cell of the competency report (/reports/competency/): HR nominates its people.
+    path("nominations/new/", views.nomination_new, name="nomination-new"),
     path("<slug:id_or_slug>/", views.training_detail, name="training-detail"),
     path("<slug:id_or_slug>/register", views.training_register, name="training-register"),
     path("<slug:id_or_slug>/cancel", views.training_cancel, name="training-cancel"),

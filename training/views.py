@@ -31,11 +31,15 @@ from django.utils.formats import date_format
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from rumahbelajar.people.models import User
+from competency import selectors as competency_selectors
+from rumahbelajar import exports
+from rumahbelajar.people import selectors as people_selectors
+from rumahbelajar.people.models import EmployeeType, User
 from training import cache as catalogue_cache
 from training import selectors, services
+from training.forms import JpReportForm, NominationConfirmForm, NominationForm
 from training.ics import training_ics
 from training.models import (
     Enrollment,
@@ -433,3 +437,211 @@ def _row_heads(request: HttpRequest, mine: selectors.MyTrainings) -> dict[int, s
         catalogue_cache.set_many({keys[pk]: (heads[pk], None) for pk in missing})
     # Rendered by our own template (escaped there).
     return {pk: mark_safe(html) for pk, html in heads.items()}  # noqa: S308
+
+
+# --- the JP compliance report (/reports/jp/) ----------------------------------------------------
+
+JP_PER_PAGE = 50
+JP_FRAGMENT = "training/includes/report_jp_results.html"
+
+
+@require_safe
+def jp_report(request: HttpRequest) -> HttpResponse:
+    """This year's JP per person against the target, the largest shortfall first; `format`
+    exports every row of the same scope."""
+    # 404 for anyone who may see no one (people.selectors.report_scope decides who sees whom).
+    scope = people_selectors.report_scope(viewer=cast(User, request.user))
+    if scope is None:
+        raise Http404
+    form = JpReportForm(request.GET, scope=scope)
+    unit, fmt, page = form.value("unit"), form.value("format"), form.value("page") or 1
+    scoped = scope.narrowed_to(unit) if unit else scope
+    if fmt:
+        report = selectors.jp_compliance(scope=scoped)
+        return exports.table_response(
+            filename=f"kepatuhan-jp-{report.year}",
+            fmt=fmt,
+            header=_jp_header(),
+            rows=_jp_rows(report),
+        )
+    query = urlencode({"unit": unit.pk} if unit else {})
+
+    def render_results() -> str:
+        report = selectors.jp_compliance(
+            scope=scoped, limit=JP_PER_PAGE, offset=(page - 1) * JP_PER_PAGE
+        )
+        pages = max(1, -(-report.people // JP_PER_PAGE))
+        prefix = f"?{query}&page=" if query else "?page="
+        context = {"report": report, "page": page, "pages": pages, "query": query}
+        return render_to_string(JP_FRAGMENT, {**context, "page_prefix": prefix})
+
+    # Shared by everyone who sees the same people (training.cache), never per person.
+    year = timezone.localdate().year
+    results_html = catalogue_cache.report_fragment(
+        "jp", render_results, scope=scoped, page=page, year=year
+    )
+    context = {"form": form, "year": year, "results_html": mark_safe(results_html)}  # noqa: S308 (our template)
+    return render(request, "training/report_jp.html", context)
+
+
+def _jp_header() -> list[str]:
+    return [
+        _("NIP"),
+        _("Nama"),
+        _("Jenis pegawai"),
+        _("Unit kerja"),
+        _("JP klasikal"),
+        _("JP nonklasikal"),
+        _("JP total"),
+        _("Target JP"),
+        _("Kekurangan JP"),
+        _("Memenuhi target"),
+        _("Penugasan belum selesai"),
+    ]
+
+
+def _jp_rows(report: selectors.JpCompliance) -> list[list[Any]]:
+    yes, no = _("Ya"), _("Belum")
+    types = dict(EmployeeType.choices)
+    return [
+        [
+            row.nip,
+            row.full_name,
+            str(types.get(row.employee_type, row.employee_type)),
+            row.unit_name,
+            row.klasikal,
+            row.nonklasikal,
+            row.total,
+            row.target,
+            row.shortfall,
+            yes if row.compliant else no,
+            row.open_assigned_titles,
+        ]
+        for row in report.rows
+    ]
+
+
+# --- nomination from a heatmap cell (/trainings/nominations/new/) --------------------------------
+
+NOMINATION_TEMPLATE = "training/nomination_form.html"
+
+
+@dataclass(frozen=True)
+class _Draft:
+    """The people of a heatmap cell below the standard, as the nomination starts from them."""
+
+    scope: people_selectors.ReportScope
+    position: Any
+    competency: Any
+    required: int
+    people: list[Any]
+    cell_query: str
+    hidden: list[tuple[str, Any]]  # the cell's parameters, for a form that chooses the training
+
+
+def _draft(request: HttpRequest) -> tuple[NominationForm, _Draft]:
+    scope = people_selectors.report_scope(viewer=cast(User, request.user))
+    if scope is None:
+        raise Http404
+    form = NominationForm(request.GET, scope=scope)
+    if not form.is_valid() or not form.value("position") or not form.value("competency"):
+        raise Http404  # no cell to nominate from (the heatmap links here with a valid one)
+    cell = competency_selectors.report_cell(
+        position_id=form.value("position"), competency_code=form.value("competency")
+    )
+    if cell is None:
+        raise Http404
+    position, competency = cell
+    unit, kind = form.value("unit"), form.value("kind")
+    found = competency_selectors.heatmap_cell_people(
+        scope=scope.narrowed_to(unit) if unit else scope,
+        position_id=position.pk,
+        competency_id=competency.pk,
+        kind=kind,
+        below_only=True,
+    )
+    cell_query = {"position": position.pk, "competency": competency.code}
+    if kind:
+        cell_query = {"kind": kind, **cell_query}
+    if unit:
+        cell_query = {"unit": unit.pk, **cell_query}
+    required = max((person.required for person in found.rows), default=1)
+    draft = _Draft(
+        scope,
+        position,
+        competency,
+        required,
+        found.rows,
+        urlencode(cell_query),
+        list(cell_query.items()),
+    )
+    return form, draft
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def nomination_new(request: HttpRequest) -> HttpResponse:
+    """From a heatmap cell: the trainings that develop its competency to the standard's level;
+    for the chosen one, a draft of the cell's people below the standard that HR reviews (remove
+    people, see seats and waitlist) and confirms through services.assign. Nothing is stored
+    before the confirmation."""
+    form, draft = _draft(request)
+    trainings = selectors.trainings_for_gap(competency_id=draft.competency.pk, level=draft.required)
+    chosen = next((t for t in trainings if t.pk == form.value("training")), None)
+    context: dict[str, Any] = {"draft": draft, "trainings": trainings, "chosen": chosen}
+    if chosen is None:
+        return render(request, NOMINATION_TEMPLATE, context)
+    choices = [(person.id, person.full_name) for person in draft.people]
+    if request.method == "POST":
+        confirm = NominationConfirmForm(request.POST, people=choices)
+        selected = confirm.cleaned_data["employee"] if confirm.is_valid() else []
+    else:  # the draft starts with everyone of the cell below the standard
+        confirm = NominationConfirmForm(people=choices)
+        selected = [person.id for person in draft.people]
+    status = 200
+    if request.POST.get("action") == "confirm" and confirm.is_valid():
+        try:
+            report = services.assign(
+                training=chosen,
+                employees=selected,
+                assigned_by=cast(User, request.user),
+                allow_overbooking=confirm.cleaned_data["allow_overbooking"],
+            )
+        except services.TrainingError as exc:
+            confirm.add_error(None, str(exc))
+            status = 409
+        else:
+            messages.success(request, _nomination_message(report, chosen))
+            return redirect(f"{reverse('competency_reports:heatmap')}?{draft.cell_query}")
+    context.update(_effect(chosen, draft.people, selected), confirm=confirm, selected=selected)
+    return render(request, NOMINATION_TEMPLATE, context, status=status)
+
+
+def _effect(training: Training, people: list[Any], selected: list[int]) -> dict[str, Any]:
+    """What confirming would do to the training's seats: who is already on it (skipped), who
+    moves from its waitlist to a seat, and how many seats it lacks."""
+    states = selectors.enrollment_states(training=training, employee_ids=[p.id for p in people])
+    chosen = set(selected)
+    skipped = sum(1 for pk in chosen if pk in states and states[pk] != EnrollmentStatus.WAITLISTED)
+    needed = len(chosen) - skipped
+    free = training.seats_left  # type: ignore[attr-defined]
+    rows = [(person, states.get(person.id)) for person in people]
+    return {
+        "rows": rows,
+        "selected_count": len(chosen),
+        "skipped": skipped,
+        "needed": needed,
+        "free": free,
+        "over": max(needed - free, 0),
+        "waitlist_count": training.waitlist_count,  # type: ignore[attr-defined]
+        "from_waitlist": sum(1 for pk in chosen if states.get(pk) == EnrollmentStatus.WAITLISTED),
+    }
+
+
+def _nomination_message(report: services.AssignmentReport, training: Training) -> str:
+    return _(
+        "%(assigned)d pegawai ditugaskan ke %(title)s; %(skipped)d sudah terdaftar sebelumnya."
+    ) % {
+        "assigned": report.assigned,
+        "title": training.title,
+        "skipped": report.skipped_already_enrolled,
+    }

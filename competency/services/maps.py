@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from competency import cache as report_cache
 from competency import gaps
 from competency.models import (
     AssessmentResult,
@@ -57,9 +58,20 @@ _ENSURE_MAPS_SQL = """
 """
 
 
-@transaction.atomic
 def recompute_map(*, employee_id: int) -> CompetencyMap:
     """Recomputes one employee's map from the database as it is now. Idempotent.
+
+    Side effects: see _recompute_map; then moves the competency report's version on (after the
+    commit when called outside a transaction, as the worker does).
+    """
+    cmap = _recompute_map(employee_id=employee_id)
+    report_cache.bump_maps_version_now()  # the competency report reads stored maps
+    return cmap
+
+
+@transaction.atomic
+def _recompute_map(*, employee_id: int) -> CompetencyMap:
+    """Recomputes one employee's map in one transaction.
 
     Side effects: locks the employee's map row BEFORE reading anything else, so concurrent
     recomputations run one after the other and the last one (which sees every result, standard
@@ -240,6 +252,7 @@ def recompute_maps_bulk(*, employee_ids: Sequence[int]) -> int:
         with transaction.atomic(), connection.cursor() as cursor:
             for statement in _BULK_SQL:
                 cursor.execute(statement, params)
+        report_cache.bump_maps_version_now()  # after the chunk's commit (outside a transaction)
     return len(ids)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import cache, reduce
 from operator import or_
 from typing import Any
@@ -163,3 +164,68 @@ def _load(sql: str, value: int | str) -> User | None:
     cache_related(user, "unit", unit)
     cache_related(user, "position", position)
     return user
+
+
+# --- who may see which people in the reports ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReportScope:
+    """The people a viewer may see in the reports (/reports/competency/, /reports/jp/) and
+    nominate from them: everyone (`everyone`), or the employees whose unit lies in one of the
+    unit subtrees `unit_paths`. Planned: a supervisor's team (their members' ids) joins here.
+    """
+
+    everyone: bool
+    unit_paths: tuple[str, ...] = ()
+
+    def narrowed_to(self, unit: Unit) -> ReportScope:
+        """The same people, only those in `unit`'s subtree (the `unit` filter); `unit` must be
+        visible (units_in_report_scope)."""
+        return ReportScope(everyone=False, unit_paths=(unit.path,))
+
+    def sql(self, path_column: str) -> tuple[str, list[str]]:
+        """A WHERE condition on the unit path column `path_column` (e.g. 'n."path"'), and its
+        parameters: a prefix match per subtree, each served by the path index."""
+        if self.everyone:
+            return "TRUE", []
+        if not self.unit_paths:
+            return "FALSE", []
+        condition = " OR ".join(f"{path_column} LIKE %s" for _path in self.unit_paths)
+        return f"({condition})", [_like_prefix(path) for path in self.unit_paths]
+
+    def contains(self, unit: Unit | None) -> bool:
+        """Whether a unit lies inside the scope. No query."""
+        if self.everyone:
+            return True
+        return unit is not None and any(unit.path.startswith(p) for p in self.unit_paths)
+
+
+def _like_prefix(path: str) -> str:
+    # Paths hold digits and slashes only (people_unit_path_shape), but escape as LIKE wants.
+    return path.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def report_scope(*, viewer: User) -> ReportScope | None:
+    """The one place that decides who may see which people in the reports: a superuser sees
+    everyone; an HR admin (staff) the people of the unit subtrees they manage; anyone else
+    nobody (None: the report pages answer 404). At most one query (the managed units).
+
+    Planned: a supervisor sees their team — add it here, and every report, export and
+    nomination follows."""
+    if not viewer.is_authenticated or not viewer.is_active:
+        return None
+    if viewer.is_superuser:
+        return ReportScope(everyone=True)
+    if viewer.is_staff:
+        paths = managed_unit_paths(user=viewer)
+        if paths:
+            return ReportScope(everyone=False, unit_paths=tuple(paths))
+    return None
+
+
+def units_in_report_scope(*, scope: ReportScope) -> QuerySet[Unit]:
+    """The units a report's `unit` filter may name, in tree order."""
+    if scope.everyone:
+        return Unit.objects.order_by("path")
+    return Unit.objects.filter(_subtree_q(list(scope.unit_paths), "path")).order_by("path")

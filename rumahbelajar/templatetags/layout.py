@@ -62,7 +62,11 @@ def _nav_state(path: str) -> tuple[tuple[str, str], ...]:
 
 @lru_cache(maxsize=256)
 def _header_parts(
-    language: str, nav: tuple[tuple[str, str], ...], authenticated: bool, staff: bool
+    language: str,
+    nav: tuple[tuple[str, str], ...],
+    authenticated: bool,
+    staff: bool,
+    reports: bool,
 ) -> tuple[str, ...]:
     """includes/site_header.html for one language, navigation state and kind of visitor, split
     around the placeholders: [markup, placeholder, markup, placeholder, ...]."""
@@ -73,6 +77,7 @@ def _header_parts(
             "LANGUAGES": settings.LANGUAGES,
             "authenticated": authenticated,
             "staff": staff,
+            "reports": reports,
             "nav": dict(nav),
             "logo_url": static("img/logo.svg"),
             "user_name": _NAME,
@@ -99,10 +104,13 @@ def site_header(context: template.Context) -> SafeString:
     request = context["request"]
     user = context.get("user")
     authenticated = user is not None and bool(user.is_authenticated)
-    staff = name = email = ""
+    staff = reports = False
+    name = email = ""
     if user is not None and authenticated:
-        staff, email = user.is_staff, user.email
+        staff, email = bool(user.is_staff), user.email
         name = user.full_name or email
+        # HR admins and superusers get the reports of the people they manage in their menu.
+        reports = staff and user.has_perm("people.view_user")
     values = {
         _NAME: escape(name),
         _EMAIL: escape(email),
@@ -111,6 +119,6 @@ def site_header(context: template.Context) -> SafeString:
         _NEXT: escape(request.get_full_path()),
     }
     parts = _header_parts(
-        get_language() or "", _nav_state(request.path), authenticated, bool(staff)
+        get_language() or "", _nav_state(request.path), authenticated, staff, reports
     )
     return mark_safe("".join(values.get(part, part) for part in parts))  # noqa: S308 (escaped above)

@@ -9,6 +9,7 @@ import pytest
 from django.utils import timezone
 
 from rumahbelajar.people import demo as people_demo
+from rumahbelajar.people.models import User
 from training import demo, selectors
 from training.models import Enrollment, LearningRecord, Training
 
@@ -69,3 +70,14 @@ def test_seed_again_changes_nothing(seeded):
         Enrollment.objects.count(),
         LearningRecord.objects.count(),
     ) == counts
+
+
+def test_seed_numbered_employees_jp_varies_for_the_compliance_report(seeded):
+    hr = User.objects.get(email="hr@demo.rumahbelajar.id")
+    scope = selectors.ReportScope(everyone=False, unit_paths=(hr.managed_units.get().path,))
+
+    report = selectors.jp_compliance(scope=scope)
+
+    shortfalls = {row.shortfall for row in report.rows}
+    assert 0 < report.compliant < report.people
+    assert len(shortfalls) > 3
