@@ -314,6 +314,12 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # --- Celery -----------------------------------------------------------------------------------
 CELERY_BROKER_URL = envstr("CELERY_BROKER_URL", REDIS_URL)
 CELERY_TASK_ACKS_LATE = True
+# A task whose worker process dies (OOM, a crash in a parser, SIGKILL) is sent again as a retry,
+# the count travelling in the message: past the task's max_retries it fails instead of killing
+# worker after worker forever. Each task states its bound (docs/architecture.md, "Tasks"): the
+# sweeps 0 (their next run is the retry), recomputes and emails a few, imports also count their
+# attempts in PostgreSQL. Rejecting back to the queue stays only for when sending that retry fails.
+CELERY_TASK_RETRY_ON_WORKER_LOST = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_TASK_ACKS_ON_FAILURE_OR_TIMEOUT = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -358,6 +364,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "training-send-reminders": {
         "task": "training.send_reminders",
         "schedule": crontab(minute=0, hour=7),
+    },
+    # Sessions live in PostgreSQL (cached_db): expired rows are deleted nightly.
+    "sessions-clear-expired": {
+        "task": "sessions.clear_expired",
+        "schedule": crontab(hour=3, minute=15),
     },
 }
 CELERY_BEAT_SCHEDULE_FILENAME = envstr(
