@@ -248,6 +248,8 @@ USE_TZ = True
 # --- Security ---------------------------------------------------------------------------------
 SECURE_HTTPS = envbool("SECURE_HTTPS", True)
 SECURE_SSL_REDIRECT = SECURE_HTTPS and not DEBUG
+# Probes (a load balancer, docker-compose's health check) ask over plain HTTP from inside.
+SECURE_REDIRECT_EXEMPT = [r"^livez$", r"^healthz$"]
 SESSION_COOKIE_SECURE = SECURE_HTTPS
 CSRF_COOKIE_SECURE = SECURE_HTTPS
 SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 31536000 if SECURE_HTTPS else 0, minimum=0)
@@ -312,7 +314,8 @@ DEFAULT_FROM_EMAIL = envstr("DEFAULT_FROM_EMAIL", "Rumah Belajar <noreply@rumahb
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # --- Celery -----------------------------------------------------------------------------------
-CELERY_BROKER_URL = envstr("CELERY_BROKER_URL", REDIS_URL)
+# Empty (as .env.example lists it) means REDIS_URL too.
+CELERY_BROKER_URL = envstr("CELERY_BROKER_URL", "") or REDIS_URL
 CELERY_TASK_ACKS_LATE = True
 # A task whose worker process dies (OOM, a crash in a parser, SIGKILL) is sent again as a retry,
 # the count travelling in the message: past the task's max_retries it fails instead of killing
