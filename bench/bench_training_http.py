@@ -78,6 +78,7 @@ def _seed_in_django(burst: int, capacities: list[int]) -> dict:
     import datetime as dt
     from decimal import Decimal
     from importlib import import_module
+    from types import SimpleNamespace
 
     from django.conf import settings
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
@@ -86,6 +87,7 @@ def _seed_in_django(burst: int, capacities: list[int]) -> dict:
     from django.utils import timezone
     from django.utils.crypto import get_random_string
 
+    from rumahbelajar.people.middleware import start_idle_clock
     from rumahbelajar.people.models import User
     from training import services
     from training.models import Training, TrainingKind, TrainingMode, TrainingStatus
@@ -132,6 +134,7 @@ def _seed_in_django(burst: int, capacities: list[int]) -> dict:
         store[SESSION_KEY] = user._meta.pk.value_to_string(user)
         store[BACKEND_SESSION_KEY] = backend
         store[HASH_SESSION_KEY] = user.get_session_auth_hash()
+        start_idle_clock(None, request=SimpleNamespace(session=store))  # as a login does
         store.create()
         # The CSRF cookie holds a secret; the header may carry the same unmasked secret.
         csrf = get_random_string(CSRF_SECRET_LENGTH, allowed_chars=CSRF_ALLOWED_CHARS)

@@ -24,6 +24,7 @@ import sys
 import time
 from importlib import import_module
 from pathlib import Path
+from types import SimpleNamespace
 
 REPO = Path(__file__).resolve().parent.parent
 HR_EMAIL = "hr@demo.rumahbelajar.id"
@@ -47,6 +48,7 @@ def main(people: int, out: Path) -> None:
     from django.utils.timezone import now
 
     from ebooks.models import Ebook
+    from rumahbelajar.people.middleware import start_idle_clock
     from rumahbelajar.people.models import User
     from training.models import Training, TrainingStatus
 
@@ -61,6 +63,9 @@ def main(people: int, out: Path) -> None:
         session[SESSION_KEY] = user._meta.pk.value_to_string(user)
         session[BACKEND_SESSION_KEY] = backend
         session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+        # The idle clock a login starts (people.middleware.start_idle_clock): without it every
+        # person's first page would write their session, which no real visit does.
+        start_idle_clock(None, request=SimpleNamespace(session=session))
         session.save()
         return {
             "session": session.session_key,

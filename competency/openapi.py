@@ -240,6 +240,14 @@ def _responses() -> dict[str, Any]:
             _error_schema(min_fields=1),
             {"detail": "…", "errors": {"level": ["…"], "assessed_on": ["…"]}},
         ),
+        "TooManyRequests": _error_response(
+            "This token made more requests this minute than the portal allows "
+            "(API_RATE_LIMIT_PER_MINUTE, 1200 unless the operator changed it; a fixed window "
+            "per calendar minute). Nothing was done: retry after Retry-After seconds.",
+            _error_schema(),
+            example,
+            **{"Retry-After": _ref("headers", "Retry-After")},
+        ),
         "ServiceUnavailable": _error_response(
             "The database is unreachable; nothing was stored. Retry later.",
             _error_schema(),
@@ -257,6 +265,7 @@ def _responses() -> dict[str, Any]:
 def _common_errors() -> dict[str, Any]:
     return {
         "401": _ref("responses", "Unauthorized"),
+        "429": _ref("responses", "TooManyRequests"),
         "500": _ref("responses", "InternalError"),
         "503": _ref("responses", "ServiceUnavailable"),
     }
@@ -282,7 +291,7 @@ def _paths() -> dict[str, Any]:
                     "Stores a scored result and queues the employee's map for recomputation. "
                     "Idempotent on `external_id`: a repeat answers 200 with the stored row and "
                     "never stores a second one, also when posts race. Checks, in order: method "
-                    "(405), token (401), size (413), Content-Type and JSON (400), fields (422), "
+                    "(405), token (401), the token's rate limit (429), size (413), Content-Type and JSON (400), fields (422), "
                     "NIP (404 when every other field is right)."
                 ),
                 "requestBody": {
@@ -396,7 +405,10 @@ def build_document() -> dict[str, Any]:
                 "`Authorization: Bearer <token>` (`manage.py create_api_token NAME`, or the "
                 'admin). Every answer is JSON; errors are `{"detail", "errors": {field: '
                 "[messages]}}`. A method a path does not take is answered 405 "
-                "(#/components/responses/MethodNotAllowed), an unknown path under /api/v1/ 404."
+                "(#/components/responses/MethodNotAllowed), an unknown path under /api/v1/ 404. "
+                "Each token may make a limited number of requests a minute (1200 by default); "
+                "past it the answer is 429 with Retry-After (#/components/responses/"
+                "TooManyRequests)."
             ),
         },
         "paths": _paths(),

@@ -1,5 +1,6 @@
 """Thin Celery tasks: take ids, call one service. Idempotent (they recompute from the database as it
-is) and acks_late, so a task lost with its worker runs again; a database that is briefly away
+is) and acks_late, so a task lost with its worker runs again (at most max_retries times: a task
+that kills its worker each time then fails instead of looping); a database that is briefly away
 (OperationalError, InterfaceError: connection lost, deadlock, serialization failure) is retried
 with backoff, and whatever still fails is caught by the stale-map sweep, since the stale mark
 lives in PostgreSQL.
@@ -24,6 +25,9 @@ _RETRY = {
     "retry_jitter": True,
     "max_retries": 6,
     "acks_late": True,
+    # A worker lost under the task: sent again after this long, at most max_retries times in all
+    # (settings.CELERY_TASK_RETRY_ON_WORKER_LOST); the stale-map sweep catches what is left.
+    "default_retry_delay": 30,
 }
 
 
@@ -43,10 +47,10 @@ def recompute_position_maps_task(*, position_id: int) -> None:
     services.recompute_position_maps(position_id=position_id)
 
 
-@shared_task(name="competency.sweep_stale_maps", acks_late=True)
+@shared_task(name="competency.sweep_stale_maps", acks_late=True, max_retries=0)
 def sweep_stale_maps() -> None:
     """The beat's minute sweep (settings.CELERY_BEAT_SCHEDULE). Skips when another sweep runs;
-    never retried: the next minute's run is the retry."""
+    never retried, also when its worker dies: the next minute's run is the retry."""
     count = services.recompute_stale_maps(wait=False)
     if count:
         logger.info("sweep_stale_maps: recomputed %s maps", count)

@@ -8,6 +8,7 @@ from celery import shared_task
 from ebooks import services
 
 
-@shared_task(name="ebooks.delete_orphan_files", acks_late=True)
+# Never retried, also when its worker dies: the next night's run is the retry.
+@shared_task(name="ebooks.delete_orphan_files", acks_late=True, max_retries=0)
 def delete_orphan_files_task() -> None:
     services.delete_orphan_files()

@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.core.cache import cache
 from django.db import connection
 
+from rumahbelajar import cache as redis_cache
+
 
 def check_database() -> str | None:
     """Returns None when PostgreSQL answers, else a short reason."""
@@ -25,3 +27,8 @@ def check_redis() -> str | None:
     except Exception as exc:
         return type(exc).__name__
     return None
+
+
+def cache_errors() -> int:
+    """Cache operations this process answered as misses because Redis failed (since start)."""
+    return redis_cache.errors()

@@ -124,11 +124,16 @@ CACHES = {
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": "rb",
         "TIMEOUT": 300,
-        # Fail fast when Redis is away, so /healthz can say so instead of hanging.
-        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2},
+        # Fail fast when Redis is away: a cache error is a miss (rumahbelajar.cache), and after
+        # one the process leaves Redis alone for a few seconds, so an outage costs milliseconds.
+        "OPTIONS": {"socket_connect_timeout": 0.25, "socket_timeout": 1},
     }
 }
-SESSION_ENGINE = "django.contrib.sessions.backends.cache"
+# PostgreSQL is the record of a session, Redis its cache: a session survives a Redis restart and
+# is read from the database while Redis is away. Written only when it changes (at login, logout
+# and when the idle clock moves, at most every 5 minutes): never on every request.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+SESSION_SAVE_EVERY_REQUEST = False
 SESSION_COOKIE_AGE = 60 * 60 * 12
 # A logged-in session left alone this long ends (people.middleware.SessionIdleTimeoutMiddleware):
 # office PCs are shared. The clock is written at most every few minutes, not on every request.
@@ -203,7 +208,7 @@ ACCOUNT_ADAPTER = "rumahbelajar.people.adapters.AccountAdapter"
 ACCOUNT_USER_DISPLAY = "rumahbelajar.people.adapters.user_display"
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Rumah Belajar] "
 # allauth's rate limits, counted in the Redis cache (CACHES["default"]), so every web process
-# shares them. Failed logins: 5 per account (email or NIP) per 5 minutes, 10 per IP per minute;
+# shares them; while Redis is away each process counts in its own memory (rumahbelajar.cache). Failed logins: 5 per account (email or NIP) per 5 minutes, 10 per IP per minute;
 # the rest keep allauth's defaults.
 ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/300s/key"}
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
@@ -214,6 +219,10 @@ MFA_TOTP_ISSUER = "Rumah Belajar"
 COMPETENCY_JPM_BANDS = {"optimal": 90, "cukup_optimal": 78}
 # Employees per transaction when maps are recomputed in bulk (memory stays flat at any size).
 COMPETENCY_BULK_CHUNK = envint("COMPETENCY_BULK_CHUNK", 5000, minimum=1)
+
+# Requests per minute each results-API token may make (a fixed window; 429 with Retry-After
+# past it). Generous: an assessment system pushes a whole session's results in bursts.
+API_RATE_LIMIT_PER_MINUTE = envint("API_RATE_LIMIT_PER_MINUTE", 1200, minimum=1)
 
 # --- E-books ----------------------------------------------------------------------------------
 EBOOK_MAX_UPLOAD_BYTES = envint("EBOOK_MAX_UPLOAD_BYTES", 250 * 1024 * 1024, minimum=1024)
@@ -241,6 +250,8 @@ USE_TZ = True
 # --- Security ---------------------------------------------------------------------------------
 SECURE_HTTPS = envbool("SECURE_HTTPS", True)
 SECURE_SSL_REDIRECT = SECURE_HTTPS and not DEBUG
+# Probes (a load balancer, docker-compose's health check) ask over plain HTTP from inside.
+SECURE_REDIRECT_EXEMPT = [r"^livez$", r"^healthz$"]
 SESSION_COOKIE_SECURE = SECURE_HTTPS
 CSRF_COOKIE_SECURE = SECURE_HTTPS
 SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 31536000 if SECURE_HTTPS else 0, minimum=0)
@@ -305,8 +316,15 @@ DEFAULT_FROM_EMAIL = envstr("DEFAULT_FROM_EMAIL", "Rumah Belajar <noreply@rumahb
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # --- Celery -----------------------------------------------------------------------------------
-CELERY_BROKER_URL = envstr("CELERY_BROKER_URL", REDIS_URL)
+# Empty (as .env.example lists it) means REDIS_URL too.
+CELERY_BROKER_URL = envstr("CELERY_BROKER_URL", "") or REDIS_URL
 CELERY_TASK_ACKS_LATE = True
+# A task whose worker process dies (OOM, a crash in a parser, SIGKILL) is sent again as a retry,
+# the count travelling in the message: past the task's max_retries it fails instead of killing
+# worker after worker forever. Each task states its bound (docs/architecture.md, "Tasks"): the
+# sweeps 0 (their next run is the retry), recomputes and emails a few, imports also count their
+# attempts in PostgreSQL. Rejecting back to the queue stays only for when sending that retry fails.
+CELERY_TASK_RETRY_ON_WORKER_LOST = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_TASK_ACKS_ON_FAILURE_OR_TIMEOUT = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -351,6 +369,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "training-send-reminders": {
         "task": "training.send_reminders",
         "schedule": crontab(minute=0, hour=7),
+    },
+    # Sessions live in PostgreSQL (cached_db): expired rows are deleted nightly.
+    "sessions-clear-expired": {
+        "task": "sessions.clear_expired",
+        "schedule": crontab(hour=3, minute=15),
     },
 }
 CELERY_BEAT_SCHEDULE_FILENAME = envstr(

@@ -18,8 +18,15 @@ from typing import Any
 from django.core.cache import cache
 from django.db import transaction
 from django.utils.translation import get_language
+from redis.exceptions import RedisError
 
 logger = logging.getLogger(__name__)
+
+
+class VersionsUnavailable(RedisError):
+    """The counters cannot be read or created: the cache is away. Callers treat it as a cache
+    error (no shared fragment read or stored), as they treat any RedisError."""
+
 
 # How long a counter created now lives; None: for good.
 Lifetime = Callable[[str], int | None]
@@ -41,7 +48,11 @@ def current(keys: list[str], *, lifetime: Lifetime = _for_good) -> list[int]:
         cache.add(key, _fresh(), timeout=lifetime(key))
     if missing:
         found.update(cache.get_many(missing))
-    return [int(found.get(key) or 0) for key in keys]
+    if any(found.get(key) is None for key in keys):
+        # The cache answered nothing (it is away: rumahbelajar.cache answers errors as misses).
+        # No version is known, so nothing may be read or stored under one.
+        raise VersionsUnavailable("the cache holds no version counter")
+    return [int(found[key]) for key in keys]
 
 
 def move_on(keys: Iterable[str], *, lifetime: Lifetime = _for_good) -> None:

@@ -21,12 +21,18 @@ def livez(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
+    """The probes, and how many cache operations this process answered as misses because Redis
+    failed (`X-Cache-Errors`, also named when Redis is down). A load balancer asks /livez: with
+    Redis down the portal still serves (rumahbelajar.cache), only this answer says so."""
     problems = {"db": health.check_database(), "redis": health.check_redis()}
+    cache_errors = health.cache_errors()
+    if problems["redis"] is not None:
+        problems["redis"] += f" ({cache_errors} cache errors answered as misses in this process)"
     body = {
         name: "ok" if problem is None else f"down: {problem}" for name, problem in problems.items()
     }
     status = 200 if all(problem is None for problem in problems.values()) else 503
-    return JsonResponse(body, status=status)
+    return JsonResponse(body, status=status, headers={"X-Cache-Errors": str(cache_errors)})
 
 
 def dashboard(request: HttpRequest) -> HttpResponse:

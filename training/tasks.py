@@ -20,7 +20,9 @@ logger = logging.getLogger(__name__)
     acks_late=True,
     autoretry_for=(OSError,),
     retry_backoff=True,
+    # Also the bound when its worker dies under it (settings.CELERY_TASK_RETRY_ON_WORKER_LOST).
     max_retries=5,
+    default_retry_delay=30,
 )
 def send_enrollment_emails_task(*, kind: str, enrollment_ids: list[int]) -> int:
     """Sends the `kind` email ("promoted", "assigned", "reminder", "training_cancelled") to each
@@ -35,7 +37,9 @@ def send_enrollment_emails_task(*, kind: str, enrollment_ids: list[int]) -> int:
     return sent
 
 
-@shared_task(name="training.send_reminders", acks_late=True)
+# Never retried, also when its worker dies: claiming is done in PostgreSQL, so a second run finds
+# nothing to send; tomorrow's run is the next one.
+@shared_task(name="training.send_reminders", acks_late=True, max_retries=0)
 def send_reminders() -> int:
     """Beat: claims the assigned enrolments due for a reminder (each once) and emails them."""
     claimed = services.send_due_reminders()

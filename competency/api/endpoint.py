@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 from functools import wraps
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse, JsonResponse, UnreadablePostError
@@ -21,6 +22,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
 from competency import openapi, tokens
+from competency.models import ApiToken
+from rumahbelajar import ratelimit
 
 logger = logging.getLogger(__name__)
 
@@ -58,8 +61,8 @@ def error_response(
 def api_endpoint(
     *, methods: tuple[str, ...] | None, auth: bool = True
 ) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
-    """Method check (405; None allows any), token check (401), and the guarantee that every
-    answer is JSON."""
+    """Method check (405; None allows any), token check (401), the token's rate limit (429), and
+    the guarantee that every answer is JSON."""
 
     def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         @wraps(view)
@@ -72,7 +75,7 @@ def api_endpoint(
                         headers={"Allow": ", ".join(methods)},
                     )
                 if auth:
-                    authenticate(request)
+                    throttle(authenticate(request))
                 response = view(request, *args, **kwargs)
             except ApiError as exc:
                 response = error_response(exc.status, exc.detail, exc.errors, exc.headers)
@@ -98,8 +101,8 @@ def api_endpoint(
 # --- Authentication ------------------------------------------------------------------------
 
 
-def authenticate(request: HttpRequest) -> None:
-    """Raises ApiError(401) unless `Authorization: Bearer <token>` names an active token."""
+def authenticate(request: HttpRequest) -> ApiToken:
+    """The active token `Authorization: Bearer <token>` names; ApiError(401) otherwise."""
     scheme, _sep, credentials = request.headers.get("Authorization", "").strip().partition(" ")
     credentials = credentials.strip()
     if scheme.lower() != "bearer" or not credentials:
@@ -109,12 +112,28 @@ def authenticate(request: HttpRequest) -> None:
             {"authorization": [_("Kirim header “Authorization: Bearer <token>”.")]},
             headers={"WWW-Authenticate": "Bearer"},
         )
-    if tokens.verify_api_token(token=credentials) is None:
+    token = tokens.verify_api_token(token=credentials)
+    if token is None:
         raise ApiError(
             401,
             _("Token API tidak valid atau sudah dicabut."),
             {"authorization": [_("Token tidak dikenal atau tidak aktif.")]},
             headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
+        )
+    return token
+
+
+def throttle(token: ApiToken) -> None:
+    """ApiError(429) with Retry-After once the token made more than API_RATE_LIMIT_PER_MINUTE
+    requests in this minute (a fixed window, counted in Redis; per process while Redis is
+    away, so results are still stored then)."""
+    decision = ratelimit.hit("api-rl:", str(token.pk), limit=settings.API_RATE_LIMIT_PER_MINUTE)
+    if not decision.allowed:
+        raise ApiError(
+            429,
+            _("Terlalu banyak permintaan dengan token ini. Coba lagi setelah %(seconds)d detik.")
+            % {"seconds": decision.retry_after},
+            headers={"Retry-After": str(decision.retry_after)},
         )
 
 

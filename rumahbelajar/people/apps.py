@@ -9,4 +9,11 @@ class PeopleConfig(AppConfig):
 
     def ready(self) -> None:
         # Registers the employee import's pipeline for the shared import task.
+        from django.contrib.auth.signals import user_logged_in
+
         from rumahbelajar.people import services  # noqa: F401
+        from rumahbelajar.people.middleware import start_idle_clock
+
+        # The idle clock starts with the login's own session write (also for a test client's
+        # force_login), so the first page after a login writes nothing.
+        user_logged_in.connect(start_idle_clock, dispatch_uid="people.start_idle_clock")

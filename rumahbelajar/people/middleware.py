@@ -59,8 +59,8 @@ class StaffMfaRequiredMiddleware:
 
 # When the session was last seen in use (seconds since the epoch), kept in the session itself.
 _LAST_SEEN_KEY = "_rb_last_seen"
-# The clock is moved at most this often, so an active session is written to Redis every few
-# minutes rather than on every request. A session may therefore end up to this much early.
+# The clock is moved at most this often, so an active session is written (to PostgreSQL, the
+# session's record, and its Redis cache) every few minutes rather than on every request. A session may therefore end up to this much early.
 _MAX_REFRESH_SECONDS = 5 * 60
 
 
@@ -68,11 +68,22 @@ def _refresh_seconds(idle: int) -> int:
     return max(1, min(_MAX_REFRESH_SECONDS, idle // 6))
 
 
+def start_idle_clock(sender: object, request: HttpRequest | None = None, **kwargs: object) -> None:
+    """user_logged_in receiver: the idle clock starts at login, in the session the login saves
+    anyway (no write of its own)."""
+    session = getattr(request, "session", None)
+    if session is not None:
+        SessionIdleTimeoutMiddleware._stamp(
+            session, int(time.time()), int(settings.SESSION_IDLE_SECONDS)
+        )
+
+
 class SessionIdleTimeoutMiddleware:
     """A logged-in session idle for longer than SESSION_IDLE_SECONDS ends: the person is logged
     out and LoginRequiredMiddleware sends them to the login page.
 
-    The session's own expiry follows the same clock, so Redis drops an idle session by itself.
+    The session's own expiry follows the same clock, so an idle session's row expires (deleted by
+    the nightly clearsessions task) and Redis drops its cached copy by itself.
     Requests without a session cookie are not looked at (no session is loaded for them). Runs
     after AuthenticationMiddleware and before LoginRequiredMiddleware.
     """
@@ -91,8 +102,13 @@ class SessionIdleTimeoutMiddleware:
             elif not isinstance(last_seen, int) or now - last_seen >= _refresh_seconds(idle):
                 self._stamp(session, now, idle)
         response = self.get_response(request)
-        if session.modified and SESSION_KEY in session and _LAST_SEEN_KEY not in session:
-            # Logged in by this request: the clock starts now, not at the next request.
+        if (
+            session.modified
+            and SESSION_KEY in session
+            and (_LAST_SEEN_KEY not in session or session.get("_session_expiry") != idle)
+        ):
+            # Logged in by this request (start_idle_clock stamped it; allauth may have set its
+            # own expiry since): the clock starts now, in the write the login makes anyway.
             self._stamp(session, now, idle)
         return response
 

@@ -727,10 +727,11 @@ def test_openapi_document_structure_covers_contract():
             "404",
             "413",
             "422",
+            "429",
             "500",
             "503",
         ],
-        ("/api/v1/employees/{nip}/map", "get"): ["200", "401", "404", "500", "503"],
+        ("/api/v1/employees/{nip}/map", "get"): ["200", "401", "404", "429", "500", "503"],
         ("/api/v1/openapi.json", "get"): ["200", "500"],
     }
     assert document["components"]["securitySchemes"] == {

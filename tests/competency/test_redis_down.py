@@ -5,12 +5,12 @@ recomputes it."""
 from __future__ import annotations
 
 import pytest
-import redis
 from django.core.cache import caches
 
 from competency import services, tokens
 from competency.models import AssessmentResult, CompetencyMap
-from tests.competency.api_helpers import client_with_token, post_json, valid_body
+from rumahbelajar import health
+from tests.competency.api_helpers import client_with_token, map_url, post_json, valid_body
 from tests.competency.conftest import CLOSED_BROKER_URL
 
 
@@ -18,8 +18,7 @@ from tests.competency.conftest import CLOSED_BROKER_URL
 def redis_down(settings, broker_down):
     """The cache points at the same closed port as the broker (`broker_down`)."""
     settings.CACHES = {"default": {**settings.CACHES["default"], "LOCATION": CLOSED_BROKER_URL}}
-    with pytest.raises(redis.exceptions.ConnectionError):  # the premise: Redis is really away
-        caches["default"].set("probe", 1)
+    assert health.check_redis() == "ConnectionError"  # the premise: Redis is really away
     yield
     caches["default"].close()
 
@@ -46,3 +45,15 @@ def test_stale_sweep_redis_down_recomputes_the_map(transactional_db, employee, r
 
     assert recomputed == 1
     assert CompetencyMap.objects.get(employee=employee).stale is False
+
+
+def test_api_map_redis_down_says_stale_until_the_sweep(transactional_db, employee, redis_down):
+    client = client_with_token(tokens.create_api_token(name="sistem-asesmen")[1])
+    post_json(client, valid_body(employee, external_id="CAT-MAP-STALE"))
+
+    before = client.get(map_url(employee.nip))
+    services.recompute_stale_maps()
+    after = client.get(map_url(employee.nip))
+
+    assert (before.status_code, before.json()["stale"]) == (200, True)
+    assert (after.status_code, after.json()["stale"]) == (200, False)
