@@ -20,6 +20,7 @@ from competency.models import (
     PositionStandard,
     ResultSource,
 )
+from rumahbelajar.people.models import Position
 
 LEVEL_CHOICES = [(level, str(level)) for level in services.LEVELS]
 _TECHNICAL_CODE_RE = re.compile(r"^T[0-9A-Z.\-]+$")
@@ -139,3 +140,14 @@ class AssessmentResultAdminForm(forms.ModelForm):
                 for field, message in exc.errors.items():
                     self.add_error(field if field in self.fields else None, message)
         return cleaned
+
+
+class TargetPositionForm(forms.Form):
+    """/competency/target/: `position`, a position's id; empty clears the target."""
+
+    position = forms.ModelChoiceField(
+        queryset=Position.objects.all(),
+        required=False,
+        label=_("Jabatan target"),
+        error_messages={"invalid_choice": _("Pilih jabatan yang ada dalam daftar.")},
+    )
