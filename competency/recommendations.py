@@ -13,8 +13,9 @@ The rules (rank(), pure, unit-tested with crafted needs and candidates):
   first, then the not yet assessed, then the dictionary's order. A competency short for both
   positions is one need, the current position's (the next level to reach is the same).
 - Items fit a need when they aim at a level between the next level the person needs
-  (achieved + 1) and the level required, nearest first; then those at the person's own level
-  (consolidation). Items below the person's level or above the requirement are left out.
+  (achieved + 1) and the level required, nearest first; then those beyond the requirement
+  (nearest first); then those at the person's own level (consolidation). Items below the
+  person's level are left out.
 - Among equally fitting items: trainings with seats before those that would waitlist, then the
   provider's own order (e-books newest first, trainings soonest first).
 - Assigned (mandatory) trainings come first and apart, whatever the gaps.
@@ -46,11 +47,16 @@ KNOWN_MY_TRAININGS = "training.my_trainings"
 class GapLike(Protocol):
     """A stored map item or a target item (selectors.TargetItem)."""
 
-    competency: Competency
-    required: int
-    achieved: int
-    gap: int
-    assessed: bool
+    @property
+    def competency(self) -> Competency: ...
+    @property
+    def required(self) -> int: ...
+    @property
+    def achieved(self) -> int: ...
+    @property
+    def gap(self) -> int: ...
+    @property
+    def assessed(self) -> bool: ...
 
 
 @dataclass(frozen=True)
@@ -74,9 +80,11 @@ class Need:
     def fit(self, level: int) -> int | None:
         """How well an item aimed at `level` serves this need (0 best), or None: unfit."""
         if self.achieved < level <= self.required:
-            return level - self.achieved - 1
+            return level - self.achieved - 1  # 0: the next level
+        if level > self.required:
+            return 10 + level - self.required  # beyond the requirement: a stretch
         if level == self.achieved:
-            return 5  # after every level above
+            return 20  # consolidation, last
         return None
 
 

@@ -66,7 +66,7 @@ def _assigned(mine: selectors.MyTrainings, *, url: str, now: Any) -> list[Candid
     rows = [row for row in mine.assigned if row.training.end_at >= now]
     if not rows:
         return []
-    links: dict[int, list[tuple[int, int]]] = {}
+    links: dict[int, list[tuple[int | None, int | None]]] = {}
     for training_id, competency_id, level in TrainingCompetency.objects.filter(
         training_id__in=[row.training_id for row in rows]
     ).values_list("training_id", "competency_id", "level"):
@@ -74,15 +74,15 @@ def _assigned(mine: selectors.MyTrainings, *, url: str, now: Any) -> list[Candid
     candidates = []
     for row in rows:
         training = row.training
-        for competency_id, level in links.get(training.pk) or [(None, None)]:
+        for tag, aimed_at in links.get(training.pk) or [(None, None)]:
             candidates.append(
                 Candidate(
                     kind=TRAINING,
                     item_id=training.pk,
                     title=training.title,
                     url=f"{url}{training.slug}/",
-                    competency_id=competency_id,
-                    level=level,
+                    competency_id=tag,
+                    level=aimed_at,
                     order=(training.start_at.timestamp(),),
                     assigned=True,
                     note=_start_note(training.start_at),
