@@ -323,21 +323,28 @@ class UserWithTargetAdmin(UserAdmin):
         inlines = list(super().get_inlines(request, obj))
         return inlines if obj is not None else [i for i in inlines if i is not TargetPositionInline]
 
-    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
-        if formset.model is not TargetPosition:
-            super().save_formset(request, form, formset, change)
-            return
-        employee = form.instance
-        if not people_selectors.can_change_employee(admin=_user(request), employee=employee):
-            return  # the employee admin refuses the page first; never written past the scope
-        for inline_form in formset.forms:
-            if not inline_form.cleaned_data:
-                continue
-            deleted = formset._should_delete_form(inline_form)
-            position = None if deleted else inline_form.cleaned_data.get("position")
-            if deleted or inline_form.has_changed():
-                services.set_target_position(employee=employee, position=position)
-        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        # The employee admin saves no inlines of its own (its save_related writes admin access).
+        super().save_related(request, form, formsets, change)
+        for formset in formsets:
+            if formset.model is TargetPosition:
+                self._save_target(request, form.instance, formset)
+            else:
+                self.save_formset(request, form, formset, change=change)
+
+    def _save_target(self, request: HttpRequest, employee: User, formset: Any) -> None:
+        changed = []
+        if people_selectors.can_change_employee(admin=_user(request), employee=employee):
+            # (The employee admin refuses anyone else's page first: never written past scope.)
+            for inline_form in formset.forms:
+                if not inline_form.cleaned_data:
+                    continue
+                deleted = formset._should_delete_form(inline_form)
+                if deleted or inline_form.has_changed():
+                    position = None if deleted else inline_form.cleaned_data.get("position")
+                    services.set_target_position(employee=employee, position=position)
+                    changed.append(inline_form)
+        _record_formset_changes(formset, [f for f in changed if f not in formset.deleted_forms])
 
 
 admin.site.unregister(User)
