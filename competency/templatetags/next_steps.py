@@ -35,6 +35,11 @@ def _words(language: str) -> dict[str, str]:
         "none": _("Belum ada e-book atau pelatihan yang sesuai untuk kompetensi ini."),
         "why": _("Alasan:"),
         "not_listed": _("tidak dipersyaratkan"),
+        "required_now": _("Standar sekarang"),
+        "required_target": _("Standar target"),
+        "achieved": _("Capaian"),
+        "gap_now": _("Kesenjangan sekarang"),
+        "gap_target": _("Kesenjangan target"),
     }
 
 
@@ -175,19 +180,27 @@ def compare_rows(rows: Iterable[Any]) -> SafeString:
                 row.competency.code,
                 row.competency.code,
                 row.competency.name,
+                words["required_now"],
                 level(row.required_now),
+                words["required_target"],
                 level(row.required_target),
+                words["achieved"],
                 achieved,
+                words["gap_now"],
                 gap(row.gap_now),
+                words["gap_target"],
                 gap(row.gap_target),
             )
         )
+    # On phones each competency becomes a card whose numbers carry their labels (data-label).
     return format_html_join(
         "",
-        '<tr id="banding-{}"><th scope="row" class="cmap-table__name">'
+        '<tr id="banding-{}" class="cmap-table__row"><th scope="row" class="cmap-table__name">'
         '<span class="cmap-code">{}</span> {}</th>'
-        '<td class="cmap-table__num">{}</td><td class="cmap-table__num">{}</td>'
-        '<td class="cmap-table__num">{}</td><td class="cmap-table__num">{}</td>'
-        '<td class="cmap-table__num">{}</td></tr>',
+        '<td class="cmap-table__num" data-label="{}">{}</td>'
+        '<td class="cmap-table__num" data-label="{}">{}</td>'
+        '<td class="cmap-table__num" data-label="{}">{}</td>'
+        '<td class="cmap-table__num" data-label="{}">{}</td>'
+        '<td class="cmap-table__num" data-label="{}">{}</td></tr>',
         out,
     )

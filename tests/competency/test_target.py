@@ -307,8 +307,12 @@ def _compare_rows(section: str) -> dict[str, list[str]]:
     import re
 
     found = {}
-    for code, cells in re.findall(r'<tr id="banding-(\w+)">(.*?)</tr>', section, re.S):
-        values = re.findall(r'<td class="cmap-table__num">(.*?)</td>', cells, re.S)
+    for code, cells in re.findall(
+        r'<tr id="banding-(\w+)" class="cmap-table__row">(.*?)</tr>', section, re.S
+    ):
+        values = re.findall(
+            r'<td class="cmap-table__num" data-label="[^"]*">(.*?)</td>', cells, re.S
+        )
         found[code] = [re.sub(r"<[^>]+>", "", value).replace("\u2013", "") for value in values]
     return found
 
