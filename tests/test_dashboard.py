@@ -432,3 +432,21 @@ def test_dashboard_with_the_shared_parts_cached_runs_fewer_queries(client, emplo
 
     assert response.status_code == 200
     assert len(queries) <= MAX_QUERIES_WARM
+
+
+def test_dashboard_shows_the_target_position_and_its_jpm(client, employee):
+    from competency.models import Competency as C
+    from tests.people.factories import PositionFactory
+
+    give_map(employee, levels=met_except())
+    aim = PositionFactory(code="tujuan", name="Analis Ahli Muda")
+    competency_services.set_position_standard(position=aim, levels={C.objects.get(code="M1"): 5})
+    competency_services.set_target_position(employee=employee, position=aim)
+    client.force_login(employee)
+
+    response = client.get("/")
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    english = client.get("/")
+
+    assertContains(response, "Jabatan target Analis Ahli Muda: JPM 100% (Optimal)")
+    assertContains(english, "Target position Analis Ahli Muda: JPM 100% (Optimal)")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import threading
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -546,37 +547,52 @@ def _load_offers(now: dt.datetime) -> dict[int, list[Offer]]:
     return offers
 
 
+# The open offers already read by this process, by training version: (offers, until). An entry
+# under a version never changes before its `until`, so it need not travel from Redis again.
+_LOCAL_OFFERS: dict[int, tuple[dict[int, list[Offer]], float | None]] = {}
+_LOCAL_OFFERS_LOCK = threading.Lock()  # gunicorn's threads share it
+
+
 def open_offers(*, competency_ids: Collection[int]) -> dict[int, list[Offer]]:
     """The trainings open for self-registration that develop each competency, soonest first
     (whoever asks: eligibility, enrolments are the caller's). Shared through training.cache under
-    its version, one entry per competency, until registration opens or closes or a training
-    starts: warm, one cache round trip and no query; a miss loads every competency's (two
+    its version until registration opens or closes or a training starts, and kept by the process
+    that read it: warm, the version's cache round trip and no query; a miss loads them all (two
     queries) and stores them for the next person."""
     if not competency_ids:
         return {}
     stamp = catalogue_cache.version()
-    keys = {
-        competency_id: catalogue_cache.key("offers", stamp or 0, language=False, c=competency_id)
-        for competency_id in competency_ids
-    }
-    found = catalogue_cache.get_many(list(keys.values())) if stamp is not None else {}
-    offers = {cid: found[name] for cid, name in keys.items() if name in found}
-    if len(offers) == len(keys):
-        return offers
     now = timezone.now()
-    loaded = _load_offers(now)
-    if stamp is not None:
-        until = next_catalogue_change(now=now)
-        catalogue_cache.set_many(
-            {
-                catalogue_cache.key("offers", stamp, language=False, c=cid): (
-                    loaded.get(cid, []),
-                    until,
-                )
-                for cid in set(loaded) | set(keys)
-            }
-        )
-    return {cid: loaded.get(cid, []) for cid in keys}
+    every = _shared_offers(stamp, now) if stamp is not None else None
+    if every is None:
+        every = _load_offers(now)
+        if stamp is not None:
+            until = next_catalogue_change(now=now)
+            key = catalogue_cache.key("offers", stamp, language=False)
+            catalogue_cache.set_many({key: ((every, until.timestamp()), until)})
+            _keep_offers(stamp, every, until.timestamp())
+    return {cid: every.get(cid, []) for cid in competency_ids}
+
+
+def _shared_offers(stamp: int, now: dt.datetime) -> dict[int, list[Offer]] | None:
+    with _LOCAL_OFFERS_LOCK:
+        kept = _LOCAL_OFFERS.get(stamp)
+    if kept is not None and (kept[1] is None or now.timestamp() < kept[1]):
+        return kept[0]
+    key = catalogue_cache.key("offers", stamp, language=False)
+    found = catalogue_cache.get_many([key]).get(key)
+    if not (isinstance(found, tuple) and len(found) == 2):
+        return None
+    every, until = found
+    _keep_offers(stamp, every, until)
+    return every
+
+
+def _keep_offers(stamp: int, every: dict[int, list[Offer]], until: float | None) -> None:
+    with _LOCAL_OFFERS_LOCK:
+        _LOCAL_OFFERS[stamp] = (every, until)
+        for old in sorted(_LOCAL_OFFERS)[:-4]:  # the few latest versions only
+            del _LOCAL_OFFERS[old]
 
 
 # --- admin scoping --------------------------------------------------------------------------
