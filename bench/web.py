@@ -53,6 +53,7 @@ PAGES: list[Page] = [
     Page("/livez", "/livez", ANONYMOUS, ("ok",)),
     Page("/ (dashboard)", "/", PERSON, ("Selamat datang, {name}",)),
     Page("/competency/ (my map)", "/competency/", PERSON, ("{name}", "Peta Kompetensi Saya")),
+    Page("/competency/target/", "/competency/target/", PERSON, ("{name}", "Jabatan Target</h1>")),
     Page("/competency/employees/<nip>/ (HR)", "/competency/employees/{nip}/", HR,
          ("{hr}", "Peta Kompetensi {employee}")),
     Page("/reports/competency/ (HR heatmap)", "/reports/competency/", HR,

@@ -44,10 +44,11 @@ from competency.models import (
     CompetencyMapItem,
     PositionStandard,
     ResultSource,
+    TargetPosition,
 )
 from rumahbelajar.imports.admin import RowImportAdminMixin
 from rumahbelajar.people import selectors as people_selectors
-from rumahbelajar.people.admin import PositionAdmin
+from rumahbelajar.people.admin import PositionAdmin, UserAdmin
 from rumahbelajar.people.models import Position, Unit, User
 from rumahbelajar.people.nip import normalize_nip
 
@@ -294,6 +295,60 @@ class PositionWithStandardAdmin(PositionAdmin):
 
 admin.site.unregister(Position)
 admin.site.register(Position, PositionWithStandardAdmin)
+
+
+# --- Target position, inline on the people app's employee admin -------------------------------
+
+
+class TargetPositionInline(admin.StackedInline):
+    """An employee's target position (jabatan target). The employee admin already shows HR only
+    the people of their units, so this is set for those only; writes go through the service."""
+
+    model = TargetPosition
+    fields = ["position"]
+    autocomplete_fields = ["position"]
+    extra = 0
+    max_num = 1
+    can_delete = True
+    verbose_name = _("jabatan target")
+    verbose_name_plural = _("jabatan target")
+
+
+class UserWithTargetAdmin(UserAdmin):
+    """The people app's employee admin plus the employee's target position."""
+
+    inlines = [*UserAdmin.inlines, TargetPositionInline]  # type: ignore[misc]
+
+    def get_inlines(self, request: HttpRequest, obj: User | None) -> list[Any]:
+        inlines = list(super().get_inlines(request, obj))
+        return inlines if obj is not None else [i for i in inlines if i is not TargetPositionInline]
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        # The employee admin saves no inlines of its own (its save_related writes admin access).
+        super().save_related(request, form, formsets, change)
+        for formset in formsets:
+            if formset.model is TargetPosition:
+                self._save_target(request, form.instance, formset)
+            else:
+                self.save_formset(request, form, formset, change=change)
+
+    def _save_target(self, request: HttpRequest, employee: User, formset: Any) -> None:
+        changed = []
+        if people_selectors.can_change_employee(admin=_user(request), employee=employee):
+            # (The employee admin refuses anyone else's page first: never written past scope.)
+            for inline_form in formset.forms:
+                if not inline_form.cleaned_data:
+                    continue
+                deleted = formset._should_delete_form(inline_form)
+                if deleted or inline_form.has_changed():
+                    position = None if deleted else inline_form.cleaned_data.get("position")
+                    services.set_target_position(employee=employee, position=position)
+                    changed.append(inline_form)
+        _record_formset_changes(formset, [f for f in changed if f not in formset.deleted_forms])
+
+
+admin.site.unregister(User)
+admin.site.register(User, UserWithTargetAdmin)
 
 
 # --- Assessment results -----------------------------------------------------------------------

@@ -26,6 +26,7 @@ from competency.models import (
     CompetencyType,
     PositionStandard,
     ResultSource,
+    TargetPosition,
 )
 from rumahbelajar.people import demo as people_demo
 from rumahbelajar.people.models import Position, User
@@ -417,6 +418,7 @@ class CompetencySeedResult:
     named_results_created: int = 0
     numbered_results_created: int = 0
     maps_recomputed: int = 0
+    target_set: bool = False
 
 
 def seed(
@@ -442,6 +444,7 @@ def seed(
     _ensure_standards(technical, result)
     _ensure_named_results(result)
     _ensure_numbered_results(result)
+    result.target_set = _ensure_target_position()
     # Whatever is still stale (the named people's maps, holders of changed standards) or missing.
     result.maps_recomputed += services.recompute_stale_maps(wait=True) or 0
     write(
@@ -452,6 +455,22 @@ def seed(
         f"computed ({time.monotonic() - started:.1f} s)"
     )
     return result
+
+
+# The demo employee aims at the next step of their career (jabatan target).
+DEMO_TARGET_POSITION = "analis-hukum-ahli-muda"
+
+
+def _ensure_target_position() -> bool:
+    """Gives the demo employee their target position when they have none; True if it set one."""
+    employee = User.objects.filter(email=people_demo.EMPLOYEE_EMAIL).first()
+    position = Position.objects.filter(code=DEMO_TARGET_POSITION).first()
+    if employee is None or position is None:
+        return False
+    if TargetPosition.objects.filter(employee=employee).exists():
+        return False
+    services.set_target_position(employee=employee, position=position)
+    return True
 
 
 def _ensure_technical_competencies(result: CompetencySeedResult) -> dict[str, Competency]:

@@ -20,7 +20,7 @@ from competency.models import (
     PositionStandard,
     ResultSource,
 )
-from rumahbelajar.people.models import PositionKind, Unit
+from rumahbelajar.people.models import Position, PositionKind, Unit
 from rumahbelajar.people.selectors import ReportScope, units_in_report_scope
 
 LEVEL_CHOICES = [(level, str(level)) for level in services.LEVELS]
@@ -175,3 +175,14 @@ class CompetencyReportForm(forms.Form):
         if name in self.errors:
             return None
         return self.cleaned_data.get(name) or None
+
+
+class TargetPositionForm(forms.Form):
+    """/competency/target/: `position`, a position's id; empty clears the target."""
+
+    position = forms.ModelChoiceField(
+        queryset=Position.objects.all(),
+        required=False,
+        label=_("Jabatan target"),
+        error_messages={"invalid_choice": _("Pilih jabatan yang ada dalam daftar.")},
+    )

@@ -263,6 +263,34 @@ class CompetencyMapItem(models.Model):
         return f"{self.competency_id}: {self.achieved}/{self.required}"
 
 
+class TargetPosition(models.Model):
+    """The position an employee aims at (jabatan target; PP 11/2017 art. 206: the gap against
+    the current and the future position). Its gaps are not stored: they are computed when read,
+    from the position's standard and the employee's latest results (selectors.target_for)."""
+
+    employee = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="target_position",
+        verbose_name=_("pegawai"),
+    )
+    position = models.ForeignKey(
+        "people.Position",
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("jabatan target"),
+    )
+    chosen_at = models.DateTimeField(_("dipilih pada"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("jabatan target")
+        verbose_name_plural = _("jabatan target")
+
+    def __str__(self) -> str:
+        return f"{self.employee_id} → {self.position_id}"
+
+
 class ApiToken(models.Model):
     """A bearer token of the assessment system. Only a SHA-256 hash of the token is stored."""
 

@@ -131,7 +131,7 @@ def _schemas() -> dict[str, Any]:
                 "while a recomputation is pending; an employee whose map was never computed "
                 'gets stale true, jpm null, category "" and no items.'
             ),
-            "required": ["nip", "computed_at", "stale", "jpm", "category", "items"],
+            "required": ["nip", "computed_at", "stale", "jpm", "category", "items", "target"],
             "additionalProperties": False,
             "properties": {
                 "nip": {"type": "string"},
@@ -145,6 +145,35 @@ def _schemas() -> dict[str, Any]:
                         "Job Person Match: Σ min(achieved, required) / Σ required * 100; null "
                         "when the position has no standard."
                     ),
+                },
+                "category": {"type": "string", "enum": ["", *JpmCategory.values]},
+                "items": {"type": "array", "items": _ref("schemas", "CompetencyMapItem")},
+                "target": {
+                    "oneOf": [{"type": "null"}, _ref("schemas", "TargetGaps")],
+                    "description": (
+                        "The gaps against the employee's target position (jabatan target, PP "
+                        "11/2017 art. 206), computed when read from the position's standard and "
+                        "the latest results; null when no target position is chosen."
+                    ),
+                },
+            },
+        },
+        "TargetGaps": {
+            "type": "object",
+            "required": ["position", "jpm", "category", "items"],
+            "additionalProperties": False,
+            "properties": {
+                "position": {
+                    "type": "object",
+                    "required": ["id", "name"],
+                    "additionalProperties": False,
+                    "properties": {"id": {"type": "integer"}, "name": {"type": "string"}},
+                },
+                "jpm": {
+                    "type": ["number", "null"],
+                    "minimum": 0,
+                    "maximum": 100,
+                    "description": "As the map's, against the target's standard; null without one.",
                 },
                 "category": {"type": "string", "enum": ["", *JpmCategory.values]},
                 "items": {"type": "array", "items": _ref("schemas", "CompetencyMapItem")},
@@ -365,6 +394,23 @@ def _paths() -> dict[str, Any]:
                                             "gap": 1,
                                         }
                                     ],
+                                    "target": {
+                                        "position": {
+                                            "id": 12,
+                                            "name": "Analis Kebijakan Ahli Muda",
+                                        },
+                                        "jpm": 66.67,
+                                        "category": "kurang_optimal",
+                                        "items": [
+                                            {
+                                                "competency": "M1",
+                                                "name": "Integritas",
+                                                "required": 4,
+                                                "achieved": 2,
+                                                "gap": 2,
+                                            }
+                                        ],
+                                    },
                                 },
                             }
                         },

@@ -6,6 +6,7 @@ Maps are read as stored (workers compute them); nothing here recomputes anything
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -13,15 +14,20 @@ from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
 from typing import Any
 
+from django.conf import settings
 from django.db import connections, router
+from django.db.models import Q
 from django.http import Http404
 
+from competency.gaps import Latest, compute_gaps
 from competency.models import (
     AssessmentResult,
     Competency,
     CompetencyLevel,
     CompetencyMap,
     CompetencyMapItem,
+    PositionStandard,
+    TargetPosition,
 )
 from rumahbelajar.people.models import Position, Unit, User
 from rumahbelajar.people.nip import format_nip
@@ -403,3 +409,131 @@ def report_cell(*, position_id: int, competency_code: str) -> tuple[Position, Co
     if position is None or competency is None:
         return None
     return position, competency
+
+
+# --- The target position ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TargetItem:
+    """One competency of the target position's standard against the employee's latest result
+    (the shape of a CompetencyMapItem, which the chart and the ranking read)."""
+
+    competency: Competency
+    required: int
+    achieved: int
+    gap: int
+    assessed: bool
+    last_assessed_on: dt.date | None
+
+    @property
+    def competency_id(self) -> int:
+        return self.competency.pk
+
+
+@dataclass(frozen=True)
+class TargetMap:
+    """An employee's gaps against their target position: computed when read (competency.gaps),
+    never stored. `jpm` is None and `items` empty when the position has no standard yet."""
+
+    position: Position
+    jpm: Decimal | None
+    category: str
+    items: list[TargetItem]
+
+    def get_category_display(self) -> str:
+        from competency.models import JpmCategory
+
+        return str(JpmCategory(self.category).label) if self.category else ""
+
+
+@cache
+def _target_sql() -> str:
+    """The target position, and per competency of its standard (active competencies only, as
+    the stored maps count) the competency and the employee's latest result there (the index
+    competency_result_latest, one row each): one row per competency, in the dictionary's order
+    (one row with NULL standard for a position without any)."""
+    return (
+        f'SELECT {columns(Position, "p")}, s."required_level", {columns(Competency, "c")}, '  # noqa: S608 (names from the models)
+        'latest."level", latest."assessed_on" '
+        f'FROM "{TargetPosition._meta.db_table}" t '
+        f'JOIN "{Position._meta.db_table}" p ON p."id" = t."position_id" '
+        f'LEFT JOIN ("{PositionStandard._meta.db_table}" s '
+        f'  JOIN "{Competency._meta.db_table}" c ON c."id" = s."competency_id" AND c."is_active") '
+        '  ON s."position_id" = t."position_id" '
+        "LEFT JOIN LATERAL ("
+        '  SELECT r."level", r."assessed_on" '
+        f'  FROM "{AssessmentResult._meta.db_table}" r '
+        '  WHERE r."employee_id" = t."employee_id" AND r."competency_id" = s."competency_id" '
+        '  ORDER BY r."assessed_on" DESC, r."id" DESC LIMIT 1'
+        ") latest ON TRUE "
+        'WHERE t."employee_id" = %s '
+        'ORDER BY c."sort_order", c."code"'
+    )
+
+
+def target_for(*, employee: User) -> TargetMap | None:
+    """The employee's gaps against their target position, or None when they chose none. One
+    query, written once per process (rumahbelajar.sqlrows); the arithmetic is competency.gaps',
+    the same as the stored maps'. Not stored: a target changes no map."""
+    db = router.db_for_read(TargetPosition)
+    with connections[db].cursor() as cursor:
+        cursor.execute(_target_sql(), [employee.pk])
+        rows = cursor.fetchall()
+    if not rows:
+        return None
+    position, at = take(Position, db, rows[0], 0)
+    assert position is not None  # every row is the target's
+    required: dict[int, int] = {}
+    latest: dict[int, Latest] = {}
+    competencies: dict[int, Competency] = {}
+    for row in rows:
+        level_required = row[at]
+        competency, end = take(Competency, db, row, at + 1)
+        if competency is None or level_required is None:  # a position without a standard
+            continue
+        competencies[competency.pk] = competency
+        required[competency.pk] = level_required
+        level, assessed_on = row[end : end + 2]
+        if level is not None:
+            latest[competency.pk] = Latest(level=level, assessed_on=assessed_on)
+    result = compute_gaps(required=required, latest=latest, bands=settings.COMPETENCY_JPM_BANDS)
+    return TargetMap(
+        position=position,
+        jpm=result.jpm,
+        category=result.category,
+        items=[
+            TargetItem(
+                competency=competencies[item.competency_id],
+                required=item.required,
+                achieved=item.achieved,
+                gap=item.gap,
+                assessed=item.assessed,
+                last_assessed_on=item.last_assessed_on,
+            )
+            for item in result.items
+        ],
+    )
+
+
+def current_target_position(*, employee: User) -> Position | None:
+    """The position the employee aims at, or None. One query."""
+    return Position.objects.filter(
+        pk__in=TargetPosition.objects.filter(employee=employee).values("position_id")
+    ).first()
+
+
+def positions_to_target(
+    *, q: str = "", limit: int = 50, keep: Position | None = None
+) -> tuple[list[Position], bool]:
+    """Positions whose name or code contains `q` (all when empty), by name, at most `limit`,
+    and whether there were more; `keep` (the current target) is always listed. One query."""
+    positions = Position.objects.order_by("name", "id").only("id", "name", "code")
+    if q:
+        positions = positions.filter(Q(name__icontains=q) | Q(code__icontains=q))
+    found = list(positions[: limit + 1])
+    more = len(found) > limit
+    found = found[:limit]
+    if keep is not None and all(position.pk != keep.pk for position in found):
+        found.insert(0, keep)
+    return found, more

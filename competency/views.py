@@ -7,22 +7,24 @@ updated", and the page polls itself with htmx until the fresh map is there.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from itertools import groupby
 from typing import Any, cast
 from urllib.parse import urlencode
 
+from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils.cache import patch_vary_headers
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
 
 from competency import cache as report_cache
-from competency import selectors
-from competency.forms import CompetencyReportForm
-from competency.models import CompetencyMap, CompetencyType
+from competency import recommendations, selectors, services
+from competency.forms import CompetencyReportForm, TargetPositionForm
+from competency.models import Competency, CompetencyMap, CompetencyType
 from rumahbelajar import exports
 from rumahbelajar.people import selectors as people_selectors
 from rumahbelajar.people.models import PositionKind, User
@@ -37,6 +39,48 @@ def map_detail(request: HttpRequest) -> HttpResponse:
     # LoginRequiredMiddleware: always a logged-in person, whom the authentication backend
     # (rumahbelajar.people.backends) loads with unit and position.
     return _render_map(request, employee=cast(User, request.user), own=True)
+
+
+TARGET_TEMPLATE = "competency/target.html"
+# Positions listed at once on /competency/target/; more are found through the search.
+TARGET_CHOICES = 50
+
+
+@require_http_methods(["GET", "POST"])
+def target_position(request: HttpRequest) -> HttpResponse:
+    """Choose my target position: a search (`q`) over positions by name, a list of matches to
+    pick from, and POST `position` (an id; empty clears it). Only for oneself: HR sets another
+    person's target in the admin, for the people of their units."""
+    employee = cast(User, request.user)
+    current = selectors.current_target_position(employee=employee)
+    status = 200
+    if request.method == "POST":
+        form = TargetPositionForm(request.POST)
+        if form.is_valid():
+            position = form.cleaned_data["position"]
+            services.set_target_position(employee=employee, position=position)
+            if position is None:
+                messages.success(request, _("Jabatan target dihapus."))
+            else:
+                messages.success(
+                    request,
+                    _("Jabatan target Anda sekarang %(name)s.") % {"name": position.name},
+                )
+            return redirect("competency:map-detail")
+        status = 400
+    else:
+        form = TargetPositionForm(initial={"position": current.pk if current else None})
+    query = " ".join(str(request.GET.get("q", ""))[:100].split())
+    choices, more = selectors.positions_to_target(q=query, limit=TARGET_CHOICES, keep=current)
+    context = {
+        "form": form,
+        "current": current,
+        "q": query,
+        "choices": choices,
+        "more": more,
+        "chosen": str(form["position"].value() or ""),
+    }
+    return render(request, TARGET_TEMPLATE, context, status=status)
 
 
 @require_GET
@@ -61,15 +105,24 @@ def _render_map(request: HttpRequest, *, employee: User, own: bool) -> HttpRespo
             "cmap": cmap,
             "updating": updating,
             "refreshed": polled,
-            **_map_context(cmap, employee=employee),
+            **_map_context(cmap, employee=employee, own=own),
         }
         response = render(request, TEMPLATE + ("#map-body" if polled else ""), context)
     patch_vary_headers(response, ["HX-Request"])
     return response
 
 
-def _map_context(cmap: CompetencyMap | None, *, employee: User) -> dict[str, object]:
+def _map_context(cmap: CompetencyMap | None, *, employee: User, own: bool) -> dict[str, object]:
     items = list(cmap.items.all()) if cmap is not None else []
+    target = selectors.target_for(employee=employee)
+    # What to learn next is said to the person themself ("level Anda …"): on their own map.
+    steps = (
+        recommendations.next_steps(
+            employee=employee, current=items, target=target.items if target else ()
+        )
+        if own
+        else None
+    )
     by_type = {kind: [i for i in items if i.competency.type == kind] for kind in TYPE_ORDER}
     history = sorted(
         selectors.results_history(employee=employee),
@@ -79,6 +132,11 @@ def _map_context(cmap: CompetencyMap | None, *, employee: User) -> dict[str, obj
         "items": [item for kind in TYPE_ORDER for item in by_type[kind]],
         "groups": [(kind.label, kind.value, by_type[kind]) for kind in TYPE_ORDER if by_type[kind]],
         "to_develop": selectors.competencies_to_develop(items),
+        "target": target,
+        "compare": compare_rows(items, target.items) if target else [],
+        "target_counts": _counts(target.items) if target else None,
+        "steps": steps,
+        "develop": _develop(items, target, steps),
         "history_groups": [
             (competency, list(results))
             for competency, results in groupby(history, key=lambda result: result.competency)
@@ -248,3 +306,61 @@ def _people_rows(
         ]
         for person in rows
     ]
+
+
+def _counts(items: list[selectors.TargetItem]) -> dict[str, int]:
+    return {
+        "met": sum(1 for item in items if not item.gap),
+        "below": sum(1 for item in items if item.gap and item.assessed),
+        "unassessed": sum(1 for item in items if not item.assessed),
+    }
+
+
+def compare_rows(current: list[Any], target: list[selectors.TargetItem]) -> list[CompareRow]:
+    """The two standards side by side: every competency of either, in the dictionary's order,
+    with the level required now and for the target (None where a standard does not list it),
+    the level achieved, and both gaps."""
+    rows: dict[int, CompareRow] = {}
+    for item in current:
+        rows[item.competency_id] = CompareRow(
+            competency=item.competency,
+            achieved=item.achieved,
+            assessed=item.assessed,
+            required_now=item.required,
+            gap_now=item.gap,
+        )
+    for item in target:
+        row = rows.get(item.competency.pk)
+        if row is None:
+            row = rows[item.competency.pk] = CompareRow(
+                competency=item.competency, achieved=item.achieved, assessed=item.assessed
+            )
+        row.required_target = item.required
+        row.gap_target = item.gap
+    return sorted(rows.values(), key=lambda r: (r.competency.sort_order, r.competency.code))
+
+
+@dataclass
+class CompareRow:
+    competency: Competency
+    achieved: int
+    assessed: bool
+    required_now: int | None = None
+    gap_now: int | None = None
+    required_target: int | None = None
+    gap_target: int | None = None
+
+
+def _develop(
+    items: list[Any],
+    target: selectors.TargetMap | None,
+    steps: recommendations.NextSteps | None,
+) -> list[tuple[recommendations.Need, list[recommendations.Suggestion]]]:
+    """The panel's competencies to develop (current position's gaps, then the target's), each
+    with what to learn for it (on one's own map)."""
+    needs = (
+        steps.needs
+        if steps is not None
+        else recommendations.needs_from(items, target.items if target else ())
+    )
+    return [(need, steps.for_competency(need.competency.pk) if steps else []) for need in needs]

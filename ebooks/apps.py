@@ -8,4 +8,9 @@ class EbooksConfig(AppConfig):
 
     def ready(self) -> None:
         # Registers the bulk upload's pipeline for the shared import task.
+        # Offers books to the "what to learn next" ranking of the competency app.
+        from competency import recommendations
+        from ebooks.recommendations import provide
         from ebooks.services import bulk  # noqa: F401
+
+        recommendations.register("ebooks", provide)

@@ -439,6 +439,23 @@ def ebooks_for_gaps(*, achieved: Mapping[int, int], per_gap: int = 4) -> dict[in
     return ranked
 
 
+def finished_ebooks(*, user: Any, ebook_ids: list[int]) -> set[int]:
+    """Which of `ebook_ids` the reader has finished: their reading position is on the last page
+    (books whose page count is known). One query on the (user, ebook) unique index; none for no
+    ids."""
+    if not ebook_ids:
+        return set()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT progress.ebook_id FROM ebooks_readingprogress progress "
+            "JOIN ebooks_ebook book ON book.id = progress.ebook_id "
+            "WHERE progress.user_id = %s AND progress.ebook_id = ANY(%s) "
+            "AND book.page_count > 0 AND progress.page >= book.page_count",
+            [user.pk, ebook_ids],
+        )
+        return {ebook_id for (ebook_id,) in cursor.fetchall()}
+
+
 # What a book's card on a shelf shows (title and link, cover, format).
 CARD_FIELDS = ("id", "slug", "title", "cover", "sha256", "file_format", "page_count")
 

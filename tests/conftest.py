@@ -14,6 +14,7 @@ import importlib
 import pytest
 from django.conf import settings
 from django.core.cache import cache
+from django.utils import translation
 from hypothesis import settings as hypothesis_settings
 
 from rumahbelajar.people.models import UnitKind
@@ -52,6 +53,15 @@ def _clean_cache():
     _delete_own_keys()
     yield
     _delete_own_keys()
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Every test starts in the site's language, as a fresh request does: a request in English
+    leaves English active in the thread, and a test that calls code directly would inherit it."""
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture(autouse=True)

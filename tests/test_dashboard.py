@@ -20,15 +20,20 @@ from tests.competency.factories import ResultFactory, fixed
 from tests.ebooks.factories import EbookFactory
 from tests.test_layout import tags
 from tests.training.factories import TrainingFactory, in_days, restore_reference_data
+from training import cache as training_cache
 from training import services as training_services
 from training.models import ActivityType, LearningKind, TrainingKind
 
 pytestmark = pytest.mark.django_db
 
 FIXED_CODES = ["M1", "M2", "M3", "M4", "M5", "M6", "M7", "M8", "SK1"]
-# The person (with unit and position), the map and its items, the JP, my trainings, continue
-# reading, and the recommendations (their ranking and their rows); nothing served from a cache.
-MAX_QUERIES = 8
+# The person (with unit and position), the map and its items, the target position, my
+# trainings, the JP, continue reading, and "Langkah berikutnya": the e-books finished among
+# those suggested and the competencies of my assigned trainings (8 with the shared parts in the
+# cache); with nothing shared in the cache, also the e-books per gap level and their cards, the
+# open trainings and when the training catalogue next changes.
+MAX_QUERIES = 12
+MAX_QUERIES_WARM = 8
 
 
 @pytest.fixture(autouse=True)
@@ -84,7 +89,7 @@ def test_dashboard_employee_gets_page_with_one_h1_and_every_section(client, empl
         "judul-jp",
         "judul-pelatihan",
         "judul-membaca",
-        "judul-disarankan",
+        "judul-langkah",
         "judul-mulai",
     ]
 
@@ -296,7 +301,7 @@ def test_reading_section_empty_points_to_the_library(client, employee):
 # --- Disarankan untuk Anda ----------------------------------------------------------------------
 
 
-def test_recommended_book_for_a_gap_appears_with_its_competency(client, employee):
+def test_next_steps_book_for_a_gap_appears_with_its_why(client, employee):
     give_map(employee, levels=met_except("M3"))
     book = EbookFactory(title="Komunikasi Efektif", competencies={fixed("M3"): 1})
     EbookFactory(title="Buku Integritas", competencies={fixed("M1"): 3})
@@ -304,38 +309,45 @@ def test_recommended_book_for_a_gap_appears_with_its_competency(client, employee
 
     response = client.get("/")
 
-    html = section(response, "disarankan")
-    links = [a["href"] for a in tags(html, "a", class_="shelf-item__link")]
-    assert links == [f"/ebooks/{book.slug}/"]
-    assertContains(
-        response,
-        f'<span class="dash-helps__name">M3 {fixed("M3").name}</span>',
-        html=True,
+    html = section(response, "langkah")
+    assert [a["href"] for a in tags(html, "a")][1:] == [f"/ebooks/{book.slug}/"]
+    assert (
+        f"{fixed('M3').name}: belum diases, jabatan Anda memerlukan 1 — e-book ini untuk level 1"
+        in html
     )
 
 
-def test_recommended_books_at_most_four(client, employee):
+def test_next_steps_at_most_five_with_a_training_among_them(client, employee):
     give_map(employee, levels=met_except("M1", "M2"))
     for _ in range(6):
         EbookFactory(competencies={fixed("M1"): 1, fixed("M2"): 1})
+    training = TrainingFactory(title="Pelatihan Integritas", start_at=in_days(20))
+    training.competency_links.create(competency=fixed("M2"), level=1)
     client.force_login(employee)
 
     response = client.get("/")
 
-    assert len(tags(section(response, "disarankan"), "li", class_="shelf-item")) == 4
+    html = section(response, "langkah")
+    items = tags(html, "li")
+    assert len(items) == 5
+    assert f"/trainings/{training.slug}/" in html
+    assert "pelatihan ini untuk level 1" in html
 
 
-def test_recommended_gap_without_books_names_the_competency(client, employee):
+def test_next_steps_gap_without_items_names_the_competency(client, employee):
     give_map(employee, levels=met_except("M3"))
     client.force_login(employee)
 
     response = client.get("/")
 
-    assertContains(response, "Belum ada e-book untuk kompetensi yang perlu Anda kembangkan.")
+    assertContains(
+        response,
+        "Belum ada e-book atau pelatihan untuk kompetensi yang perlu Anda kembangkan.",
+    )
     assertContains(response, fixed("M3").name)
 
 
-def test_recommended_no_gap_says_standards_are_met(client, employee):
+def test_next_steps_no_gap_says_standards_are_met(client, employee):
     give_map(employee, levels=met_except())
     client.force_login(employee)
 
@@ -344,12 +356,14 @@ def test_recommended_no_gap_says_standards_are_met(client, employee):
     assertContains(response, "<strong>Semua kompetensi Anda memenuhi standar jabatan.</strong>")
 
 
-def test_recommended_without_map_explains_when_they_come(client, employee):
+def test_next_steps_without_map_explains_when_they_come(client, employee):
     client.force_login(employee)
 
     response = client.get("/")
 
-    assertContains(response, "Saran e-book muncul setelah peta kompetensi Anda tersedia.")
+    assertContains(
+        response, "Saran e-book dan pelatihan muncul setelah peta kompetensi Anda tersedia."
+    )
 
 
 # --- Queries ------------------------------------------------------------------------------------
@@ -384,6 +398,7 @@ def count_dashboard_queries(client, person) -> int:
     """Queries of a dashboard rendered with nothing shared in the cache yet (a catalogue change
     moves the version every shared part is stored under)."""
     catalogue_cache.bump_version()
+    training_cache.bump_version()
     client.force_login(person)
     with CaptureQueriesContext(connection) as queries:
         response = client.get("/")
@@ -404,3 +419,34 @@ def test_dashboard_one_or_many_rows_runs_the_same_bounded_number_of_queries(
 
     assert small == large
     assert large <= MAX_QUERIES
+
+
+def test_dashboard_with_the_shared_parts_cached_runs_fewer_queries(client, employee, hr_admin):
+    fill(employee, hr_admin, size=3)
+    competency_services.recompute_map(employee_id=employee.pk)
+    client.force_login(employee)
+    client.get("/")
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/")
+
+    assert response.status_code == 200
+    assert len(queries) <= MAX_QUERIES_WARM
+
+
+def test_dashboard_shows_the_target_position_and_its_jpm(client, employee):
+    from competency.models import Competency as C
+    from tests.people.factories import PositionFactory
+
+    give_map(employee, levels=met_except())
+    aim = PositionFactory(code="tujuan", name="Analis Ahli Muda")
+    competency_services.set_position_standard(position=aim, levels={C.objects.get(code="M1"): 5})
+    competency_services.set_target_position(employee=employee, position=aim)
+    client.force_login(employee)
+
+    response = client.get("/")
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    english = client.get("/")
+
+    assertContains(response, "Jabatan target Analis Ahli Muda: JPM 100% (Optimal)")
+    assertContains(english, "Target position Analis Ahli Muda: JPM 100% (Optimal)")

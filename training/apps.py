@@ -5,3 +5,10 @@ from django.utils.translation import gettext_lazy as _
 class TrainingConfig(AppConfig):
     name = "training"
     verbose_name = _("Pelatihan")
+
+    def ready(self) -> None:
+        # Offers trainings to the "what to learn next" ranking of the competency app.
+        from competency import recommendations
+        from training.recommendations import provide
+
+        recommendations.register("training", provide)

@@ -78,7 +78,7 @@ TRAININGS: list[DemoTraining] = [
                  "kuotanya hanya 10 peserta."),
     DemoTraining("pelatihan-perancangan-peraturan-perundang-undangan",
                  "Pelatihan Perancangan Peraturan Perundang-undangan", _OPEN, _K, "40", 21, 5, 30,
-                 (("M4", 3), ("M8", 2)),
+                 (("M4", 3), ("M8", 2), ("T1", 2)),
                  "Teknik penyusunan naskah akademik dan rancangan peraturan sesuai UU 12/2011 "
                  "beserta perubahannya, dengan praktik harmonisasi.",
                  registrants=12),
@@ -354,17 +354,17 @@ def _ensure_training(
         for name, value in wanted.items():
             setattr(training, name, value)
         training = services.save_training(training=training)
-    if new:
-        for code, level in spec.competencies:
-            competency = Competency.objects.filter(code=code).first()
-            if competency is not None:
-                TrainingCompetency.objects.get_or_create(
-                    training=training, competency=competency, defaults={"level": level}
-                )
-        if spec.eligible_positions:
-            training.eligible_positions.set(
-                Position.objects.filter(code__in=spec.eligible_positions)
+    # Every run: a competency added to a demo training later reaches existing demo data too.
+    for code, level in spec.competencies:
+        competency = Competency.objects.filter(code=code).first()
+        if competency is not None:
+            _link, created = TrainingCompetency.objects.get_or_create(
+                training=training, competency=competency, defaults={"level": level}
             )
+            if created and not new:
+                catalogue_cache.bump_version()  # the recommendations list its competencies
+    if new and spec.eligible_positions:
+        training.eligible_positions.set(Position.objects.filter(code__in=spec.eligible_positions))
     return training, new
 
 

@@ -8,6 +8,7 @@ Kept apart from services so that selectors (the detail page's "can I register?")
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection, Sequence
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -136,15 +137,25 @@ def is_eligible(*, training: Training, employee: User) -> bool:
 
     Reads `training.eligible_units` / `eligible_positions` through `.all()`, so a prefetch is used.
     """
-    units = list(training.eligible_units.all())
-    positions = list(training.eligible_positions.all())
-    if units:
+    return eligible_by(
+        unit_paths=[unit.path for unit in training.eligible_units.all()],
+        position_ids={position.pk for position in training.eligible_positions.all()},
+        employee=employee,
+    )
+
+
+def eligible_by(
+    *, unit_paths: Sequence[str], position_ids: Collection[int], employee: User
+) -> bool:
+    """is_eligible() on a training's restrictions given as data: the paths of its eligible
+    units (subtrees) and the ids of its eligible positions (empty: no restriction)."""
+    if unit_paths:
         if employee.unit is None:
             return False
         path = employee.unit.path
-        if not any(path.startswith(unit.path) for unit in units):
+        if not any(path.startswith(prefix) for prefix in unit_paths):
             return False
-    return not positions or employee.position_id in {position.pk for position in positions}
+    return not position_ids or employee.position_id in position_ids
 
 
 def self_registration_error(

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import threading
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
@@ -32,7 +34,7 @@ from django.utils import timezone
 
 from competency.models import Competency
 from rumahbelajar.people import selectors as people_selectors
-from rumahbelajar.people.models import EmployeeType, User
+from rumahbelajar.people.models import EmployeeType, Unit, User
 from rumahbelajar.people.nip import format_nip
 from rumahbelajar.people.selectors import ReportScope
 from rumahbelajar.sqlrows import cache_related, columns, take
@@ -473,6 +475,128 @@ def trainings_for_competencies(*, competency_ids: list[int], limit: int = 6) -> 
             start_at__gt=timezone.now(),
         )
     ).order_by("start_at", "id")[:limit]
+
+
+@dataclass(frozen=True)
+class Offer:
+    """An open training as the "what to learn next" ranking sees it (training.recommendations):
+    belonging to no one, so shared through the cache."""
+
+    id: int
+    slug: str
+    title: str
+    start_at: dt.datetime
+    seats_left: int
+    level: int  # the level it aims at for the competency it is listed under
+    unit_paths: tuple[str, ...] = ()  # eligible unit subtrees (empty: every unit)
+    position_ids: frozenset[int] = frozenset()  # eligible positions (empty: every position)
+
+
+@cache
+def _offers_sql() -> str:
+    """Every published open training whose registration window holds at a given instant, with
+    its seats taken, eligible unit paths and positions, and the competencies it develops with
+    their levels: one row per training, soonest first (written once per process)."""
+    training = Training._meta.db_table
+    units = Training.eligible_units.through._meta.db_table
+    positions = Training.eligible_positions.through._meta.db_table
+    return (
+        f'SELECT t."id", t."slug", t."title", t."start_at", t."capacity", '  # noqa: S608 (names from the models)
+        f'(SELECT count(*) FROM "{Enrollment._meta.db_table}" e '
+        '  WHERE e."training_id" = t."id" AND e."status" = ANY(%(seats)s)), '
+        f'ARRAY(SELECT u."path" FROM "{units}" eu JOIN "{Unit._meta.db_table}" u '
+        '  ON u."id" = eu."unit_id" WHERE eu."training_id" = t."id"), '
+        f'ARRAY(SELECT ep."position_id" FROM "{positions}" ep WHERE ep."training_id" = t."id"), '
+        f'ARRAY(SELECT ARRAY[l."competency_id", l."level"] FROM "{TrainingCompetency._meta.db_table}" l '
+        '  WHERE l."training_id" = t."id") '
+        f'FROM "{training}" t '
+        'WHERE t."status" = %(published)s AND t."kind" = %(open)s AND t."start_at" > %(now)s '
+        '  AND (t."registration_opens_at" IS NULL OR t."registration_opens_at" <= %(now)s) '
+        '  AND (t."registration_closes_at" IS NULL OR t."registration_closes_at" >= %(now)s) '
+        'ORDER BY t."start_at", t."id"'
+    )
+
+
+def _load_offers(now: dt.datetime) -> dict[int, list[Offer]]:
+    """Every training open for self-registration at `now` (the window as
+    Training.registration_state decides it), by competency it develops, soonest first. One
+    query whatever the number of trainings."""
+    db = router.db_for_read(Training)
+    with connections[db].cursor() as cursor:
+        cursor.execute(
+            _offers_sql(),
+            {
+                "seats": list(SEAT_STATUSES),
+                "published": TrainingStatus.PUBLISHED,
+                "open": TrainingKind.OPEN,
+                "now": now,
+            },
+        )
+        rows = cursor.fetchall()
+    offers: dict[int, list[Offer]] = {}
+    for pk, slug, title, start_at, capacity, taken, paths, position_ids, links in rows:
+        for competency_id, level in links:
+            offers.setdefault(competency_id, []).append(
+                Offer(
+                    id=pk,
+                    slug=slug,
+                    title=title,
+                    start_at=start_at,
+                    seats_left=max(capacity - taken, 0),
+                    level=level,
+                    unit_paths=tuple(paths),
+                    position_ids=frozenset(position_ids),
+                )
+            )
+    return offers
+
+
+# The open offers already read by this process, by training version: (offers, until). An entry
+# under a version never changes before its `until`, so it need not travel from Redis again.
+_LOCAL_OFFERS: dict[int, tuple[dict[int, list[Offer]], float | None]] = {}
+_LOCAL_OFFERS_LOCK = threading.Lock()  # gunicorn's threads share it
+
+
+def open_offers(*, competency_ids: Collection[int]) -> dict[int, list[Offer]]:
+    """The trainings open for self-registration that develop each competency, soonest first
+    (whoever asks: eligibility, enrolments are the caller's). Shared through training.cache under
+    its version until registration opens or closes or a training starts, and kept by the process
+    that read it: warm, the version's cache round trip and no query; a miss loads them all (two
+    queries) and stores them for the next person."""
+    if not competency_ids:
+        return {}
+    stamp = catalogue_cache.version()
+    now = timezone.now()
+    every = _shared_offers(stamp, now) if stamp is not None else None
+    if every is None:
+        every = _load_offers(now)
+        if stamp is not None:
+            until = next_catalogue_change(now=now)
+            key = catalogue_cache.key("offers", stamp, language=False)
+            catalogue_cache.set_many({key: ((every, until.timestamp()), until)})
+            _keep_offers(stamp, every, until.timestamp())
+    return {cid: every.get(cid, []) for cid in competency_ids}
+
+
+def _shared_offers(stamp: int, now: dt.datetime) -> dict[int, list[Offer]] | None:
+    with _LOCAL_OFFERS_LOCK:
+        kept = _LOCAL_OFFERS.get(stamp)
+    if kept is not None and (kept[1] is None or now.timestamp() < kept[1]):
+        return kept[0]
+    key = catalogue_cache.key("offers", stamp, language=False)
+    found = catalogue_cache.get_many([key]).get(key)
+    if not (isinstance(found, tuple) and len(found) == 2):
+        return None
+    every, until = found
+    _keep_offers(stamp, every, until)
+    return every
+
+
+def _keep_offers(stamp: int, every: dict[int, list[Offer]], until: float | None) -> None:
+    with _LOCAL_OFFERS_LOCK:
+        _LOCAL_OFFERS[stamp] = (every, until)
+        for old in sorted(_LOCAL_OFFERS)[:-4]:  # the few latest versions only
+            del _LOCAL_OFFERS[old]
 
 
 # --- admin scoping --------------------------------------------------------------------------

@@ -185,7 +185,31 @@ def result_create(request: HttpRequest) -> HttpResponse:
 # --- GET /employees/<nip>/map --------------------------------------------------------------
 
 
-def map_json(employee: User, cmap: CompetencyMap | None) -> dict[str, Any]:
+def _item_json(item: Any) -> dict[str, Any]:
+    return {
+        "competency": item.competency.code,
+        "name": item.competency.name,
+        "required": item.required,
+        "achieved": item.achieved,
+        "gap": item.gap,
+    }
+
+
+def target_json(target: selectors.TargetMap | None) -> dict[str, Any] | None:
+    """The gaps against the employee's target position (computed when read), or None."""
+    if target is None:
+        return None
+    return {
+        "position": {"id": target.position.pk, "name": target.position.name},
+        "jpm": float(target.jpm) if target.jpm is not None else None,
+        "category": target.category,
+        "items": [_item_json(item) for item in target.items],
+    }
+
+
+def map_json(
+    employee: User, cmap: CompetencyMap | None, target: selectors.TargetMap | None = None
+) -> dict[str, Any]:
     if cmap is None:
         return {
             "nip": employee.nip,
@@ -194,6 +218,7 @@ def map_json(employee: User, cmap: CompetencyMap | None) -> dict[str, Any]:
             "jpm": None,
             "category": "",
             "items": [],
+            "target": target_json(target),
         }
     computed_at = timezone.localtime(cmap.computed_at).isoformat() if cmap.computed_at else None
     return {
@@ -202,16 +227,8 @@ def map_json(employee: User, cmap: CompetencyMap | None) -> dict[str, Any]:
         "stale": cmap.stale,
         "jpm": float(cmap.jpm) if cmap.jpm is not None else None,
         "category": cmap.category,
-        "items": [
-            {
-                "competency": item.competency.code,
-                "name": item.competency.name,
-                "required": item.required,
-                "achieved": item.achieved,
-                "gap": item.gap,
-            }
-            for item in cmap.items.all()
-        ],
+        "items": [_item_json(item) for item in cmap.items.all()],
+        "target": target_json(target),
     }
 
 
@@ -224,7 +241,13 @@ def map_detail(request: HttpRequest, nip: str) -> HttpResponse:
         raise ApiError(
             404, _("Pegawai tidak ditemukan."), {"nip": [_("Tidak ada pegawai dengan NIP ini.")]}
         )
-    return JsonResponse(map_json(employee, selectors.map_for_employee(employee=employee)))
+    return JsonResponse(
+        map_json(
+            employee,
+            selectors.map_for_employee(employee=employee),
+            selectors.target_for(employee=employee),
+        )
+    )
 
 
 # --- The document, and everything else under /api/v1/ --------------------------------------

@@ -3,6 +3,7 @@
     dictionary  the regulation's dictionary (loaded by migration) and technical competencies
     standards   position standards: the required level per competency
     results     recording an assessment result (API, admin form, import: one entry point)
+    targets     an employee's target position (jabatan target)
     maps        the stored maps: one employee's recompute, set-based bulk SQL, the stale sweep,
                 and what a changed standard or position sets off
     errors      what a broken rule raises
@@ -45,6 +46,7 @@ from competency.services.standards import (
     remove_position_standard,
     set_position_standard,
 )
+from competency.services.targets import set_target_position
 
 __all__ = [
     "DEFAULT_LEVEL_BY_POSITION_LEVEL",
@@ -70,6 +72,7 @@ __all__ = [
     "save_technical_competency",
     "set_competency_levels",
     "set_position_standard",
+    "set_target_position",
     "standards_changed",
     "validate_result",
 ]

@@ -23,7 +23,7 @@ from django.conf import settings
 from django.utils.formats import date_format
 from django.utils.html import escape, format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import get_language, ngettext
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from competency.models import AssessmentMethod, ResultSource
@@ -411,56 +411,6 @@ def _when(last_assessed_on: dt.date | None, language: str) -> str:
 def _item_row(row: _Row, last_assessed_on: dt.date | None, language: str) -> str:
     before, after = _item_row_parts(row, language)
     return before + _when(last_assessed_on, language) + after
-
-
-@lru_cache(maxsize=4096)
-def _develop_item(row: _Row, language: str) -> str:
-    """One entry of "Kompetensi yang perlu dikembangkan": its figures alone decide it."""
-    unassessed = (
-        format_html(
-            '<span class="cmap-flag cmap-flag--unassessed">{}</span>',
-            _labels(language)["unassessed"],
-        )
-        if not row.assessed
-        else ""
-    )
-    return str(
-        format_html(
-            '<li class="cmap-develop__item"><p class="cmap-develop__name">'
-            '<span class="cmap-code">{code}</span> <a href="#kompetensi-{code}">{name}</a></p> '
-            '<span class="cmap-develop__numbers">{numbers}</span> '
-            '<span class="cmap-gap-chip">{chip}</span> {unassessed}</li>',
-            code=row.code,
-            name=row.name,
-            numbers=_("Standar %(required)s · capaian %(achieved)s")
-            % {"required": row.required, "achieved": row.achieved},
-            chip=ngettext("kurang %(gap)s level", "kurang %(gap)s level", row.gap)
-            % {"gap": row.gap},
-            unassessed=unassessed,
-        )
-    )
-
-
-@register.simple_tag
-def develop_items(items: Iterable[Any]) -> SafeString:
-    """The <li> entries of the competencies to develop, largest gap first (as given)."""
-    language = get_language() or ""
-    return mark_safe(  # noqa: S308 (every entry went through format_html)
-        "".join(
-            _develop_item(
-                _Row(
-                    item.competency.code,
-                    item.competency.name,
-                    item.required,
-                    item.achieved,
-                    item.gap,
-                    item.assessed,
-                ),
-                language,
-            )
-            for item in items
-        )
-    )
 
 
 @register.simple_tag

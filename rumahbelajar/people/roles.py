@@ -27,6 +27,10 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "competency.view_competencymap",
         "competency.view_positionstandard",
         "competency.view_competency",
+        "competency.view_targetposition",
+        "competency.add_targetposition",
+        "competency.change_targetposition",
+        "competency.delete_targetposition",
     ],
     CONTENT_ADMIN: [
         "ebooks.view_ebook",

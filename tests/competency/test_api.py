@@ -610,6 +610,7 @@ def test_map_employee_without_map_200_stale_and_empty(employee, api_client):
         "jpm": None,
         "category": "",
         "items": [],
+        "target": None,
     }
 
 

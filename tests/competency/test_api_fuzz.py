@@ -15,7 +15,7 @@ from django.test import Client
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from competency import tokens
+from competency import services, tokens
 from competency.models import AssessmentMethod
 from tests.competency.api_helpers import (
     RESULTS_URL,
@@ -24,6 +24,7 @@ from tests.competency.api_helpers import (
     today,
 )
 from tests.competency.factories import TechnicalCompetencyFactory
+from tests.people.factories import PositionFactory
 
 FUZZ = settings(
     max_examples=200,
@@ -125,7 +126,11 @@ def near_miss_bodies(draw: st.DrawFn, nip: str) -> dict:
 
 @pytest.fixture
 def fuzz_employee(employee):
-    TechnicalCompetencyFactory(code="T3")
+    technical = TechnicalCompetencyFactory(code="T3")
+    # A target position with a standard: every map answer carries a filled `target`.
+    aim = PositionFactory(code="jabatan-target")
+    services.set_position_standard(position=aim, levels={technical: 3})
+    services.set_target_position(employee=employee, position=aim)
     return employee
 
 

@@ -1,0 +1,206 @@
+"""Template helpers for "what to learn next" (competency.recommendations) and the target
+position: the competencies to develop with their e-books and trainings, a list of suggestions,
+and the side-by-side rows of the two standards. Built in Python with the words translated once
+per language, not with a {% translate %} per row: the map page and the dashboard are the
+portal's busiest pages.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
+from typing import Any
+
+from django import template
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language, ngettext
+from django.utils.translation import gettext as _
+
+from competency.recommendations import Need, Suggestion
+
+register = template.Library()
+
+
+@lru_cache(maxsize=16)
+def _words(language: str) -> dict[str, str]:
+    return {
+        "ebook": _("E-book"),
+        "training": _("Pelatihan"),
+        "assigned": _("Pelatihan wajib"),
+        "target": _("untuk jabatan target"),
+        "unassessed": _("Belum diases"),
+        "standard": _("Standar %(required)s · capaian %(achieved)s"),
+        "standard_target": _("Standar jabatan target %(required)s · capaian %(achieved)s"),
+        "none": _("Belum ada e-book atau pelatihan yang sesuai untuk kompetensi ini."),
+        "why": _("Alasan:"),
+        "not_listed": _("tidak dipersyaratkan"),
+        "required_now": _("Standar sekarang"),
+        "required_target": _("Standar target"),
+        "achieved": _("Capaian"),
+        "gap_now": _("Kesenjangan sekarang"),
+        "gap_target": _("Kesenjangan target"),
+    }
+
+
+def _suggestion(suggestion: Suggestion, words: dict[str, str]) -> str:
+    candidate = suggestion.candidate
+    kind = (
+        words["assigned"]
+        if candidate.assigned
+        else words["training"]
+        if suggestion.is_training
+        else words["ebook"]
+    )
+    target = (
+        format_html(' <span class="step__target">{}</span>', words["target"])
+        if suggestion.for_target
+        else ""
+    )
+    note = (
+        format_html(' <span class="step__note">{}</span>', candidate.note) if candidate.note else ""
+    )
+    return str(
+        format_html(
+            '<li class="step step--{css}"><p class="step__title">'
+            '<span class="step__kind">{kind}</span> <a href="{url}">{title}</a>{note}{target}</p>'
+            '<p class="step__why"><span class="visually-hidden">{why_label} </span>{why}</p></li>',
+            css="assigned" if candidate.assigned else candidate.kind,
+            kind=kind,
+            url=candidate.url,
+            title=candidate.title,
+            note=note,
+            target=target,
+            why_label=words["why"],
+            why=suggestion.why,
+        )
+    )
+
+
+@register.simple_tag
+def suggestion_list(suggestions: Iterable[Suggestion], css_class: str = "steps") -> SafeString:
+    """A <ul> of suggestions: kind, link, a short note, the why; "" when there are none."""
+    words = _words(get_language() or "")
+    rows = "".join(_suggestion(suggestion, words) for suggestion in suggestions)
+    if not rows:
+        return mark_safe("")
+    return format_html('<ul class="{}">{}</ul>', css_class, mark_safe(rows))  # noqa: S308
+
+
+@register.simple_tag
+def develop_list(develop: Sequence[tuple[Need, list[Suggestion]]], show_steps: bool) -> SafeString:
+    """The map page's competencies to develop (current position first, then the target's), each
+    with its gap and, on one's own map, its best e-books and trainings with their why."""
+    words = _words(get_language() or "")
+    items = []
+    for need, suggestions in develop:
+        competency = need.competency
+        numbers = (words["standard_target"] if need.for_target else words["standard"]) % {
+            "required": need.required,
+            "achieved": need.achieved,
+        }
+        chip = ngettext("kurang %(gap)s level", "kurang %(gap)s level", need.gap) % {
+            "gap": need.gap
+        }
+        flags = ""
+        if not need.assessed:
+            flags += str(
+                format_html(
+                    ' <span class="cmap-flag cmap-flag--unassessed">{}</span>', words["unassessed"]
+                )
+            )
+        if need.for_target:
+            flags += str(
+                format_html(' <span class="cmap-flag cmap-flag--target">{}</span>', words["target"])
+            )
+        steps = ""
+        if show_steps:
+            listed = "".join(_suggestion(s, words) for s in suggestions)
+            steps = (
+                str(format_html('<ul class="steps">{}</ul>', mark_safe(listed)))  # noqa: S308
+                if listed
+                else str(format_html('<p class="steps__none">{}</p>', words["none"]))
+            )
+        anchor = "banding" if need.for_target else "kompetensi"
+        items.append(
+            format_html(
+                '<li class="cmap-develop__item{target_class}"><p class="cmap-develop__name">'
+                '<span class="cmap-code">{code}</span> <a href="#{anchor}-{code}">{name}</a></p>'
+                '<span class="cmap-develop__numbers">{numbers}</span> '
+                '<span class="cmap-gap-chip">{chip}</span>{flags}{steps}</li>',
+                target_class=" cmap-develop__item--target" if need.for_target else "",
+                code=competency.code,
+                anchor=anchor,
+                name=competency.name,
+                numbers=numbers,
+                chip=chip,
+                flags=mark_safe(flags),  # noqa: S308 (format_html above)
+                steps=mark_safe(steps),  # noqa: S308 (format_html above)
+            )
+        )
+    return format_html(
+        '<ol class="cmap-develop__list">{}</ol>',
+        mark_safe("".join(items)),  # noqa: S308 (every item went through format_html)
+    )
+
+
+@register.simple_tag
+def compare_rows(rows: Iterable[Any]) -> SafeString:
+    """The rows of the side-by-side table: per competency the level required now and for the
+    target, the level achieved, and both gaps (a dash where a standard does not list it)."""
+    words = _words(get_language() or "")
+    dash = format_html(
+        '<span aria-hidden="true">\u2013</span><span class="visually-hidden">{}</span>',
+        words["not_listed"],
+    )
+    out = []
+    for row in rows:
+
+        def level(value: int | None) -> Any:
+            return dash if value is None else value
+
+        def gap(value: int | None) -> Any:
+            if value is None:
+                return dash
+            if value:
+                return format_html('<strong class="cmap-gap">{}</strong>', value)
+            return format_html('<span class="cmap-nogap">{}</span>', value)
+
+        achieved = (
+            row.achieved
+            if row.assessed
+            else format_html(
+                '{} <span class="cmap-flag cmap-flag--unassessed">{}</span>',
+                row.achieved,
+                words["unassessed"],
+            )
+        )
+        out.append(
+            (
+                row.competency.code,
+                row.competency.code,
+                row.competency.name,
+                words["required_now"],
+                level(row.required_now),
+                words["required_target"],
+                level(row.required_target),
+                words["achieved"],
+                achieved,
+                words["gap_now"],
+                gap(row.gap_now),
+                words["gap_target"],
+                gap(row.gap_target),
+            )
+        )
+    # On phones each competency becomes a card whose numbers carry their labels (data-label).
+    return format_html_join(
+        "",
+        '<tr id="banding-{}" class="cmap-table__row"><th scope="row" class="cmap-table__name">'
+        '<span class="cmap-code">{}</span> {}</th>'
+        '<td class="cmap-table__num" data-label="{}">{}</td>'
+        '<td class="cmap-table__num" data-label="{}">{}</td>'
+        '<td class="cmap-table__num" data-label="{}">{}</td>'
+        '<td class="cmap-table__num" data-label="{}">{}</td>'
+        '<td class="cmap-table__num" data-label="{}">{}</td></tr>',
+        out,
+    )

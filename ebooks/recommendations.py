@@ -1,0 +1,46 @@
+"""The e-book provider of the "what to learn next" ranking (competency.recommendations),
+registered in EbooksConfig.ready().
+
+Published books tagged with each needed competency, from ebooks_for_gaps (shared under the
+catalogue version: warm, it reads the cache only), less the ones the reader has finished (one
+query). At most two queries per page, whatever the number of books or gaps.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from django.urls import reverse
+
+from competency.recommendations import EBOOK, Candidate, Need
+from ebooks import selectors
+
+# Books read per need: enough that a finished one or two still leave a choice.
+PER_GAP = 4
+
+
+def provide(*, employee: Any, needs: Sequence[Need], known: Mapping[str, Any]) -> list[Candidate]:
+    if not needs:
+        return []
+    per_gap = selectors.ebooks_for_gaps(
+        achieved={need.competency.pk: need.achieved for need in needs}, per_gap=PER_GAP
+    )
+    ids = sorted({book.pk for books in per_gap.values() for book in books})
+    finished = selectors.finished_ebooks(user=employee, ebook_ids=ids)
+    # The address of every book's page from one reverse(): one per book costs more.
+    url = reverse("ebooks:ebook-detail", args=["0"]).removesuffix("0/")
+    return [
+        Candidate(
+            kind=EBOOK,
+            item_id=book.pk,
+            title=book.title,
+            url=f"{url}{book.slug or book.pk}/",
+            competency_id=competency_id,
+            level=book.aimed_at,  # type: ignore[attr-defined]
+            order=(-book.pk,),  # the newest first
+        )
+        for competency_id, books in per_gap.items()
+        for book in books
+        if book.pk not in finished
+    ]

@@ -1,0 +1,212 @@
+"""What to learn next, with the real providers (ebooks and training registered with
+competency.recommendations): which items may be suggested, the map page's lists with their why,
+and a constant number of queries on the map page."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from pytest_django.asserts import assertContains, assertNotContains
+
+from competency import recommendations, selectors
+from competency.models import Competency
+from ebooks import cache as ebook_cache
+from ebooks import services as ebook_services
+from tests.ebooks.factories import EbookFactory
+from tests.people.factories import PositionFactory
+from tests.test_dashboard import give_map, met_except
+from tests.training.factories import TrainingFactory, in_days, restore_reference_data
+from training import cache as training_cache
+from training import services as training_services
+from training.models import TrainingKind
+
+pytestmark = pytest.mark.django_db
+
+MY_MAP = "/competency/"
+
+
+@pytest.fixture(autouse=True)
+def _reference_data(db):
+    if not Competency.objects.filter(code="M1").exists():
+        restore_reference_data()
+
+
+def M(code: str) -> Competency:
+    return Competency.objects.get(code=code)
+
+
+def steps_for(person) -> recommendations.NextSteps:
+    cmap = selectors.map_for_employee(employee=person)
+    return recommendations.next_steps(employee=person, current=list(cmap.items.all()))
+
+
+def offered(person) -> set[tuple[str, int]]:
+    steps = steps_for(person)
+    return {(s.kind, s.candidate.item_id) for _n, listed in steps.per_need for s in listed}
+
+
+def course(competency: str, level: int = 1, **kwargs):
+    training = TrainingFactory(**kwargs)
+    training.competency_links.create(competency=M(competency), level=level)
+    training_cache.bump_version()
+    return training
+
+
+# --- E-books ----------------------------------------------------------------------------------
+
+
+def test_finished_book_is_not_suggested_one_in_progress_is(employee):
+    give_map(employee, levels=met_except("M3"))
+    finished = EbookFactory(competencies={M("M3"): 1}, page_count=10)
+    reading = EbookFactory(competencies={M("M3"): 1}, page_count=10)
+    ebook_services.save_reading_progress(user=employee, ebook=finished, page=10)
+    ebook_services.save_reading_progress(user=employee, ebook=reading, page=4)
+
+    assert offered(employee) == {("ebook", reading.pk)}
+
+
+def test_all_books_finished_leaves_the_gap_without_books(employee):
+    give_map(employee, levels=met_except("M3"))
+    for _ in range(2):
+        book = EbookFactory(competencies={M("M3"): 1}, page_count=5)
+        ebook_services.save_reading_progress(user=employee, ebook=book, page=5)
+
+    assert offered(employee) == set()
+
+
+def test_unpublished_book_is_not_suggested(employee):
+    give_map(employee, levels=met_except("M3"))
+    EbookFactory(competencies={M("M3"): 1}, is_published=False)
+    ebook_cache.bump_version()
+
+    assert offered(employee) == set()
+
+
+# --- Trainings --------------------------------------------------------------------------------
+
+
+def test_open_training_for_a_gap_is_suggested_with_its_why(employee):
+    give_map(employee, levels=met_except("M3"))
+    training = course("M3")
+
+    steps = steps_for(employee)
+
+    (_need, listed), *_ = steps.per_need
+    assert [s.candidate.item_id for s in listed] == [training.pk]
+    assert listed[0].why == (
+        f"{M('M3').name}: belum diases, jabatan Anda memerlukan 1 — pelatihan ini untuk level 1"
+    )
+    assert listed[0].url == f"/trainings/{training.slug}/"
+
+
+def test_trainings_one_may_not_join_are_not_suggested(employee, colleague, outsider):
+    give_map(employee, levels=met_except("M3"))
+    enrolled = course("M3")
+    training_services.register(training=enrolled, employee=employee)
+    course("M3", eligible_positions=[PositionFactory(code="lain")])  # another position
+    course("M3", eligible_units=[outsider.unit])  # another unit
+    course("M3", registration_opens_at=in_days(2))  # not open yet
+    course(
+        "M3",
+        start_at=in_days(-1),
+        registration_opens_at=in_days(-5),
+        registration_closes_at=in_days(-2),
+        end_at=in_days(2),
+    )  # running
+    course("M3", status="draft")
+    course("M3", kind=TrainingKind.MANDATED)  # assigned by HR, not joined
+    own_unit = course("M3", eligible_units=[employee.unit])
+    training_cache.bump_version()
+
+    assert offered(employee) == {("training", own_unit.pk)}
+
+
+def test_full_training_still_offered_after_one_with_seats_with_a_waitlist_note(employee, colleague):
+    give_map(employee, levels=met_except("M3"))
+    full = course("M3", capacity=1, start_at=in_days(5))
+    training_services.register(training=full, employee=colleague)
+    later = course("M3", start_at=in_days(30))
+
+    listed = steps_for(employee).per_need[0][1]
+
+    assert [s.candidate.item_id for s in listed] == [later.pk, full.pk]
+    assert listed[1].candidate.full
+    assert listed[1].candidate.note == "kuota penuh: Anda masuk daftar tunggu"
+
+
+def test_assigned_training_comes_first_apart_with_its_why(employee, hr_admin):
+    give_map(employee, levels=met_except("M3"))
+    mandated = course("M3", kind=TrainingKind.MANDATED, start_at=in_days(9))
+    training_services.assign(
+        training=mandated, employees=[employee], assigned_by=hr_admin, due_date=None
+    )
+
+    steps = steps_for(employee)
+
+    assert [s.candidate.item_id for s in steps.assigned] == [mandated.pk]
+    assert steps.assigned[0].why.endswith("pelatihan ini untuk level 1")
+    assert steps.per_need == []
+
+
+# --- The map page -----------------------------------------------------------------------------
+
+
+def test_map_page_lists_per_gap_its_training_and_book_with_the_why(client, employee):
+    give_map(employee, levels=met_except("M3"))
+    training = course("M3", title="Pelatihan Komunikasi Publik")
+    book = EbookFactory(title="Komunikasi Efektif", competencies={M("M3"): 1})
+    client.force_login(employee)
+
+    response = client.get(MY_MAP)
+
+    panel = response.content.decode().split('id="judul-dikembangkan"')[1].split("</section>")[0]
+    assert f'href="/trainings/{training.slug}/">Pelatihan Komunikasi Publik</a>' in panel
+    assert f'href="/ebooks/{book.slug}/">Komunikasi Efektif</a>' in panel
+    assert "pelatihan ini untuk level 1" in panel
+    assert "e-book ini untuk level 1" in panel
+    assertNotContains(response, "akan segera tersedia")
+
+
+def test_map_page_of_someone_else_has_no_suggestions(client, hr_admin, employee):
+    give_map(employee, levels=met_except("M3"))
+    course("M3")
+    client.force_login(hr_admin)
+
+    response = client.get(f"/competency/employees/{employee.nip}/")
+
+    assertContains(response, M("M3").name)
+    assertNotContains(response, 'class="steps"')
+
+
+def _warm_queries(client, person) -> int:
+    client.force_login(person)
+    client.get(MY_MAP)  # the shared parts into the cache
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(MY_MAP)
+    assert response.status_code == 200
+    return len(queries)
+
+
+def test_map_page_queries_do_not_grow_with_gaps_books_and_trainings(
+    client, employee, colleague, hr_admin
+):
+    give_map(employee, levels=met_except("M3"))
+    EbookFactory(competencies={M("M3"): 1})
+    course("M3")
+    give_map(colleague, levels=met_except("M1", "M2", "M3", "M4"))
+    for code in ("M1", "M2", "M3", "M4"):
+        for _ in range(4):
+            EbookFactory(competencies={M(code): 1})
+            course(code)
+    mandated = course("M2", kind=TrainingKind.MANDATED)
+    training_services.assign(
+        training=mandated, employees=[employee, colleague], assigned_by=hr_admin, due_date=None
+    )
+
+    small = _warm_queries(client, employee)
+    large = _warm_queries(client, colleague)
+
+    # The person, the map, the target, my trainings, the history; the finished books among
+    # those suggested; the competencies of my assigned trainings.
+    assert small == large <= 7

@@ -1,0 +1,91 @@
+"""The training provider of the "what to learn next" ranking (competency.recommendations),
+registered in TrainingConfig.ready().
+
+Offered: the trainings the person may still join (registration open, eligible, not already
+enrolled; a full one still takes them on its waiting list, and ranks after those with seats),
+shared per competency under the training version (selectors.open_offers); and, first and apart,
+the mandatory trainings assigned to them that have not ended. The person's enrolments come from
+my_trainings (one query, none when the page already read them and passes them as `known`); the
+competencies of their assigned trainings take one more query when they have any.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from competency.recommendations import KNOWN_MY_TRAININGS, TRAINING, Candidate, Need
+from training import selectors
+from training.models import TrainingCompetency
+from training.rules import eligible_by
+
+
+def provide(*, employee: Any, needs: Sequence[Need], known: Mapping[str, Any]) -> list[Candidate]:
+    mine = known.get(KNOWN_MY_TRAININGS) or selectors.my_trainings(employee=employee)
+    enrolled = {row.training_id for row in mine.rows}
+    url = reverse("training:training-detail", args=["x"]).removesuffix("x/")
+    now = timezone.now()
+    waitlist_note = _("kuota penuh: Anda masuk daftar tunggu")
+
+    candidates = _assigned(mine, url=url, now=now)
+    offers = selectors.open_offers(competency_ids=[need.competency.pk for need in needs])
+    for competency_id, listed in offers.items():
+        for offer in listed:
+            if offer.id in enrolled or not eligible_by(
+                unit_paths=offer.unit_paths, position_ids=offer.position_ids, employee=employee
+            ):
+                continue
+            full = offer.seats_left <= 0
+            candidates.append(
+                Candidate(
+                    kind=TRAINING,
+                    item_id=offer.id,
+                    title=offer.title,
+                    url=f"{url}{offer.slug}/",
+                    competency_id=competency_id,
+                    level=offer.level,
+                    order=(offer.start_at.timestamp(),),  # the soonest first
+                    full=full,
+                    note=waitlist_note if full else _start_note(offer.start_at),
+                )
+            )
+    return candidates
+
+
+def _start_note(start_at: Any) -> str:
+    return date_format(timezone.localtime(start_at), "j M Y")
+
+
+def _assigned(mine: selectors.MyTrainings, *, url: str, now: Any) -> list[Candidate]:
+    """The assigned trainings not ended, once per competency they develop (once without one)."""
+    rows = [row for row in mine.assigned if row.training.end_at >= now]
+    if not rows:
+        return []
+    links: dict[int, list[tuple[int | None, int | None]]] = {}
+    for training_id, competency_id, level in TrainingCompetency.objects.filter(
+        training_id__in=[row.training_id for row in rows]
+    ).values_list("training_id", "competency_id", "level"):
+        links.setdefault(training_id, []).append((competency_id, level))
+    candidates = []
+    for row in rows:
+        training = row.training
+        for tag, aimed_at in links.get(training.pk) or [(None, None)]:
+            candidates.append(
+                Candidate(
+                    kind=TRAINING,
+                    item_id=training.pk,
+                    title=training.title,
+                    url=f"{url}{training.slug}/",
+                    competency_id=tag,
+                    level=aimed_at,
+                    order=(training.start_at.timestamp(),),
+                    assigned=True,
+                    note=_start_note(training.start_at),
+                )
+            )
+    return candidates
