@@ -86,6 +86,7 @@ def _seed_in_django(burst: int, capacities: list[int]) -> dict:
     from django.utils import timezone
     from django.utils.crypto import get_random_string
 
+    from rumahbelajar.people.middleware import _LAST_SEEN_KEY as LAST_SEEN_KEY
     from rumahbelajar.people.models import User
     from training import services
     from training.models import Training, TrainingKind, TrainingMode, TrainingStatus
@@ -132,6 +133,10 @@ def _seed_in_django(burst: int, capacities: list[int]) -> dict:
         store[SESSION_KEY] = user._meta.pk.value_to_string(user)
         store[BACKEND_SESSION_KEY] = backend
         store[HASH_SESSION_KEY] = user.get_session_auth_hash()
+        # What a login leaves too: the idle clock (people.middleware), so the burst's requests
+        # do not each write their session back, as a real logged-in person's would not.
+        store[LAST_SEEN_KEY] = int(time.time())
+        store.set_expiry(settings.SESSION_IDLE_SECONDS)
         store.create()
         # The CSRF cookie holds a secret; the header may carry the same unmasked secret.
         csrf = get_random_string(CSRF_SECRET_LENGTH, allowed_chars=CSRF_ALLOWED_CHARS)

@@ -134,17 +134,28 @@ def may_overbook(*, admin: User, training: Training) -> bool:
 def is_eligible(*, training: Training, employee: User) -> bool:
     """Everyone, unless the training restricts units (subtrees) and/or positions.
 
-    Reads `training.eligible_units` / `eligible_positions` through `.all()`, so a prefetch is used.
+    Reads `training.eligible_units` / `eligible_positions` through `.all()`, so a prefetch is used;
+    a training loaded by selectors.training_for_registration carries the lists as
+    `eligible_unit_paths` / `eligible_position_ids` instead, and costs no query here.
     """
-    units = list(training.eligible_units.all())
-    positions = list(training.eligible_positions.all())
-    if units:
+    unit_paths = getattr(training, "eligible_unit_paths", None)
+    position_ids = getattr(training, "eligible_position_ids", None)
+    if unit_paths is None or position_ids is None:
+        unit_paths = [unit.path for unit in training.eligible_units.all()]
+        position_ids = [position.pk for position in training.eligible_positions.all()]
+    return eligible_by_lists(unit_paths=unit_paths, position_ids=position_ids, employee=employee)
+
+
+def eligible_by_lists(*, unit_paths: list[str], position_ids: list[int], employee: User) -> bool:
+    """The eligibility rule on plain lists: no units listed, or the person's unit lies in one of
+    the listed subtrees (materialised paths); and no positions listed, or theirs is one."""
+    if unit_paths:
         if employee.unit is None:
             return False
         path = employee.unit.path
-        if not any(path.startswith(unit.path) for unit in units):
+        if not any(path.startswith(prefix) for prefix in unit_paths):
             return False
-    return not positions or employee.position_id in {position.pk for position in positions}
+    return not position_ids or employee.position_id in set(position_ids)
 
 
 def self_registration_error(

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cache
 
+from django.contrib.postgres.expressions import ArraySubquery
 from django.db import connections, router
 from django.db.models import (
     Count,
@@ -300,6 +301,30 @@ def training_for_detail(*, id_or_slug: str | int, user: User) -> TrainingDetail:
         state=training.registration_state(now),
         cache_version=stamp,
     )
+
+
+def training_for_registration(*, id_or_slug: str | int, user: User) -> Training:
+    """The training `user` posts a registration for, in one query and never from the cache (a
+    burst of registrations moves the cache version on with every seat): the row without its
+    description, with `eligible_unit_paths` and `eligible_position_ids` for rules.is_eligible.
+    Drafts only for people who may view trainings in admin; raises Training.DoesNotExist
+    (→ 404) otherwise, as training_for_detail does."""
+    value = str(id_or_slug)
+    lookup = Q(pk=int(value)) if value.isdigit() else Q(slug=value)
+    units = Training.eligible_units.through.objects.filter(training_id=OuterRef("pk"))
+    positions = Training.eligible_positions.through.objects.filter(training_id=OuterRef("pk"))
+    training = (
+        Training.objects.filter(lookup)
+        .defer("description")
+        .annotate(
+            eligible_unit_paths=ArraySubquery(units.values("unit__path")),
+            eligible_position_ids=ArraySubquery(positions.values("position_id")),
+        )
+        .get()
+    )
+    if training.status == TrainingStatus.DRAFT and not user.has_perm("training.view_training"):
+        raise Training.DoesNotExist
+    return training
 
 
 @dataclass(frozen=True)

@@ -325,22 +325,30 @@ def _retryable(error: OperationalError) -> bool:
 
 @require_POST
 def training_register(request: HttpRequest, id_or_slug: str) -> HttpResponse:
-    detail = _detail_or_404(request, id_or_slug)
+    """The rush path: one query for the training (selectors.training_for_registration, never the
+    page's cached detail, which every seat taken moves on), the locked seat decision in the
+    service, the message in the cookie and a redirect; the page itself is rendered only for a
+    503 ("try again")."""
+    viewer = _viewer(request)
     try:
-        enrollment = services.register(training=detail.training, employee=_viewer(request))
+        training = selectors.training_for_registration(id_or_slug=id_or_slug, user=viewer)
+    except Training.DoesNotExist as missing:
+        raise Http404 from missing
+    try:
+        enrollment = services.register(training=training, employee=viewer)
     except services.TrainingBusy as busy:
-        return _busy(request, detail, str(busy))
+        return _busy(request, _detail_or_404(request, id_or_slug), str(busy))
     except OperationalError as error:
         if not _retryable(error):
             raise
-        return _busy(request, detail, str(services.TrainingBusy()))
+        return _busy(request, _detail_or_404(request, id_or_slug), str(services.TrainingBusy()))
     except services.AlreadyEnrolled as already:
         messages.info(request, str(already))
     except services.TrainingError as refused:
         messages.error(request, str(refused))
     else:
         _say_registered(request, enrollment)
-    return redirect("training:training-detail", id_or_slug=detail.training.slug)
+    return redirect("training:training-detail", id_or_slug=training.slug)
 
 
 def _say_registered(request: HttpRequest, enrollment: Enrollment) -> None:
@@ -348,9 +356,8 @@ def _say_registered(request: HttpRequest, enrollment: Enrollment) -> None:
     if enrollment.status != EnrollmentStatus.WAITLISTED:
         messages.success(request, _("Anda terdaftar pada “%(title)s”.") % {"title": title})
         return
-    # After commit: the position as it stands now (people ahead may have left meanwhile).
-    current = selectors.enrollment_for(training=enrollment.training, employee=_viewer(request))
-    position = getattr(current, "waitlist_position", None)
+    # The place counted under the lock when they joined (the page shows it as it stands now).
+    position = getattr(enrollment, "waitlist_position", None)
     if position:
         text = _("Kelas penuh — Anda di daftar tunggu nomor %(position)d.") % {"position": position}
     else:

@@ -1073,3 +1073,26 @@ def test_register_then_mine_lists_it_under_registered(client, employee, training
     response = client.get(MINE)
 
     assert [e.training for e in response.context["mine"].registered] == [training]
+
+
+def test_register_post_query_count_constant_with_eligibility_lists(
+    client, employee, colleague, kanwil_a, unit_a1, django_assert_max_num_queries
+):
+    """The rush path: the person, the training in one query (eligibility lists included, never
+    prefetched one by one), then the lock, the one seat-deciding statement and the commit."""
+    plain = TrainingFactory(capacity=1)
+    restricted = TrainingFactory(capacity=1)
+    restricted.eligible_units.set([kanwil_a, unit_a1])
+    restricted.eligible_positions.set([colleague.position_id, employee.position_id])
+    client.force_login(employee)
+
+    with django_assert_max_num_queries(8) as one:
+        first = client.post(f"{detail_url(plain)}register")
+    client.force_login(colleague)
+    with django_assert_max_num_queries(8) as other:
+        second = client.post(f"{detail_url(restricted)}register")
+
+    assertRedirects(first, detail_url(plain), fetch_redirect_response=False)
+    assertRedirects(second, detail_url(restricted), fetch_redirect_response=False)
+    assert len(one) == len(other)
+    assert Enrollment.objects.get(training=restricted).employee == colleague
