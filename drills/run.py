@@ -159,23 +159,29 @@ def drill_worker(s: Stack, result: Result) -> None:
     s.env["COMPETENCY_BULK_CHUNK"] = "10"  # many small transactions: a kill lands between them
     s.start_worker()
     s.start_beat()
-    rows = 3000
+    rows = 20000
     path = _results_file(s, rows, "worker")
     job_id = str(s.probe("import-results", str(path)))
-    _wait(lambda: s.probe("job", "results", job_id)["status"] not in ("pending", "validating"), 180)
+
+    def job_status() -> str:
+        found = s.postgres.sql(
+            "SELECT status FROM competency_resultimport WHERE id = %s", s.database, (int(job_id),)
+        )
+        return found[0][0]
+
+    _wait(lambda: job_status() not in ("pending", "validating"), 300)
     validated = s.probe("job", "results", job_id)
     if validated["status"] != "preview":
         raise DrillError(f"the import did not validate: {validated}")
     s.probe("confirm", job_id)
-    _wait(lambda: s.probe("job", "results", job_id)["status"] == "applying", 30, every=0.3)
-    time.sleep(0.5)
+    _wait(lambda: job_status() == "applying", 60, every=0.02)
+    time.sleep(0.3)  # into the apply's transaction
+    at_kill = job_status()
     s.kill("worker")  # SIGKILL to the whole group: the main process and its pool
-    print(
-        f"  worker killed during the apply ({s.probe('job', 'results', job_id)['status']})",
-        flush=True,
-    )
+    print(f"  worker killed during the apply (job {at_kill})", flush=True)
+    result.check("the kill landed in the middle of the apply", at_kill == "applying", at_kill)
     s.start_worker()
-    _wait(lambda: s.probe("job", "results", job_id)["status"] in ("done", "failed"), 240)
+    _wait(lambda: job_status() in ("done", "failed"), 300)
     final = s.probe("job", "results", job_id)
     result.check(
         "import finished or failed cleanly after the restart",
@@ -189,10 +195,23 @@ def drill_worker(s: Stack, result: Result) -> None:
         stored["rows"] == stored["distinct"] == expected,
         f"{stored['rows']} rows stored for {rows} in the file, job {final['status']}",
     )
+
+    def stale() -> int:
+        return s.postgres.sql(
+            "SELECT count(*) FROM competency_competencymap WHERE stale", s.database
+        )[0][0]
+
+    total = s.postgres.sql("SELECT count(*) FROM competency_competencymap", s.database)[0][0]
     s.probe("recompute-all")
-    time.sleep(2)
+    _wait(lambda: 0 < stale() < total, 60, every=0.02)  # the recompute has begun, not ended
+    left = stale()
     s.kill("worker")
-    print("  worker killed during the bulk recompute", flush=True)
+    print(f"  worker killed during the bulk recompute ({left} of {total} stale)", flush=True)
+    result.check(
+        "the kill landed in the middle of the bulk recompute",
+        0 < left < total,
+        f"{left} of {total} maps still stale",
+    )
     s.start_worker()
     maps = _maps_settle(s, 180)
     result.check(

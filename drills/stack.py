@@ -140,11 +140,11 @@ class Postgres:
         self.stop("fast")
         self.start()
 
-    def sql(self, statement: str, database: str = "postgres") -> list[tuple]:
+    def sql(self, statement: str, database: str = "postgres", params: tuple = ()) -> list[tuple]:
         import psycopg
 
         with psycopg.connect(self.url(database), autocommit=True, connect_timeout=5) as conn:
-            cursor = conn.execute(statement)
+            cursor = conn.execute(statement, params or None)
             return cursor.fetchall() if cursor.description else []
 
 

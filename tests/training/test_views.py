@@ -1096,3 +1096,30 @@ def test_register_post_query_count_constant_with_eligibility_lists(
     assertRedirects(second, detail_url(restricted), fetch_redirect_response=False)
     assert len(one) == len(other)
     assert Enrollment.objects.get(training=restricted).employee == colleague
+
+
+def test_database_gone_tells_a_lost_connection_from_a_refused_statement(db):
+    """A registration whose database went away (restart, shutdown) answers 503 "try again"
+    rather than 500; a statement PostgreSQL refused is not mistaken for that."""
+    import socket
+
+    import psycopg
+    from django.db import OperationalError, connection, transaction
+
+    from training.views import database_gone
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        closed_port = sock.getsockname()[1]
+    with pytest.raises(psycopg.OperationalError) as lost:
+        psycopg.connect(f"postgres://postgres@127.0.0.1:{closed_port}/none", connect_timeout=2)
+    gone = OperationalError(str(lost.value))
+    gone.__cause__ = lost.value
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL statement_timeout = 1")
+        with pytest.raises(OperationalError) as refused:
+            cursor.execute("SELECT pg_sleep(1)")
+        transaction.set_rollback(True)
+
+    assert database_gone(gone)
+    assert not database_gone(refused.value)
