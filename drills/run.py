@@ -66,6 +66,18 @@ def _wait(condition: Callable[[], bool], timeout: float, every: float = 3) -> bo
     return condition()
 
 
+def _worker_in_transaction(s: Stack, table: str) -> bool:
+    """A backend of this drill's database is inside a transaction that touched `table` (web
+    does not run in the worker drill: it is the worker)."""
+    rows = s.postgres.sql(
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+        " AND pid <> pg_backend_pid() AND xact_start IS NOT NULL AND query ILIKE %s",
+        s.database,
+        (f"%{table}%",),
+    )
+    return rows[0][0] > 0
+
+
 def _maps_settle(s: Stack, timeout: float) -> dict:
     last: dict = {}
 
@@ -173,9 +185,11 @@ def drill_worker(s: Stack, result: Result) -> None:
     validated = s.probe("job", "results", job_id)
     if validated["status"] != "preview":
         raise DrillError(f"the import did not validate: {validated}")
+    # Confirmed while no worker runs, so the kill can be timed on the worker's own start.
+    s.kill("worker", signal.SIGTERM)
     s.probe("confirm", job_id)
-    _wait(lambda: job_status() == "applying", 60, every=0.02)
-    time.sleep(0.3)  # into the apply's transaction
+    s.start_worker()
+    _wait(lambda: _worker_in_transaction(s, "competency_assessmentresult"), 120, every=0.02)
     at_kill = job_status()
     s.kill("worker")  # SIGKILL to the whole group: the main process and its pool
     print(f"  worker killed during the apply (job {at_kill})", flush=True)
@@ -202,8 +216,10 @@ def drill_worker(s: Stack, result: Result) -> None:
         )[0][0]
 
     total = s.postgres.sql("SELECT count(*) FROM competency_competencymap", s.database)[0][0]
-    s.probe("recompute-all")
-    _wait(lambda: 0 < stale() < total, 60, every=0.02)  # the recompute has begun, not ended
+    s.kill("worker", signal.SIGTERM)
+    s.probe("recompute-all")  # every map stale, the bulk recompute queued per position
+    s.start_worker()
+    _wait(lambda: 0 < stale() < total, 120, every=0.02)  # the recompute has begun, not ended
     left = stale()
     s.kill("worker")
     print(f"  worker killed during the bulk recompute ({left} of {total} stale)", flush=True)
