@@ -10,13 +10,14 @@ export PORT
 # Serially: make test PYTEST_ARGS="--create-db -n 0"; another worker count: PYTEST_XDIST_AUTO_NUM_WORKERS=4
 PYTEST_ARGS ?= --create-db -n auto --dist worksteal
 
-.PHONY: run run-system-deps test lint bench setup deps system-deps migrate seed messages static translations format clean help
+.PHONY: run run-system-deps test lint bench drills setup deps system-deps migrate seed messages static translations format clean help
 
 help:
 	@echo "make run    set up (venv, npm, database, migrations, demo data) and serve web + worker + beat on :$(PORT)"
 	@echo "make test   the whole suite against PostgreSQL and Redis, browser tests included"
 	@echo "make lint   ruff, format check, mypy, templates, migrations, import contracts, compose schema"
 	@echo "make bench  the benchmarks, printing a table"
+	@echo "make drills fault drills (Redis, worker, PostgreSQL, poison uploads) on a stack of their own"
 	@echo "make system-deps  install gettext and Chromium with apt-get (as root); make test only checks them"
 
 # --- set-up (each step re-runs only when its inputs changed) ----------------------------------
@@ -97,6 +98,11 @@ format: deps
 
 bench: setup
 	$(PY) bench/run.py
+
+# Not part of `make test` (minutes, not seconds): each drill starts its own PostgreSQL cluster,
+# Redis, worker and gunicorn on free ports, and prints what was lost (exit 1 if anything).
+drills: deps messages staticfiles/.collected
+	$(PY) drills/run.py $(DRILLS)
 
 clean:
 	rm -rf .venv node_modules staticfiles

@@ -351,7 +351,8 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "competency-sweep-stale-maps": {
         "task": "competency.sweep_stale_maps",
-        "schedule": 60,
+        # STALE_MAPS_SWEEP_SECONDS: how often (the drills shorten it; production keeps 60).
+        "schedule": envint("STALE_MAPS_SWEEP_SECONDS", 60, minimum=5),
         # Sweeps queued while no worker ran are pointless once the next one is due.
         "options": {"expires": 55},
     },
@@ -359,7 +360,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     # queued again, old jobs and their files deleted.
     "imports-sweep": {
         "task": "imports.sweep",
-        "schedule": 5 * 60,
+        # IMPORTS_SWEEP_SECONDS: how often (the drills shorten it; production keeps 5 minutes).
+        "schedule": envint("IMPORTS_SWEEP_SECONDS", 5 * 60, minimum=10),
         "options": {"expires": 4 * 60},
     },
     "ebooks-delete-orphan-files": {

@@ -135,13 +135,16 @@ def may_overbook(*, admin: User, training: Training) -> bool:
 def is_eligible(*, training: Training, employee: User) -> bool:
     """Everyone, unless the training restricts units (subtrees) and/or positions.
 
-    Reads `training.eligible_units` / `eligible_positions` through `.all()`, so a prefetch is used.
+    Reads `training.eligible_units` / `eligible_positions` through `.all()`, so a prefetch is used;
+    a training loaded by selectors.training_for_registration carries the lists as
+    `eligible_unit_paths` / `eligible_position_ids` instead, and costs no query here.
     """
-    return eligible_by(
-        unit_paths=[unit.path for unit in training.eligible_units.all()],
-        position_ids={position.pk for position in training.eligible_positions.all()},
-        employee=employee,
-    )
+    unit_paths = getattr(training, "eligible_unit_paths", None)
+    position_ids = getattr(training, "eligible_position_ids", None)
+    if unit_paths is None or position_ids is None:
+        unit_paths = [unit.path for unit in training.eligible_units.all()]
+        position_ids = [position.pk for position in training.eligible_positions.all()]
+    return eligible_by(unit_paths=unit_paths, position_ids=set(position_ids), employee=employee)
 
 
 def eligible_by(

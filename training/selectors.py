@@ -308,6 +308,43 @@ def training_for_detail(*, id_or_slug: str | int, user: User) -> TrainingDetail:
     )
 
 
+@cache
+def _registration_sql(by_id: bool) -> str:
+    """The training row without its description, and its eligibility lists as two arrays
+    (written once per process: through the ORM, building this query cost more than running it)."""
+    meta = Training._meta
+    columns = ", ".join(f't."{f.column}"' for f in meta.concrete_fields if f.name != "description")
+    units = Training.eligible_units.through._meta.db_table
+    positions = Training.eligible_positions.through._meta.db_table
+    unit_table = Training.eligible_units.field.related_model._meta.db_table
+    # Names from the models' metadata; the value is a parameter.
+    return (
+        f"SELECT {columns}, "  # noqa: S608
+        f'ARRAY(SELECT u.path FROM "{units}" eu JOIN "{unit_table}" u ON u.id = eu.unit_id '
+        "WHERE eu.training_id = t.id ORDER BY u.path) AS eligible_unit_paths, "
+        f'ARRAY(SELECT ep.position_id FROM "{positions}" ep WHERE ep.training_id = t.id '
+        "ORDER BY ep.position_id) AS eligible_position_ids "
+        f'FROM "{meta.db_table}" t WHERE t.{"id" if by_id else "slug"} = %s'
+    )
+
+
+def training_for_registration(*, id_or_slug: str | int, user: User) -> Training:
+    """The training `user` posts a registration for, in one query and never from the cache (a
+    burst of registrations moves the cache version on with every seat): the row without its
+    description, with `eligible_unit_paths` and `eligible_position_ids` for rules.is_eligible.
+    Drafts only for people who may view trainings in admin; raises Training.DoesNotExist
+    (→ 404) otherwise, as training_for_detail does."""
+    value = str(id_or_slug)
+    by_id = value.isdigit()
+    found = list(Training.objects.raw(_registration_sql(by_id), [int(value) if by_id else value]))
+    if not found:
+        raise Training.DoesNotExist
+    training = found[0]
+    if training.status == TrainingStatus.DRAFT and not user.has_perm("training.view_training"):
+        raise Training.DoesNotExist
+    return training
+
+
 @dataclass(frozen=True)
 class MyTrainings:
     """One person's trainings, grouped for /trainings/mine/ (each list soonest first).

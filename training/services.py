@@ -17,6 +17,7 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, OperationalError, connection, transaction
@@ -107,11 +108,19 @@ def _lock_training(training_id: int) -> Training:
         with connection.cursor() as cursor:
             # is_local: the timeout ends with this transaction and never leaks to the connection.
             cursor.execute("SELECT set_config('lock_timeout', %s, true)", [f"{timeout_ms}ms"])
-        return Training.objects.select_for_update().get(pk=training_id)
+        found = list(Training.objects.raw(_LOCK_SQL, [training_id]))
     except OperationalError as exc:
         if getattr(exc.__cause__, "sqlstate", None) == _LOCK_NOT_AVAILABLE:
             raise TrainingBusy() from exc
         raise
+    if not found:
+        raise Training.DoesNotExist
+    return found[0]
+
+
+# SELECT ... FOR UPDATE of the whole row, written once (the ORM's query cost more to build than
+# to run on the rush path).
+_LOCK_SQL = f'SELECT * FROM "{Training._meta.db_table}" WHERE id = %s FOR UPDATE'  # noqa: S608
 
 
 def _seats_taken(training: Training) -> int:
@@ -175,64 +184,103 @@ def register(*, training: Training, employee: User) -> Enrollment:
     """Registers `employee` for an open training, or waitlists them when it is full.
 
     Side effects: locks the training row until commit (TrainingBusy if the lock wait times out);
-    may first move waitlisted people into free seats (they are emailed after commit).
+    may first move waitlisted people into free seats (they are emailed after commit); moves the
+    catalogue's cache version on once the seat is taken (after the lock is released).
     Raises TrainingCancelled, TrainingNotOpen (draft or mandated), TrainingStarted,
     RegistrationClosed, NotEligible, AlreadyEnrolled.
+
+    The returned enrolment carries `waitlist_position` (1 = next in line) when waitlisted: its
+    place at the moment it joined, counted under the lock, so no query is needed to tell it.
     """
     # Eligibility reads only the training's unit/position lists: done before the lock, so the
-    # locked section stays at four statements (lock, one count, insert, commit).
+    # locked section is the lock, one INSERT ... SELECT that counts and decides, and the commit.
     eligible = is_eligible(training=training, employee=employee)
     try:
-        return _register(training_id=training.pk, employee=employee, eligible=eligible)
+        enrollment = _register(training_id=training.pk, employee=employee, eligible=eligible)
     except IntegrityError as exc:
         # The unique constraint caught a second active row the lock did not (a direct insert).
         raise AlreadyEnrolled() from exc
+    bump_version()  # the catalogue's cards show the seats left; outside the locked section
+    return enrollment
 
 
-_SEAT_COUNTS_SQL = """
-    SELECT count(*) FILTER (WHERE status = ANY(%(seat_statuses)s)),
-           count(*) FILTER (WHERE status = 'waitlisted'),
-           coalesce(bool_or(employee_id = %(employee)s AND status <> 'cancelled'), false)
-    FROM training_enrollment WHERE training_id = %(training)s
+# The seat decision, one statement under the training's row lock: counts the seats taken, the
+# waitlist and the person's own active row, and inserts the enrolment as registered (a seat is
+# free and nobody waits) or waitlisted (full), or inserts nothing (already enrolled; or someone
+# waits while a seat is free, which the caller settles first). Its snapshot is taken after the
+# lock was granted, so it sees every enrolment committed by earlier holders.
+_REGISTER_SQL = """
+    WITH counts AS (
+        SELECT count(*) FILTER (WHERE status = ANY(%(seat_statuses)s)) AS taken,
+               count(*) FILTER (WHERE status = 'waitlisted') AS waiting,
+               coalesce(bool_or(employee_id = %(employee)s AND status <> 'cancelled'), false)
+                   AS already
+        FROM training_enrollment WHERE training_id = %(training)s
+    ), inserted AS (
+        INSERT INTO training_enrollment
+            (training_id, employee_id, source, status, registered_at, waitlisted_at,
+             created_at, updated_at)
+        SELECT %(training)s, %(employee)s, %(source)s,
+               CASE WHEN taken < %(capacity)s THEN %(registered)s ELSE %(waitlisted)s END,
+               CASE WHEN taken < %(capacity)s THEN %(now)s END,
+               CASE WHEN taken < %(capacity)s THEN NULL ELSE %(now)s END,
+               %(now)s, %(now)s
+        FROM counts
+        WHERE NOT already AND NOT (waiting > 0 AND taken < %(capacity)s)
+        RETURNING id, status
+    )
+    SELECT counts.taken, counts.waiting, counts.already, inserted.id, inserted.status
+    FROM counts LEFT JOIN inserted ON true
 """
 
 
 @transaction.atomic
 def _register(*, training_id: int, employee: User, eligible: bool) -> Enrollment:
-    now = timezone.now()
     training = _lock_training(training_id)
+    # Read after the lock was granted: waitlisted_at then follows the order of the lock (ties,
+    # within a microsecond, go by id, which is drawn under the lock too).
+    now = timezone.now()
     error = self_registration_error(
         training=training, employee=employee, now=now, eligible=eligible
     )
     if error is not None:
         raise error
+    params: dict[str, Any] = {
+        "training": training.pk,
+        "employee": employee.pk,
+        "capacity": training.capacity,
+        "seat_statuses": [str(status) for status in SEAT_STATUSES],
+        "source": str(EnrollmentSource.SELF),
+        "registered": str(EnrollmentStatus.REGISTERED),
+        "waitlisted": str(EnrollmentStatus.WAITLISTED),
+        "now": now,
+    }
     with connection.cursor() as cursor:
-        cursor.execute(
-            _SEAT_COUNTS_SQL,
-            {
-                "training": training.pk,
-                "employee": employee.pk,
-                "seat_statuses": [str(status) for status in SEAT_STATUSES],
-            },
-        )
-        taken, waiting, already = cursor.fetchone()
-    if already:
-        raise AlreadyEnrolled()
-    if waiting and taken < training.capacity:
-        # Someone waits while a seat is free (capacity raised, say): they go first.
-        _promoted, taken = _fill_free_seats(training=training, now=now, taken=taken)
-    if taken < training.capacity:
-        fields = {"status": EnrollmentStatus.REGISTERED, "registered_at": now}
-    else:
-        fields = {"status": EnrollmentStatus.WAITLISTED, "waitlisted_at": now}
-    enrollment = Enrollment.objects.create(
+        cursor.execute(_REGISTER_SQL, params)
+        taken, waiting, already, pk, status = cursor.fetchone()
+        if already:
+            raise AlreadyEnrolled()
+        if pk is None:
+            # Someone waits while a seat is free (capacity raised, say): they go first.
+            _fill_free_seats(training=training, now=now, taken=taken)
+            cursor.execute(_REGISTER_SQL, params)
+            taken, waiting, already, pk, status = cursor.fetchone()
+    enrollment = Enrollment(
+        pk=pk,
         training=training,
         employee=employee,
         source=EnrollmentSource.SELF,
+        status=status,
+        registered_at=now if status == EnrollmentStatus.REGISTERED else None,
+        waitlisted_at=now if status == EnrollmentStatus.WAITLISTED else None,
         created_at=now,
-        **fields,
+        updated_at=now,
     )
-    bump_version()  # the catalogue's cards show the seats left
+    enrollment._state.adding = False
+    enrollment._state.db = "default"
+    enrollment.waitlist_position = (  # type: ignore[attr-defined]
+        waiting + 1 if status == EnrollmentStatus.WAITLISTED else None
+    )
     return enrollment
 
 

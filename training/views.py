@@ -55,6 +55,10 @@ FILTERS = ("mode", "kind", "competency", "month")
 # Retryable database refusals that may escape the service's own lock-timeout handling:
 # lock_not_available, deadlock_detected, query_canceled (statement_timeout).
 RETRYABLE_SQLSTATES = {"55P03", "40P01", "57014"}
+# The database went away (restarted, shutting down, starting up, the connection dropped): the
+# write may or may not have committed, and pressing again is safe (the same person registering
+# twice is refused as "already registered"). Connection errors carry no SQLSTATE or class 08.
+DATABASE_GONE_SQLSTATES = {"57P01", "57P02", "57P03"}
 RETRY_AFTER_SECONDS = 2
 # htmx re-filters when one of these changes (hx-trigger "change from:.catalogue-filter").
 FILTER_SELECT = forms.Select(attrs={"class": "catalogue-filter"})
@@ -324,27 +328,56 @@ def _busy(request: HttpRequest, detail: selectors.TrainingDetail, message: str) 
 
 
 def _retryable(error: OperationalError) -> bool:
-    return getattr(error.__cause__, "sqlstate", None) in RETRYABLE_SQLSTATES
+    return getattr(error.__cause__, "sqlstate", None) in RETRYABLE_SQLSTATES or database_gone(error)
+
+
+def database_gone(error: OperationalError) -> bool:
+    """The connection to PostgreSQL was lost or refused (not a refusal of the statement)."""
+    state = getattr(error.__cause__, "sqlstate", None)
+    return state is None or state in DATABASE_GONE_SQLSTATES or state.startswith("08")
+
+
+def _try_again(request: HttpRequest, id_or_slug: str) -> HttpResponse:
+    """503 "try again": with the training's page when the database answers, or a short text
+    when it does not (the page itself needs the database)."""
+    try:
+        return _busy(request, _detail_or_404(request, id_or_slug), str(services.TrainingBusy()))
+    except OperationalError:
+        response = HttpResponse(
+            _("Layanan sedang sibuk. Silakan coba lagi sebentar."),
+            status=503,
+            content_type="text/plain; charset=utf-8",
+        )
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
 
 
 @require_POST
 def training_register(request: HttpRequest, id_or_slug: str) -> HttpResponse:
-    detail = _detail_or_404(request, id_or_slug)
+    """The rush path: one query for the training (selectors.training_for_registration, never the
+    page's cached detail, which every seat taken moves on), the locked seat decision in the
+    service, the message in the cookie and a redirect; the page itself is rendered only for a
+    503 ("try again")."""
+    viewer = _viewer(request)
     try:
-        enrollment = services.register(training=detail.training, employee=_viewer(request))
+        training = selectors.training_for_registration(id_or_slug=id_or_slug, user=viewer)
+    except Training.DoesNotExist as missing:
+        raise Http404 from missing
+    try:
+        enrollment = services.register(training=training, employee=viewer)
     except services.TrainingBusy as busy:
-        return _busy(request, detail, str(busy))
+        return _busy(request, _detail_or_404(request, id_or_slug), str(busy))
     except OperationalError as error:
         if not _retryable(error):
             raise
-        return _busy(request, detail, str(services.TrainingBusy()))
+        return _try_again(request, id_or_slug)
     except services.AlreadyEnrolled as already:
         messages.info(request, str(already))
     except services.TrainingError as refused:
         messages.error(request, str(refused))
     else:
         _say_registered(request, enrollment)
-    return redirect("training:training-detail", id_or_slug=detail.training.slug)
+    return redirect("training:training-detail", id_or_slug=training.slug)
 
 
 def _say_registered(request: HttpRequest, enrollment: Enrollment) -> None:
@@ -352,9 +385,8 @@ def _say_registered(request: HttpRequest, enrollment: Enrollment) -> None:
     if enrollment.status != EnrollmentStatus.WAITLISTED:
         messages.success(request, _("Anda terdaftar pada “%(title)s”.") % {"title": title})
         return
-    # After commit: the position as it stands now (people ahead may have left meanwhile).
-    current = selectors.enrollment_for(training=enrollment.training, employee=_viewer(request))
-    position = getattr(current, "waitlist_position", None)
+    # The place counted under the lock when they joined (the page shows it as it stands now).
+    position = getattr(enrollment, "waitlist_position", None)
     if position:
         text = _("Kelas penuh — Anda di daftar tunggu nomor %(position)d.") % {"position": position}
     else:
@@ -377,7 +409,7 @@ def training_cancel(request: HttpRequest, id_or_slug: str) -> HttpResponse:
     except OperationalError as error:
         if not _retryable(error):
             raise
-        return _busy(request, detail, str(services.TrainingBusy()))
+        return _try_again(request, id_or_slug)
     except services.TrainingError as refused:
         messages.error(request, str(refused))
     else:

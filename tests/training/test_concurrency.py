@@ -201,3 +201,76 @@ def test_register_lock_held_too_long_refused_busy(transactional_db, employee, se
         "Sedang banyak pendaftar untuk pelatihan ini. Silakan coba lagi sebentar."
     )
     assert Enrollment.objects.filter(training=training).count() == 0
+
+
+def test_burst_waitlist_follows_the_lock_order_and_cancel_promotes_its_head(
+    transactional_db, unit_a1
+):
+    """A rush: 40 people at once for 8 seats. Enrolment ids are drawn inside the locked
+    section, so their order is the order in which the lock was granted: the waitlist (by
+    waitlisted_at, then id) must follow it, each waitlisted person must have been told their
+    place in it, and a freed seat must go to its head."""
+    training = TrainingFactory(capacity=8)
+    people = UserFactory.create_batch(40, unit=unit_a1)
+
+    results, errors = run_at_once(
+        [lambda p=p: services.register(training=training, employee=p) for p in people]
+    )
+
+    assert errors == []
+    counts = assert_invariant(training)
+    assert counts == Counter({EnrollmentStatus.REGISTERED: 8, EnrollmentStatus.WAITLISTED: 32})
+    rows = list(Enrollment.objects.filter(training=training).order_by("pk"))
+    # The first eight through the lock took the seats; everyone after them waits.
+    assert [row.status for row in rows] == [EnrollmentStatus.REGISTERED] * 8 + [
+        EnrollmentStatus.WAITLISTED
+    ] * 32
+    waitlist = list(
+        Enrollment.objects.filter(training=training, status=EnrollmentStatus.WAITLISTED)
+        .order_by("waitlisted_at", "id")
+        .values_list("pk", flat=True)
+    )
+    assert waitlist == [row.pk for row in rows[8:]]
+    told = {e.pk: e.waitlist_position for e in results if e.status == EnrollmentStatus.WAITLISTED}
+    assert told == {pk: place for place, pk in enumerate(waitlist, start=1)}
+
+    seated = rows[0]
+    services.cancel(enrollment=seated, by=seated.employee)
+
+    assert Enrollment.objects.get(pk=waitlist[0]).status == EnrollmentStatus.REGISTERED
+    assert assert_invariant(training)[EnrollmentStatus.WAITLISTED] == 31
+
+
+def test_burst_with_cancellations_keeps_the_fifo_promotion(transactional_db, unit_a1):
+    """Registrations and cancellations of seated people interleaved: each freed seat goes to
+    the waitlist's head at that moment, so the people seated at the end are exactly the first
+    arrivals through the lock minus those who left."""
+    training = TrainingFactory(capacity=5)
+    early = UserFactory.create_batch(10, unit=unit_a1)
+    enrollments = [services.register(training=training, employee=p) for p in early]
+    latecomers = UserFactory.create_batch(10, unit=unit_a1)
+    calls: list[Callable[[], object]] = [
+        lambda e=e: services.cancel(enrollment=e, by=e.employee) for e in enrollments[:3]
+    ]
+    calls += [lambda p=p: services.register(training=training, employee=p) for p in latecomers]
+
+    _results, errors = run_at_once(calls)
+
+    assert errors == []
+    counts = assert_invariant(training)
+    assert counts == Counter({EnrollmentStatus.REGISTERED: 5, EnrollmentStatus.WAITLISTED: 12})
+    # Five waited before the burst and only three seats were freed: whatever the interleaving,
+    # each freed seat went to the head of the waitlist (a newcomer finding a free seat while
+    # people wait promotes them first), so the seats are the early rows 4 to 8.
+    seated = set(
+        Enrollment.objects.filter(
+            training=training, status=EnrollmentStatus.REGISTERED
+        ).values_list("pk", flat=True)
+    )
+    assert seated == {e.pk for e in enrollments[3:8]}
+    waiting_order = list(
+        Enrollment.objects.filter(training=training, status=EnrollmentStatus.WAITLISTED)
+        .order_by("waitlisted_at", "id")
+        .values_list("pk", flat=True)
+    )
+    assert waiting_order == sorted(waiting_order)

@@ -1073,3 +1073,53 @@ def test_register_then_mine_lists_it_under_registered(client, employee, training
     response = client.get(MINE)
 
     assert [e.training for e in response.context["mine"].registered] == [training]
+
+
+def test_register_post_query_count_constant_with_eligibility_lists(
+    client, employee, colleague, kanwil_a, unit_a1, django_assert_max_num_queries
+):
+    """The rush path: the person, the training in one query (eligibility lists included, never
+    prefetched one by one), then the lock, the one seat-deciding statement and the commit."""
+    plain = TrainingFactory(capacity=1)
+    restricted = TrainingFactory(capacity=1)
+    restricted.eligible_units.set([kanwil_a, unit_a1])
+    restricted.eligible_positions.set([colleague.position_id, employee.position_id])
+    client.force_login(employee)
+
+    with django_assert_max_num_queries(8) as one:
+        first = client.post(f"{detail_url(plain)}register")
+    client.force_login(colleague)
+    with django_assert_max_num_queries(8) as other:
+        second = client.post(f"{detail_url(restricted)}register")
+
+    assertRedirects(first, detail_url(plain), fetch_redirect_response=False)
+    assertRedirects(second, detail_url(restricted), fetch_redirect_response=False)
+    assert len(one) == len(other)
+    assert Enrollment.objects.get(training=restricted).employee == colleague
+
+
+def test_database_gone_tells_a_lost_connection_from_a_refused_statement(db):
+    """A registration whose database went away (restart, shutdown) answers 503 "try again"
+    rather than 500; a statement PostgreSQL refused is not mistaken for that."""
+    import socket
+
+    import psycopg
+    from django.db import OperationalError, connection, transaction
+
+    from training.views import database_gone
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        closed_port = sock.getsockname()[1]
+    with pytest.raises(psycopg.OperationalError) as lost:
+        psycopg.connect(f"postgres://postgres@127.0.0.1:{closed_port}/none", connect_timeout=2)
+    gone = OperationalError(str(lost.value))
+    gone.__cause__ = lost.value
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL statement_timeout = 1")
+        with pytest.raises(OperationalError) as refused:
+            cursor.execute("SELECT pg_sleep(1)")
+        transaction.set_rollback(True)
+
+    assert database_gone(gone)
+    assert not database_gone(refused.value)
