@@ -308,7 +308,9 @@ def _ensure_units(result: PeopleSeedResult) -> dict[str, Unit]:
             unit = services.create_unit(code=code, name=name, kind=kind, parent=parent)
             result.units_created += 1
         elif (unit.name, unit.kind, unit.parent_id) != (name, kind, parent.pk if parent else None):
-            unit = services.update_unit(unit=unit, code=code, name=name, kind=kind, parent=parent)
+            unit = services.update_unit(
+                unit=unit, code=code, name=name, kind=kind, parent=parent, head=unit.head
+            )
         units[code] = unit
     return units
 

@@ -71,7 +71,7 @@ def update_unit(
     name: str,
     kind: str,
     parent: Unit | None,
-    head: User | None | object = ...,
+    head: User | None,
 ) -> Unit:
     """Changes a unit; moving it rewrites the paths of its whole subtree in one UPDATE.
 
@@ -79,12 +79,9 @@ def update_unit(
     """
     old_parent_id = Unit.objects.filter(pk=unit.pk).values_list("parent_id", flat=True).get()
     unit.code, unit.name, unit.kind = code, name, kind
-    fields = ["code", "name", "kind"]
-    if head is not ...:  # left alone unless given (the head is the unit's supervisor)
-        unit.head = head  # type: ignore[assignment]
-        fields.append("head")
+    unit.head = head
     unit.full_clean(exclude=["path", "depth", "parent"])
-    unit.save(update_fields=fields)
+    unit.save(update_fields=["code", "name", "kind", "head"])
     if (parent.pk if parent else None) != old_parent_id:
         move_unit(unit=unit, new_parent=parent)
     return unit
