@@ -25,6 +25,7 @@ urlpatterns = [
     path("competency/", include("competency.urls")),
     path("ebooks/", include("ebooks.urls")),
     path("trainings/", include("training.urls")),
+    path("team/", include("training.team_urls")),
     path("api/v1/", include("competency.api")),
     path("", views.dashboard, name="dashboard"),
 ]

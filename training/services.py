@@ -27,6 +27,18 @@ from django.utils.translation import gettext as _
 from rumahbelajar.people import selectors as people_selectors
 from rumahbelajar.people.models import User
 from rumahbelajar.queue import queue_after_commit
+from training.activities import (
+    CommentRequired,
+    NoApprover,
+    NotAllowedToDecide,
+    NotPending,
+    ReportError,
+    ReportLocked,
+    approve_report,
+    return_report,
+    save_report,
+    withdraw_review,
+)
 from training.cache import bump_version
 from training.models import (
     SEAT_STATUSES,
@@ -65,12 +77,18 @@ __all__ = [
     "AssignmentReport",
     "AttendanceReport",
     "CapacityExceeded",
+    "CommentRequired",
     "InvalidActivity",
+    "NoApprover",
+    "NotAllowedToDecide",
     "NotCancellable",
     "NotEligible",
+    "NotPending",
     "OutsideScope",
     "OverbookingNotAllowed",
     "RegistrationClosed",
+    "ReportError",
+    "ReportLocked",
     "TrainingBusy",
     "TrainingCancelled",
     "TrainingEnded",
@@ -78,6 +96,7 @@ __all__ = [
     "TrainingFull",
     "TrainingNotOpen",
     "TrainingStarted",
+    "approve_report",
     "assign",
     "cancel",
     "cancel_training",
@@ -87,8 +106,11 @@ __all__ = [
     "may_overbook",
     "record_activity",
     "register",
+    "return_report",
+    "save_report",
     "save_training",
     "send_due_reminders",
+    "withdraw_review",
 ]
 
 # Ids per email task when many people are assigned at once.
