@@ -26,6 +26,7 @@ urlpatterns = [
     path("ebooks/", include("ebooks.urls")),
     path("trainings/", include("training.urls")),
     path("team/", include("training.team_urls")),
+    path("notifications/", include("notifications.urls")),
     path("api/v1/", include("competency.api")),
     path("", views.dashboard, name="dashboard"),
 ]

@@ -20,10 +20,12 @@ from typing import Any
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Q, QuerySet, Sum
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from notifications import services as notification_services
 from rumahbelajar.people import selectors as people_selectors
 from rumahbelajar.people.models import User
 from rumahbelajar.uploads import UploadRefused, check_evidence
@@ -341,4 +343,33 @@ def withdraw_review(*, report: ActivityReport, by: User) -> ActivityReport:
 
 
 def _notify_on_commit(kind: str, report: ActivityReport) -> None:
-    """Filled in by the notifications step."""
+    """Records the message of this event in the same transaction; it is emailed once after
+    commit (notifications.services.notify)."""
+    title = report.title
+    if kind == "report_waiting":
+        recipient, url = report.approver_id, reverse("team:approval-list")
+        text = _("Laporan kegiatan menunggu persetujuan Anda: %(title)s (%(name)s)") % {
+            "title": title,
+            "name": report.employee.full_name,
+        }
+        body = report.summary[:500]
+        # A resubmission is a new event: the submission time names it.
+        key = f"{kind}:{report.pk}:{report.submitted_at:%Y%m%d%H%M%S%f}"
+    else:
+        recipient = report.employee_id
+        url = reverse("training:activity-detail", kwargs={"pk": report.pk})
+        if kind == "report_approved":
+            text = _("Laporan kegiatan Anda disetujui: %(title)s (%(jp)s JP)") % {
+                "title": title,
+                "jp": report.jp,
+            }
+            body = ""
+        else:
+            text = _("Laporan kegiatan Anda dikembalikan: %(title)s") % {"title": title}
+            body = report.comment
+        key = f"{kind}:{report.pk}:{report.decided_at:%Y%m%d%H%M%S%f}"
+    if recipient is None:
+        return
+    notification_services.notify(
+        recipient_ids=[recipient], kind=kind, title=text, body=body, url=url, key=key
+    )

@@ -257,6 +257,11 @@ class User(AbstractBaseUser, PermissionsMixin):
         related_name="hr_admins",
         help_text=_("Pengelola SDM mengelola pegawai di unit-unit ini beserta seluruh subunitnya."),
     )
+    #: Kept by notifications.services in the same transaction as the messages: read with the
+    #: person on every request, the layout's unread count costs no query of its own.
+    unread_notifications = models.PositiveIntegerField(
+        _("notifikasi belum dibaca"), default=0, editable=False
+    )
     is_active = models.BooleanField(_("aktif"), default=True)
     is_staff = models.BooleanField(
         _("akses admin"),

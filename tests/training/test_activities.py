@@ -168,9 +168,15 @@ def test_new_report_missing_fields_answer_field_errors(cast, head, employee):
 
     assert response.status_code == 400
     errors = response.context["form"].errors
-    assert {"title", "started_on", "ended_on", "minutes", "summary", "impact", "competencies"} <= set(
-        errors
-    )
+    assert {
+        "title",
+        "started_on",
+        "ended_on",
+        "minutes",
+        "summary",
+        "impact",
+        "competencies",
+    } <= set(errors)
     assert ActivityReport.objects.count() == 0
 
 
@@ -267,9 +273,7 @@ def test_evidence_served_only_to_allowed_people(cast, head, who, status):
 # --- approval ----------------------------------------------------------------------------------
 
 
-def test_lifecycle_draft_submitted_returned_resubmitted_approved_credits_once(
-    cast, head, employee
-):
+def test_lifecycle_draft_submitted_returned_resubmitted_approved_credits_once(cast, head, employee):
     author = client_for(employee)
     author.post(NEW, form_data(action="draft"))
     report = ActivityReport.objects.get()
@@ -287,7 +291,11 @@ def test_lifecycle_draft_submitted_returned_resubmitted_approved_credits_once(
     assert statuses == ["draft", "submitted", "returned", "resubmitted", "approved"]
     record = LearningRecord.objects.get(source_report=report)
     # Coaching: 2 JP a session (the seeded conversion), one report = one session.
-    assert (record.jp, record.kind, record.year) == (Decimal("2.00"), "nonklasikal", report.ended_on.year)
+    assert (record.jp, record.kind, record.year) == (
+        Decimal("2.00"),
+        "nonklasikal",
+        report.ended_on.year,
+    )
     assert report.jp == Decimal("2.00")
 
 
@@ -388,13 +396,12 @@ def test_approval_list_shows_only_my_waiting_reports(cast, head, employee, colle
 
     assert [r.title for r, _error in mine.context["items"]] == ["Milik Alice", "Milik Bob"]
     assert theirs.context["items"] == []
-    assert "Setujui" in mine.content.decode() and "Kembalikan" in mine.content.decode()
+    assert "Setujui" in mine.content.decode()
+    assert "Kembalikan" in mine.content.decode()
 
 
 @pytest.mark.parametrize("count", [1, 8])
-def test_approval_list_queries_constant(
-    cast, head, employee, count, django_assert_max_num_queries
-):
+def test_approval_list_queries_constant(cast, head, employee, count, django_assert_max_num_queries):
     for n in range(count):
         file_report(employee, title=f"Laporan {n}")
     supervisor = client_for(head)
@@ -407,9 +414,7 @@ def test_approval_list_queries_constant(
 
 
 @pytest.mark.parametrize("count", [1, 8])
-def test_activity_list_queries_constant(
-    cast, head, employee, count, django_assert_max_num_queries
-):
+def test_activity_list_queries_constant(cast, head, employee, count, django_assert_max_num_queries):
     for n in range(count):
         file_report(employee, title=f"Laporan {n}")
     author = client_for(employee)
