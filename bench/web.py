@@ -68,6 +68,12 @@ PAGES: list[Page] = [
     Page("/trainings/<slug>/ (a training)", "/trainings/{training}/", PERSON,
          ("{name}", "{training_title}")),
     Page("/trainings/mine/", "/trainings/mine/", PERSON, ("{name}", "Pelatihan saya</h1>")),
+    Page("/trainings/activities/", "/trainings/activities/", PERSON,
+         ("{name}", "Kegiatan belajar saya</h1>")),
+    Page("/trainings/activities/new/", "/trainings/activities/new/", PERSON,
+         ("{name}", 'name="summary"')),
+    Page("/team/approvals/", "/team/approvals/", PERSON, ("{name}", "Menunggu persetujuan saya")),
+    Page("/notifications/", "/notifications/", PERSON, ("{name}", "Notifikasi</h1>")),
     Page("/accounts/login/ (anonymous)", "/accounts/login/", ANONYMOUS, ('name="password"',)),
 ]
 # fmt: on

@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "import_export",
     "rumahbelajar",
     "rumahbelajar.people",
+    "notifications",
     "competency",
     "ebooks",
     "training",
@@ -367,6 +368,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "ebooks-delete-orphan-files": {
         "task": "ebooks.delete_orphan_files",
         "schedule": crontab(hour=2, minute=30),
+    },
+    "training-send-jp-digest": {
+        "task": "training.send_jp_digest",
+        "schedule": crontab(minute=0, hour=8, day_of_month=1),
     },
     "training-send-reminders": {
         "task": "training.send_reminders",

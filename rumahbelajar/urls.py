@@ -27,6 +27,8 @@ urlpatterns = [
     path("trainings/", include("training.urls")),
     path("reports/competency/", include("competency.report_urls")),
     path("reports/jp/", include("training.report_urls")),
+    path("team/", include("training.team_urls")),
+    path("notifications/", include("notifications.urls")),
     path("api/v1/", include("competency.api")),
     path("", views.dashboard, name="dashboard"),
 ]

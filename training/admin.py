@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any, cast
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.db.models import QuerySet
@@ -24,6 +25,8 @@ from rumahbelajar.people.models import Unit, User
 from training import selectors, services
 from training.forms import AssignParticipantsForm, LearningRecordAdminForm, TrainingAdminForm
 from training.models import (
+    PENDING_STATUSES,
+    ActivityReport,
     Enrollment,
     EnrollmentStatus,
     JpConversion,
@@ -428,4 +431,109 @@ class LearningRecordAdmin(admin.ModelAdmin):
 
 @admin.register(JpConversion)
 class JpConversionAdmin(admin.ModelAdmin):
-    list_display = ("activity_type", "kind", "unit", "jp_per_unit", "max_jp_per_record", "note")
+    list_display = (
+        "activity_type",
+        "kind",
+        "unit",
+        "jp_per_unit",
+        "max_jp_per_record",
+        "max_jp_per_year",
+        "valid_from",
+        "valid_until",
+        "confirmed",
+        "note",
+    )
+
+
+class ReportDecisionForm(forms.ModelForm):
+    """The admin's way to decide a waiting report: the same service as /team/approvals/."""
+
+    decision = forms.ChoiceField(
+        label=_("keputusan"),
+        required=False,
+        choices=[("", "—"), ("approve", _("Setujui")), ("return", _("Kembalikan"))],
+    )
+    decision_comment = forms.CharField(
+        label=_("catatan untuk pegawai"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    class Meta:
+        model = ActivityReport
+        fields: list[str] = []
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if (
+            cleaned.get("decision") == "return"
+            and not (cleaned.get("decision_comment") or "").strip()
+        ):
+            self.add_error("decision_comment", str(services.CommentRequired()))
+        return cleaned
+
+
+@admin.register(ActivityReport)
+class ActivityReportAdmin(admin.ModelAdmin):
+    """Learning reports of the HR admin's people (all for superusers): read, and approve or
+    return the waiting ones through training.services (never their own)."""
+
+    form = ReportDecisionForm
+    list_display = ("title", "employee", "kind", "ended_on", "status", "jp", "approver")
+    list_filter = ("status", "kind")
+    list_select_related = ("employee", "approver")
+    search_fields = ("title", "employee__full_name", "employee__nip")
+    ordering = ("-created_at", "-id")
+    show_full_result_count = False
+    readonly_fields = (
+        "employee",
+        "kind",
+        "title",
+        "started_on",
+        "ended_on",
+        "minutes",
+        "summary",
+        "impact",
+        "ebook",
+        "status",
+        "approver",
+        "submitted_at",
+        "decided_at",
+        "decided_by",
+        "comment",
+        "jp",
+    )
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[ActivityReport]:
+        visible = people_selectors.employees_visible_to(user=_admin(request))
+        return ActivityReport.objects.filter(employee__in=visible.values("pk")).select_related(
+            "employee", "approver"
+        )
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        fields = list(self.readonly_fields)
+        if (
+            obj is not None
+            and obj.status in PENDING_STATUSES
+            and selectors.may_decide(user=_admin(request), report=obj)
+        ):
+            fields += ["decision", "decision_comment"]
+        return fields
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def save_model(
+        self, request: HttpRequest, obj: ActivityReport, form: Any, change: bool
+    ) -> None:
+        decision = form.cleaned_data.get("decision")
+        try:
+            if decision == "approve":
+                services.approve_report(report=obj, by=_admin(request))
+            elif decision == "return":
+                services.return_report(
+                    report=obj, by=_admin(request), comment=form.cleaned_data["decision_comment"]
+                )
+        except services.ReportError as refused:
+            self.message_user(request, str(refused), messages.ERROR)

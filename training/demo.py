@@ -47,6 +47,23 @@ ASSIGNED_SLUG = "pelatihan-pengarusutamaan-ham-bagi-asn"
 EMAIL_DOMAIN = "demo.rumahbelajar.id"
 HR_EMAIL = f"hr@{EMAIL_DOMAIN}"
 EMPLOYEE_EMAIL = f"pegawai@{EMAIL_DOMAIN}"
+SUPERVISOR_EMAIL = f"atasan@{EMAIL_DOMAIN}"
+#: The demo employee's learning log: (kind, title, minutes, summary, impact); one kept waiting
+#: for the supervisor, one approved with its JP.
+WAITING_REPORT = (
+    "seminar",
+    "Seminar Nasional Pelayanan Hukum Digital",
+    180,
+    "Praktik layanan hukum daring di kantor wilayah lain dan cara mengukur kepuasan pemohon.",
+    "Saya menyusun usulan survei kepuasan daring untuk layanan di divisi kami.",
+)
+APPROVED_REPORT = (
+    "mentoring",
+    "Mentoring penyusunan telaahan staf",
+    90,
+    "Struktur telaahan staf yang ringkas dan cara menyajikan alternatif kebijakan.",
+    "Telaahan staf saya kini selesai lebih cepat dan jarang dikembalikan.",
+)
 MINISTRY = "kemenkumham"
 BPSDM_PLACE = "Kampus BPSDM Hukum dan HAM, Jl. Raya Gandul No. 4, Cinere, Depok"
 ONLINE = "https://elearning.bpsdm.example.id/kelas/"
@@ -194,11 +211,12 @@ def seed(
     if hr is not None and employee is not None:
         _ensure_completed(employee=employee, hr=hr, organiser=organiser, now=now)
         _ensure_coaching(employee=employee, hr=hr, now=now)
+        _ensure_reports(employee=employee, now=now, log=log)
+    else:
+        _say(log, "training: demo accounts missing (run the people demo first); no enrolments")
     numbered_jp = _ensure_numbered_jp(now=now)
     if numbered_jp:
         _say(log, f"training: {numbered_jp} JP ledger lines for numbered employees")
-    else:
-        _say(log, "training: demo accounts missing (run the people demo first); no enrolments")
     _say(
         log,
         f"training: {len(TRAININGS)} demo trainings ({created} new); "
@@ -475,3 +493,46 @@ def _ensure_coaching(*, employee: User, hr: User, now: dt.datetime) -> None:
         description=description,
         recorded_by=hr,
     )
+
+
+def _file_report(employee: User, spec: tuple[str, str, int, str, str], *, day: dt.date) -> Any:
+    kind, title, minutes, summary, impact = spec
+    competencies = Competency.objects.filter(is_active=True).order_by("sort_order", "code")[:1]
+    return services.save_report(
+        employee=employee,
+        values={
+            "kind": kind,
+            "title": title,
+            "started_on": day,
+            "ended_on": day,
+            "minutes": minutes,
+            "summary": summary,
+            "impact": impact,
+            "ebook": None,
+        },
+        competencies=list(competencies),
+        submit=True,
+    )
+
+
+def _ensure_reports(*, employee: User, now: dt.datetime, log: Callable[[str], Any] | None) -> None:
+    """At least one report of the demo employee waits for atasan@, and one approved one earned
+    JP (a new waiting one is filed whenever none waits: the demo approves it in the browser)."""
+    from training.models import PENDING_STATUSES, ActivityReport, ReportStatus
+
+    supervisor = User.objects.filter(email=SUPERVISOR_EMAIL).first()
+    if supervisor is None:
+        _say(log, "training: atasan@ missing (run the people demo first); no learning reports")
+        return
+    day = timezone.localtime(now).date()
+    mine = ActivityReport.objects.filter(employee=employee)
+    if not mine.filter(status=ReportStatus.APPROVED, jp__gt=0).exists():
+        report = _file_report(
+            employee,
+            APPROVED_REPORT,
+            day=max(day - dt.timedelta(days=7), day.replace(month=1, day=1)),
+        )
+        services.approve_report(report=report, by=supervisor)
+    if not mine.filter(status__in=PENDING_STATUSES, approver=supervisor).exists():
+        _file_report(employee, WAITING_REPORT, day=day)
+    _say(log, "training: the demo employee has a report waiting for atasan@ and an approved one")

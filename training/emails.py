@@ -10,11 +10,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.conf import settings
-from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
 
+from notifications import services as notification_services
 from training.ics import training_ics
 from training.models import Enrollment, EnrollmentStatus, TrainingStatus
 
@@ -47,26 +47,32 @@ def _context(enrollment: Enrollment) -> dict[str, object]:
 
 
 def _send(enrollment: Enrollment, template: str, *, attach_ics: bool) -> bool:
+    """Through the one notification mechanism (notifications.services.deliver): a message in
+    the person's list, and this email unless they opted out of its kind; once per enrolment and
+    kind (a retried task sends nothing more)."""
     if not enrollment.employee.email or not enrollment.employee.is_active:
         return False
     with translation.override("id"):
         context = _context(enrollment)
-        subject = render_to_string(f"training/email/{template}_subject.txt", context)
-        body = render_to_string(f"training/email/{template}_body.txt", context)
-    message = EmailMessage(
-        subject=" ".join(subject.split()),
-        body=body,
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[enrollment.employee.email],
-    )
-    if attach_ics:
-        message.attach(
-            f"{enrollment.training.slug}.ics",
-            training_ics(enrollment.training, url=context["url"]),  # type: ignore[arg-type]
-            "text/calendar",
+        subject = " ".join(
+            render_to_string(f"training/email/{template}_subject.txt", context).split()
         )
-    message.send()
-    return True
+        body = render_to_string(f"training/email/{template}_body.txt", context)
+    attachments = []
+    if attach_ics:
+        ics = training_ics(enrollment.training, url=context["url"])  # type: ignore[arg-type]
+        attachments.append((f"{enrollment.training.slug}.ics", ics, "text/calendar"))
+    return notification_services.deliver(
+        recipient=enrollment.employee,
+        kind=template,
+        title=subject.removeprefix(notification_services.SUBJECT_PREFIX),
+        body="",
+        url=reverse("training:training-detail", kwargs={"id_or_slug": enrollment.training.slug}),
+        key=f"{template}:{enrollment.pk}",
+        email_subject=subject,
+        email_body=body,
+        attachments=attachments,
+    )
 
 
 def send_promoted(enrollment: Enrollment) -> bool:

@@ -7,9 +7,11 @@ Seats left and waitlist positions are never stored: they are counted from Enroll
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
@@ -76,8 +78,16 @@ class Training(models.Model):
         _("slug"),
         max_length=220,
         unique=True,
-        # /trainings/<id-or-slug>/: an all-digit slug would read as an id.
-        validators=[RegexValidator(r"[^0-9]", message=_("Slug harus memuat huruf."))],
+        # /trainings/<id-or-slug>/: an all-digit slug would read as an id, and the app's own
+        # pages (mine/, activities/) would shadow a training with their name.
+        validators=[
+            RegexValidator(r"[^0-9]", message=_("Slug harus memuat huruf.")),
+            RegexValidator(
+                r"^(mine|activities)$",
+                inverse_match=True,
+                message=_("Slug ini dipakai halaman aplikasi; pilih slug lain."),
+            ),
+        ],
     )
     description = models.TextField(_("deskripsi"), blank=True)
     kind = models.CharField(
@@ -463,7 +473,28 @@ class ActivityType(models.TextChoices):
     INTERNSHIP = "internship", _("Magang / praktik kerja")
     EXCHANGE = "exchange", _("Pertukaran pegawai")
     SELF_STUDY = "self_study", _("Belajar mandiri")
+    COURSE = "course", _("Kursus")
+    COMMUNITY = "community", _("Komunitas belajar (community of practice)")
     OTHER = "other", _("Lainnya")
+
+
+#: The class (jalur) each activity's JP count under, per Perlan 10/2018 (docs/domain.md): seminars,
+#: workshops, courses and trainings are klasikal; the rest learn outside a classroom. The law's,
+#: not the agency's: JpConversion.kind must agree (JpConversion.clean).
+ACTIVITY_LEARNING_KIND: dict[str, str] = {
+    "training": "klasikal",
+    "seminar": "klasikal",
+    "course": "klasikal",
+    "coaching": "nonklasikal",
+    "mentoring": "nonklasikal",
+    "e_learning": "nonklasikal",
+    "distance": "nonklasikal",
+    "internship": "nonklasikal",
+    "exchange": "nonklasikal",
+    "self_study": "nonklasikal",
+    "community": "nonklasikal",
+    "other": "nonklasikal",
+}
 
 
 class ConversionUnit(models.TextChoices):
@@ -476,11 +507,14 @@ class ConversionUnit(models.TextChoices):
 class JpConversion(models.Model):
     """How an activity type converts into JP: set by the agency, so it is data edited in admin.
 
-    JP = quantity * jp_per_unit, capped at max_jp_per_record when set.
+    JP = quantity * jp_per_unit, capped at max_jp_per_record when set, and at what is left of
+    max_jp_per_year for that activity in the person's year. The row in force on a date is the
+    one whose [valid_from, valid_until] holds it (a new rate is a new row from its date on).
+    The seeded rows wait for the agency's confirmation (`confirmed`).
     """
 
     activity_type = models.CharField(
-        _("jenis kegiatan"), max_length=20, choices=ActivityType.choices, unique=True
+        _("jenis kegiatan"), max_length=20, choices=ActivityType.choices
     )
     kind = models.CharField(_("jalur"), max_length=12, choices=LearningKind.choices)
     unit = models.CharField(_("satuan"), max_length=10, choices=ConversionUnit.choices)
@@ -493,15 +527,42 @@ class JpConversion(models.Model):
     max_jp_per_record = models.DecimalField(
         _("JP maksimal per catatan"), max_digits=6, decimal_places=2, null=True, blank=True
     )
+    max_jp_per_year = models.DecimalField(
+        _("JP maksimal per tahun"),
+        max_digits=6,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text=_("Batas JP jenis kegiatan ini per pegawai per tahun; kosong: tanpa batas."),
+    )
+    valid_from = models.DateField(_("berlaku sejak"), default=dt.date(2000, 1, 1))
+    valid_until = models.DateField(_("berlaku sampai"), null=True, blank=True)
+    confirmed = models.BooleanField(
+        _("dikonfirmasi instansi"),
+        default=False,
+        help_text=_("Nilai awal bawaan aplikasi perlu dikonfirmasi oleh instansi."),
+    )
     note = models.CharField(_("catatan"), max_length=255, blank=True)
 
     class Meta:
         verbose_name = _("konversi JP")
         verbose_name_plural = _("konversi JP")
-        ordering = ["activity_type"]
+        ordering = ["activity_type", "-valid_from"]
         constraints = [
             models.CheckConstraint(
                 condition=Q(jp_per_unit__gt=0), name="training_jpconversion_rate_positive"
+            ),
+            models.UniqueConstraint(
+                fields=["activity_type", "valid_from"],
+                name="training_jpconversion_one_per_start",
+                violation_error_message=_(
+                    "Sudah ada konversi jenis ini yang berlaku sejak tanggal itu."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(valid_until__isnull=True) | Q(valid_until__gte=models.F("valid_from")),
+                name="training_jpconversion_validity_order",
+                violation_error_message=_("Tanggal akhir tidak boleh sebelum tanggal mulai."),
             ),
         ]
 
@@ -509,6 +570,17 @@ class JpConversion(models.Model):
         return (
             f"{self.get_activity_type_display()}: {self.jp_per_unit} JP/{self.get_unit_display()}"
         )
+
+    def clean(self) -> None:
+        super().clean()
+        expected = ACTIVITY_LEARNING_KIND.get(self.activity_type)
+        if expected and self.kind and self.kind != expected:
+            raise ValidationError(
+                {
+                    "kind": _("Menurut Perlan 10/2018 jenis kegiatan ini termasuk jalur %(kind)s.")
+                    % {"kind": LearningKind(expected).label}
+                }
+            )
 
 
 class LearningRecord(models.Model):
@@ -543,6 +615,16 @@ class LearningRecord(models.Model):
         blank=True,
         related_name="learning_record",
         verbose_name=_("dari pelatihan"),
+    )
+    source_report = models.OneToOneField(
+        "ActivityReport",
+        # One line per approved report, ever: the unique index is what makes a double approval
+        # (two clicks, two supervisors at once) credit once.
+        on_delete=models.RESTRICT,
+        null=True,
+        blank=True,
+        related_name="learning_record",
+        verbose_name=_("dari laporan kegiatan"),
     )
     description = models.CharField(_("uraian"), max_length=300)
     date = models.DateField(_("tanggal"))
@@ -580,3 +662,158 @@ class LearningRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.employee_id} {self.year}: {self.jp} JP ({self.kind})"
+
+
+# --- the learning log: activities an employee reports, their supervisor approves ---------------
+
+
+class ReportStatus(models.TextChoices):
+    DRAFT = "draft", _("Draf")
+    SUBMITTED = "submitted", _("Menunggu persetujuan")
+    RETURNED = "returned", _("Dikembalikan")
+    RESUBMITTED = "resubmitted", _("Diajukan ulang")
+    APPROVED = "approved", _("Disetujui")
+
+
+#: A report waiting for its approver.
+PENDING_STATUSES = (ReportStatus.SUBMITTED, ReportStatus.RESUBMITTED)
+#: A report its author may still change.
+EDITABLE_STATUSES = (ReportStatus.DRAFT, ReportStatus.RETURNED)
+
+EVIDENCE_TYPES = {"pdf": "application/pdf", "jpeg": "image/jpeg", "png": "image/png"}
+
+
+def evidence_path(instance: ActivityReport, filename: str) -> str:
+    """A random private name (never the uploader's): activity-evidence/<yyyy>/<hex>.<type>."""
+    kind = getattr(instance, "evidence_type", "") or "bin"
+    return f"activity-evidence/{timezone.now():%Y}/{secrets.token_hex(16)}.{kind}"
+
+
+class ActivityReport(models.Model):
+    """A development activity an employee reports (the learning log): filed as a draft or
+    submitted to their supervisor (people.selectors.supervisor_of, resolved at submission into
+    `approver`), returned with a comment or approved; approval credits JP once through the
+    conversion table (training.services.approve_report)."""
+
+    employee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="activity_reports",
+        verbose_name=_("pegawai"),
+    )
+    kind = models.CharField(_("jenis kegiatan"), max_length=20, choices=ActivityType.choices)
+    title = models.CharField(_("judul kegiatan"), max_length=200)
+    started_on = models.DateField(_("tanggal mulai"))
+    ended_on = models.DateField(_("tanggal selesai"))
+    minutes = models.PositiveIntegerField(
+        _("durasi (menit)"), validators=[MinValueValidator(1), MaxValueValidator(100_000)]
+    )
+    summary = models.TextField(_("apa yang saya pelajari"), max_length=4000)
+    impact = models.TextField(_("dampaknya pada pekerjaan saya"), max_length=4000)
+    competencies = models.ManyToManyField(
+        "competency.Competency",
+        related_name="activity_reports",
+        verbose_name=_("kompetensi yang dikembangkan"),
+    )
+    ebook = models.ForeignKey(
+        "ebooks.Ebook",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="activity_reports",
+        verbose_name=_("e-book yang dibaca"),
+    )
+    evidence = models.FileField(_("bukti"), upload_to=evidence_path, max_length=200, blank=True)
+    evidence_type = models.CharField(max_length=4, blank=True, editable=False)
+    status = models.CharField(
+        _("status"), max_length=12, choices=ReportStatus.choices, default=ReportStatus.DRAFT
+    )
+    approver = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="reports_to_approve",
+        verbose_name=_("atasan penyetuju"),
+    )
+    submitted_at = models.DateTimeField(_("diajukan pada"), null=True, blank=True)
+    decided_at = models.DateTimeField(_("diputuskan pada"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("diputuskan oleh"),
+    )
+    comment = models.TextField(_("catatan atasan"), max_length=2000, blank=True)
+    jp = models.DecimalField(_("JP"), max_digits=6, decimal_places=2, null=True, blank=True)
+    show_as_review = models.BooleanField(_("tampilkan sebagai ulasan"), default=False)
+    review_withdrawn_at = models.DateTimeField(_("ulasan ditarik"), null=True, blank=True)
+    created_at = models.DateTimeField(_("dibuat"), default=timezone.now)
+    updated_at = models.DateTimeField(_("diubah"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("laporan kegiatan belajar")
+        verbose_name_plural = _("laporan kegiatan belajar")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ended_on__gte=models.F("started_on")),
+                name="training_report_end_after_start",
+                violation_error_message=_("Tanggal selesai tidak boleh sebelum tanggal mulai."),
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=ReportStatus.values), name="training_report_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(minutes__gte=1, minutes__lte=100_000),
+                name="training_report_minutes_range",
+            ),
+            models.CheckConstraint(
+                condition=~Q(approver=models.F("employee")),
+                name="training_report_not_own_approver",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["employee", "-created_at"], name="training_report_mine"),
+            # What waits for a supervisor: one index range.
+            models.Index(
+                fields=["approver", "submitted_at"],
+                condition=Q(status__in=["submitted", "resubmitted"]),
+                name="training_report_waiting",
+            ),
+            # A book's reviews.
+            models.Index(
+                fields=["ebook", "-decided_at"],
+                condition=Q(status="approved", show_as_review=True, review_withdrawn_at=None),
+                name="training_report_reviews",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def learning_kind(self) -> str:
+        return ACTIVITY_LEARNING_KIND.get(self.kind, LearningKind.NONKLASIKAL)
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status in PENDING_STATUSES
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status in EDITABLE_STATUSES
+
+    @property
+    def is_approved(self) -> bool:
+        return self.status == ReportStatus.APPROVED
+
+    @property
+    def is_returned(self) -> bool:
+        return self.status == ReportStatus.RETURNED
+
+    @property
+    def is_review(self) -> bool:
+        return self.is_approved and self.show_as_review and self.review_withdrawn_at is None

@@ -39,6 +39,30 @@ from rumahbelajar.people.nip import format_nip
 from rumahbelajar.people.selectors import ReportScope
 from rumahbelajar.sqlrows import cache_related, columns, take
 from training import cache as catalogue_cache
+from training.activities import (  # the learning log's reads, for other apps and the wiring
+    Review as Review,
+)
+from training.activities import (
+    jp_for_report as jp_for_report,
+)
+from training.activities import (
+    may_decide as may_decide,
+)
+from training.activities import (
+    may_view as may_view,
+)
+from training.activities import (
+    report_for as report_for,
+)
+from training.activities import (
+    reports_of as reports_of,
+)
+from training.activities import (
+    reports_waiting_for as reports_waiting_for,
+)
+from training.activities import (
+    reviews_for_ebook as reviews_for_ebook,
+)
 from training.models import (
     SEAT_STATUSES,
     YEARLY_JP_TARGET,
@@ -486,10 +510,18 @@ def learning_records(*, employee: User, year: int | None = None) -> QuerySet[Lea
     return records.filter(year=year) if year else records
 
 
-def jp_for_activity(*, activity_type: str, quantity: Decimal) -> tuple[Decimal, str] | None:
-    """(JP, kind) for `quantity` units of an activity by the agency's conversion table, or None
-    when the table has no row for it."""
-    conversion = JpConversion.objects.filter(activity_type=activity_type).first()
+def jp_for_activity(
+    *, activity_type: str, quantity: Decimal, on: dt.date | None = None
+) -> tuple[Decimal, str] | None:
+    """(JP, kind) for `quantity` units of an activity by the agency's conversion table in force
+    on `on` (default today), or None when the table has no row for it."""
+    on = on or timezone.localdate()
+    conversion = (
+        JpConversion.objects.filter(activity_type=activity_type, valid_from__lte=on)
+        .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=on))
+        .order_by("-valid_from")
+        .first()
+    )
     if conversion is None:
         return None
     jp = (Decimal(quantity) * conversion.jp_per_unit).quantize(Decimal("0.01"))

@@ -28,6 +28,18 @@ from django.utils.translation import gettext as _
 from rumahbelajar.people import selectors as people_selectors
 from rumahbelajar.people.models import User
 from rumahbelajar.queue import queue_after_commit
+from training.activities import (
+    CommentRequired,
+    NoApprover,
+    NotAllowedToDecide,
+    NotPending,
+    ReportError,
+    ReportLocked,
+    approve_report,
+    return_report,
+    save_report,
+    withdraw_review,
+)
 from training.cache import bump_reports_version, bump_version
 from training.models import (
     SEAT_STATUSES,
@@ -66,12 +78,18 @@ __all__ = [
     "AssignmentReport",
     "AttendanceReport",
     "CapacityExceeded",
+    "CommentRequired",
     "InvalidActivity",
+    "NoApprover",
+    "NotAllowedToDecide",
     "NotCancellable",
     "NotEligible",
+    "NotPending",
     "OutsideScope",
     "OverbookingNotAllowed",
     "RegistrationClosed",
+    "ReportError",
+    "ReportLocked",
     "TrainingBusy",
     "TrainingCancelled",
     "TrainingEnded",
@@ -79,6 +97,7 @@ __all__ = [
     "TrainingFull",
     "TrainingNotOpen",
     "TrainingStarted",
+    "approve_report",
     "assign",
     "cancel",
     "cancel_training",
@@ -88,8 +107,11 @@ __all__ = [
     "may_overbook",
     "record_activity",
     "register",
+    "return_report",
+    "save_report",
     "save_training",
     "send_due_reminders",
+    "withdraw_review",
 ]
 
 # Ids per email task when many people are assigned at once.
@@ -695,3 +717,57 @@ def send_due_reminders(*, now: dt.datetime | None = None, days: int | None = Non
         ids = sorted(row[0] for row in cursor.fetchall())
     _email_on_commit("reminder", ids)
     return ids
+
+
+# --- the monthly JP digest ------------------------------------------------------------------------
+
+_BEHIND_PACE_SQL = """
+    SELECT u.id, coalesce(sum(r.jp), 0) AS jp
+    FROM people_user AS u
+    LEFT JOIN training_learningrecord AS r ON r.employee_id = u.id AND r.year = %(year)s
+    WHERE u.is_active AND u.nip IS NOT NULL
+    GROUP BY u.id
+    HAVING coalesce(sum(r.jp), 0) < %(expected)s
+"""
+
+
+def send_jp_digest(*, today: dt.date | None = None) -> int:
+    """Beat, on the first of a month: a message (emailed once, unless opted out) to every active
+    employee whose JP this year are behind the pace to the yearly target (the target times the
+    share of the year already past). Returns how many were told; none in January.
+
+    Side effects: one set-based query, then notifications in chunks; a second run in the same
+    month tells nobody again (the message's key names the month).
+    """
+    from notifications import services as notification_services
+    from training.models import YEARLY_JP_TARGET
+
+    today = today or timezone.localdate()
+    expected = (Decimal(YEARLY_JP_TARGET) * (today.month - 1) / 12).quantize(Decimal("0.01"))
+    if expected <= 0:
+        return 0
+    with connection.cursor() as cursor:
+        cursor.execute(_BEHIND_PACE_SQL, {"year": today.year, "expected": expected})
+        behind = cursor.fetchall()
+    told = 0
+    for start in range(0, len(behind), EMAIL_TASK_CHUNK):
+        chunk = behind[start : start + EMAIL_TASK_CHUNK]
+        for person_id, jp in chunk:
+            created = notification_services.notify(
+                recipient_ids=[person_id],
+                kind="jp_digest",
+                title=_("JP Anda tahun ini: %(jp)s dari target %(target)s")
+                % {
+                    "jp": jp.normalize() if jp else 0,
+                    "target": YEARLY_JP_TARGET,
+                },
+                body=_(
+                    "Agar target %(target)s JP tercapai, seharusnya sekarang sudah sekitar "
+                    "%(expected)s JP. Ikuti pelatihan atau laporkan kegiatan belajar Anda."
+                )
+                % {"target": YEARLY_JP_TARGET, "expected": expected.normalize()},
+                url="/trainings/mine/",
+                key=f"jp_digest:{today:%Y-%m}",
+            )
+            told += len(created)
+    return told

@@ -46,3 +46,11 @@ def send_reminders() -> int:
     if claimed:
         logger.info("training reminders: %d claimed", len(claimed))
     return len(claimed)
+
+
+@shared_task(name="training.send_jp_digest", acks_late=True)
+def send_jp_digest() -> int:
+    """Beat, monthly: tells the people behind their JP pace (each once a month)."""
+    told = services.send_jp_digest()
+    logger.info("JP digest: %d people behind their pace", told)
+    return told

@@ -68,7 +68,7 @@ class UserAdmin(RowImportAdminMixin, ExportMixin, admin.ModelAdmin):
     ordering = ("full_name", "pk")
     # The count without filters would be a second full count on every page.
     show_full_result_count = False
-    autocomplete_fields = ("unit", "position", "groups", "managed_units")
+    autocomplete_fields = ("unit", "position", "supervisor", "groups", "managed_units")
     filter_horizontal = ("user_permissions",)
     readonly_fields = ("last_login", "date_joined")
     actions = ("deactivate_employees", "activate_employees")
@@ -134,6 +134,8 @@ class UserAdmin(RowImportAdminMixin, ExportMixin, admin.ModelAdmin):
     def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
         if db_field.name == "unit":
             kwargs["queryset"] = selectors.units_visible_to(user=_user(request))
+        if db_field.name == "supervisor":
+            kwargs["queryset"] = selectors.employees_visible_to(user=_user(request))
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def has_change_permission(self, request: HttpRequest, obj: User | None = None) -> bool:
@@ -154,7 +156,7 @@ class UserAdmin(RowImportAdminMixin, ExportMixin, admin.ModelAdmin):
     def get_fieldsets(self, request: HttpRequest, obj: User | None = None) -> Any:
         fieldsets: list[tuple[Any, dict[str, Any]]] = [
             (None, {"fields": ("email", "full_name", "nip", "employee_type")}),
-            (_("Penempatan"), {"fields": ("unit", "position", "rank")}),
+            (_("Penempatan"), {"fields": ("unit", "position", "rank", "supervisor")}),
             (_("Status"), {"fields": ("is_active",)}),
         ]
         if request.user.is_superuser:
@@ -237,7 +239,7 @@ class UnitAdmin(admin.ModelAdmin):
     list_filter = ("kind",)
     search_fields = ("name", "code")
     ordering = ("path",)
-    autocomplete_fields = ("parent",)
+    autocomplete_fields = ("parent", "head")
 
     @admin.display(description=_("nama"), ordering="path")
     def tree_name(self, obj: Unit) -> str:
@@ -249,11 +251,13 @@ class UnitAdmin(admin.ModelAdmin):
     def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
         if db_field.name == "parent":
             kwargs["queryset"] = selectors.units_visible_to(user=_user(request))
+        if db_field.name == "head":
+            kwargs["queryset"] = selectors.employees_visible_to(user=_user(request))
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def save_model(self, request: HttpRequest, obj: Unit, form: Any, change: bool) -> None:
         data = form.cleaned_data
-        values = {k: data[k] for k in ("code", "name", "kind", "parent")}
+        values = {k: data[k] for k in ("code", "name", "kind", "parent", "head")}
         if change:
             services.update_unit(unit=obj, **values)
             return

@@ -35,6 +35,8 @@ ADMIN_EMAIL = f"admin@{EMAIL_DOMAIN}"
 HR_EMAIL = f"hr@{EMAIL_DOMAIN}"
 EMPLOYEE_EMAIL = f"pegawai@{EMAIL_DOMAIN}"
 OUTSIDER_EMAIL = f"pegawai.luar@{EMAIL_DOMAIN}"
+#: Not staff: heads the demo employee's unit, hence their supervisor (atasan langsung).
+SUPERVISOR_EMAIL = f"atasan@{EMAIL_DOMAIN}"
 DEFAULT_EMPLOYEES = 250
 # Rows per INSERT and per commit: big enough to amortise the round trip, small enough that memory
 # stays flat whatever N is.
@@ -200,6 +202,7 @@ class Account:
     is_staff: bool = False
     is_superuser: bool = False
     manages: str | None = None
+    heads: str | None = None
 
 
 ACCOUNTS = [
@@ -229,6 +232,15 @@ ACCOUNTS = [
         unit="jatim-divisi-yankum",
         position="penyuluh-hukum-ahli-muda",
         rank=Rank.III_C,
+    ),
+    Account(
+        SUPERVISOR_EMAIL,
+        "Agus Wibowo",
+        nip="197508122000031904",
+        unit="dki-divisi-yankum",
+        position="kepala-divisi",
+        rank=Rank.IV_A,
+        heads="dki-divisi-yankum",
     ),
 ]
 
@@ -308,7 +320,9 @@ def _ensure_units(result: PeopleSeedResult) -> dict[str, Unit]:
             unit = services.create_unit(code=code, name=name, kind=kind, parent=parent)
             result.units_created += 1
         elif (unit.name, unit.kind, unit.parent_id) != (name, kind, parent.pk if parent else None):
-            unit = services.update_unit(unit=unit, code=code, name=name, kind=kind, parent=parent)
+            unit = services.update_unit(
+                unit=unit, code=code, name=name, kind=kind, parent=parent, head=unit.head
+            )
         units[code] = unit
     return units
 
@@ -365,6 +379,8 @@ def _ensure_account(
     if account.manages:
         user.groups.set([groups[roles.HR_ADMIN]])
         services.set_managed_units(admin=user, units=[units[account.manages]])
+    if account.heads and units[account.heads].head_id != user.pk:
+        services.set_unit_head(unit=units[account.heads], head=user)
 
 
 # --- the numbered employees -------------------------------------------------------------------

@@ -34,6 +34,7 @@ class EmployeeAdminForm(forms.ModelForm):
             "unit",
             "position",
             "rank",
+            "supervisor",
             "is_active",
             "is_staff",
             "is_superuser",
@@ -45,6 +46,12 @@ class EmployeeAdminForm(forms.ModelForm):
     def clean_nip(self) -> str | None:
         return normalize_nip(self.cleaned_data.get("nip") or "") or None
 
+    def clean_supervisor(self) -> User | None:
+        supervisor = self.cleaned_data.get("supervisor")
+        if supervisor is not None and self.instance.pk and supervisor.pk == self.instance.pk:
+            raise forms.ValidationError(_("Pegawai tidak dapat menjadi atasannya sendiri."))
+        return supervisor
+
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
         if self.require_unit and "unit" in self.fields and not cleaned.get("unit"):
@@ -55,7 +62,7 @@ class EmployeeAdminForm(forms.ModelForm):
 class UnitAdminForm(forms.ModelForm):
     class Meta:
         model = Unit
-        fields = ["code", "name", "kind", "parent"]
+        fields = ["code", "name", "kind", "parent", "head"]
 
     def clean_parent(self) -> Unit | None:
         parent = self.cleaned_data.get("parent")

@@ -34,7 +34,7 @@ from rumahbelajar.people.nip import normalize_nip, validate_nip, validate_nip_fo
 # Canonical column names (the export writes exactly these, so an exported file imports back)
 # and the Indonesian headings people also use.
 REQUIRED_COLUMNS = ("nip", "full_name", "email", "employee_type", "unit")
-OPTIONAL_COLUMNS = ("position", "rank")
+OPTIONAL_COLUMNS = ("position", "rank", "unit_head")
 _ALIASES = {
     "nama": "full_name",
     "nama_lengkap": "full_name",
@@ -45,7 +45,11 @@ _ALIASES = {
     "jabatan": "position",
     "kode_jabatan": "position",
     "golongan": "rank",
+    "kepala_unit": "unit_head",
 }
+# "This person heads their unit" (unit_head): a yes sets the unit's head; empty or no leaves it.
+_YES = {"ya", "y", "yes", "1", "true", "x"}
+_NO = {"", "tidak", "t", "no", "n", "0", "false"}
 COLUMNS = Columns(REQUIRED_COLUMNS, OPTIONAL_COLUMNS, _ALIASES)
 # Model field each column writes, for the per-file list of fields an update touches.
 COLUMN_FIELDS = {
@@ -99,6 +103,8 @@ class ChunkPlan:
 
     create: list[dict[str, Any]] = field(default_factory=list)
     update: list[dict[str, Any]] = field(default_factory=list)
+    #: (NIP, unit id) of the people the file names as their unit's head.
+    heads: list[tuple[str, int]] = field(default_factory=list)
 
 
 @dataclass
@@ -133,6 +139,7 @@ class EmployeeRowChecker:
         self.positions: dict[str, int | None] = {}
         self.seen_nips: dict[str, int] = {}
         self.seen_emails: dict[str, int] = {}
+        self.seen_heads: dict[str, int] = {}
         self.outcome = CheckOutcome(report=report)
         self.today = dt.date.today()
 
@@ -238,6 +245,25 @@ class EmployeeRowChecker:
         unit_code = _text(raw.get("unit"))
         if not unit_code:
             self._error(number, "unit", _("Kode unit wajib diisi."))
+        heads_unit = False
+        if "unit_head" in self.columns:
+            raw_head = _text(raw.get("unit_head")).lower()
+            if raw_head in _YES:
+                heads_unit = True
+                if unit_code in self.seen_heads:
+                    self._error(
+                        number,
+                        "unit_head",
+                        _("Unit ini sudah diberi kepala di baris %(row)s.")
+                        % {"row": self.seen_heads[unit_code]},
+                        raw.get("unit_head"),
+                    )
+                else:
+                    self.seen_heads[unit_code] = number
+            elif raw_head not in _NO:
+                self._error(
+                    number, "unit_head", _("Isi kepala unit dengan ya atau tidak."), raw_head
+                )
         position_code = _text(raw.get("position")) if "position" in self.columns else ""
 
         if self.outcome.error_count != errors_before:
@@ -251,6 +277,7 @@ class EmployeeRowChecker:
             "unit": unit_code,
             "position": position_code,
             "rank": rank,
+            "unit_head": heads_unit,
         }
 
     # lookups, in bulk
@@ -296,6 +323,8 @@ class EmployeeRowChecker:
             if values is None:
                 continue
             person = existing.get(row["nip"])
+            if row["unit_head"]:
+                plan.heads.append((row["nip"], values["unit_id"]))
             if person is None:
                 plan.create.append({"nip": row["nip"], **values})
                 self.outcome.created += 1

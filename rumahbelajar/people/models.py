@@ -46,6 +46,17 @@ class Unit(models.Model):
     )
     path = models.CharField(max_length=255, unique=True, editable=False)
     depth = models.PositiveSmallIntegerField(default=0, editable=False)
+    head = models.ForeignKey(
+        "User",
+        verbose_name=_("kepala unit"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="headed_units",
+        help_text=_(
+            "Atasan langsung pegawai unit ini (kecuali bila atasan pegawai diisi sendiri)."
+        ),
+    )
 
     class Meta:
         verbose_name = _("unit kerja")
@@ -230,12 +241,26 @@ class User(AbstractBaseUser, PermissionsMixin):
         related_name="employees",
     )
     rank = models.CharField(_("golongan"), max_length=5, choices=Rank.choices, blank=True)
+    supervisor = models.ForeignKey(
+        "self",
+        verbose_name=_("atasan langsung"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="supervisees",
+        help_text=_("Kosongkan agar atasan mengikuti kepala unit kerja."),
+    )
     managed_units = models.ManyToManyField(
         Unit,
         verbose_name=_("unit yang dikelola"),
         blank=True,
         related_name="hr_admins",
         help_text=_("Pengelola SDM mengelola pegawai di unit-unit ini beserta seluruh subunitnya."),
+    )
+    #: Kept by notifications.services in the same transaction as the messages: read with the
+    #: person on every request, the layout's unread count costs no query of its own.
+    unread_notifications = models.PositiveIntegerField(
+        _("notifikasi belum dibaca"), default=0, editable=False
     )
     is_active = models.BooleanField(_("aktif"), default=True)
     is_staff = models.BooleanField(
@@ -268,6 +293,10 @@ class User(AbstractBaseUser, PermissionsMixin):
                 condition=models.Q(nip__isnull=True) | ~models.Q(employee_type=""),
                 name="people_user_nip_has_employee_type",
             ),
+            models.CheckConstraint(
+                condition=~models.Q(supervisor=models.F("pk")),
+                name="people_user_not_own_supervisor",
+            ),
         ]
         indexes = [models.Index(fields=["unit", "full_name"], name="people_user_unit_name")]
 
@@ -299,6 +328,10 @@ class User(AbstractBaseUser, PermissionsMixin):
                 validate_nip(self.nip, self.employee_type)
             except ValidationError as exc:
                 raise ValidationError({"nip": exc.messages}) from None
+        if self.supervisor_id is not None and self.supervisor_id == self.pk:
+            raise ValidationError(
+                {"supervisor": _("Pegawai tidak dapat menjadi atasannya sendiri.")}
+            )
         if self.rank and self.employee_type == EmployeeType.PPPK:
             raise ValidationError({"rank": _("Golongan PNS tidak berlaku untuk PPPK.")})
 

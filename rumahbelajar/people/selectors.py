@@ -89,6 +89,46 @@ def can_manage_employee(*, admin: User, employee: User) -> bool:
     return any(path.startswith(prefix) for prefix in managed_unit_paths(user=admin))
 
 
+# --- the direct supervisor (atasan langsung) --------------------------------------------------
+
+
+def _ancestor_paths(path: str) -> list[str]:
+    """ "/1/4/17/" -> ["/1/", "/1/4/", "/1/4/17/"] (the unit itself last)."""
+    ids = path.strip("/").split("/")
+    return ["/" + "/".join(ids[: n + 1]) + "/" for n in range(len(ids))]
+
+
+def supervisor_of(*, employee: User) -> User | None:
+    """The person who approves `employee`'s learning reports (docs/domain.md, "Atasan langsung"):
+
+    1. the supervisor HR set on the employee, if active;
+    2. else the head of their unit, or, for the head themself, the head of the parent unit;
+    3. where there is none, an HR admin managing the unit (the nearest managed subtree first).
+
+    Never the employee themself; None when nobody qualifies. At most three small indexed queries.
+    """
+    if employee.supervisor_id is not None:
+        explicit = User.objects.filter(pk=employee.supervisor_id, is_active=True).first()
+        if explicit is not None and explicit.pk != employee.pk:
+            return explicit
+    if employee.unit_id is None:
+        return None
+    unit = Unit.objects.select_related("parent").get(pk=employee.unit_id)
+    head_unit = unit.parent if unit.head_id == employee.pk else unit
+    if head_unit is not None and head_unit.head_id not in (None, employee.pk):
+        head = User.objects.filter(pk=head_unit.head_id, is_active=True).first()
+        if head is not None:
+            return head
+    return (
+        User.objects.filter(
+            is_active=True, is_staff=True, managed_units__path__in=_ancestor_paths(unit.path)
+        )
+        .exclude(pk=employee.pk)
+        .order_by("-managed_units__depth", "pk")
+        .first()
+    )
+
+
 def subtree(*, unit: Unit) -> QuerySet[Unit]:
     return Unit.objects.filter(path__startswith=unit.path)
 

@@ -43,7 +43,9 @@ def allocate_unit_ids(count: int) -> list[int]:
 
 
 @transaction.atomic
-def create_unit(*, code: str, name: str, kind: str, parent: Unit | None = None) -> Unit:
+def create_unit(
+    *, code: str, name: str, kind: str, parent: Unit | None = None, head: User | None = None
+) -> Unit:
     """Creates a unit under `parent` (or a root). Side effects: none."""
     (unit_id,) = allocate_unit_ids(1)
     prefix = parent.path if parent else "/"
@@ -55,6 +57,7 @@ def create_unit(*, code: str, name: str, kind: str, parent: Unit | None = None) 
         parent=parent,
         path=f"{prefix}{unit_id}/",
         depth=(parent.depth + 1) if parent else 0,
+        head=head,
     )
     unit.full_clean(exclude=["path", "depth"])
     unit.save(force_insert=True)
@@ -62,15 +65,24 @@ def create_unit(*, code: str, name: str, kind: str, parent: Unit | None = None) 
 
 
 @transaction.atomic
-def update_unit(*, unit: Unit, code: str, name: str, kind: str, parent: Unit | None) -> Unit:
+def update_unit(
+    *,
+    unit: Unit,
+    code: str,
+    name: str,
+    kind: str,
+    parent: Unit | None,
+    head: User | None,
+) -> Unit:
     """Changes a unit; moving it rewrites the paths of its whole subtree in one UPDATE.
 
     Side effects: locks the moved subtree's rows.
     """
     old_parent_id = Unit.objects.filter(pk=unit.pk).values_list("parent_id", flat=True).get()
     unit.code, unit.name, unit.kind = code, name, kind
+    unit.head = head
     unit.full_clean(exclude=["path", "depth", "parent"])
-    unit.save(update_fields=["code", "name", "kind"])
+    unit.save(update_fields=["code", "name", "kind", "head"])
     if (parent.pk if parent else None) != old_parent_id:
         move_unit(unit=unit, new_parent=parent)
     return unit
@@ -103,6 +115,14 @@ def set_managed_units(*, admin: User, units: list[Unit]) -> None:
     admin.managed_units.set(units)
     if hasattr(admin, "_managed_unit_paths"):
         del admin._managed_unit_paths
+
+
+@transaction.atomic
+def set_unit_head(*, unit: Unit, head: User | None) -> Unit:
+    """Names the head of a unit (the supervisor of its people). Side effects: none."""
+    unit.head = head
+    unit.save(update_fields=["head"])
+    return unit
 
 
 @transaction.atomic
@@ -140,7 +160,16 @@ def delete_position(*, position: Position) -> None:
 
 # --- employees ------------------------------------------------------------------------------------
 
-EMPLOYEE_FIELDS = ["email", "full_name", "nip", "employee_type", "unit", "position", "rank"]
+EMPLOYEE_FIELDS = [
+    "email",
+    "full_name",
+    "nip",
+    "employee_type",
+    "unit",
+    "position",
+    "rank",
+    "supervisor",
+]
 
 
 @transaction.atomic
@@ -153,6 +182,7 @@ def create_employee(
     unit: Unit | None = None,
     position: Position | None = None,
     rank: str = "",
+    supervisor: User | None = None,
     is_active: bool = True,
 ) -> User:
     """Provisions a person with an unusable password: they set one through the reset or
@@ -165,6 +195,7 @@ def create_employee(
         unit=unit,
         position=position,
         rank=rank,
+        supervisor=supervisor,
         is_active=is_active,
     )
     user.set_unusable_password()
@@ -185,11 +216,14 @@ def update_employee(
     position: Position | None,
     rank: str,
     is_active: bool,
+    supervisor: User | None = None,
 ) -> User:
-    """Changes a person's employee data (not their admin access). Side effects: none."""
+    """Changes a person's employee data (not their admin access); `supervisor` empty means the
+    unit's head (selectors.supervisor_of). Side effects: none."""
     employee.email, employee.full_name, employee.nip = email, full_name, nip or None
     employee.employee_type, employee.unit, employee.position = employee_type, unit, position
     employee.rank, employee.is_active = rank, is_active
+    employee.supervisor = supervisor
     employee.full_clean(exclude=["password"])
     employee.save(update_fields=[*EMPLOYEE_FIELDS, "is_active"])
     forget_replaced_addresses(user_ids=[employee.pk])
@@ -306,6 +340,15 @@ class _EmployeeWriter:
                 self._insert(cursor, plan.create)
             if plan.update:
                 self._update(cursor, plan.update)
+            if plan.heads:
+                # After the people exist: each named unit's head is the person with that NIP.
+                nips, units = zip(*plan.heads, strict=True)
+                cursor.execute(
+                    f"UPDATE {_quoted(Unit._meta.db_table)} AS n SET head_id = u.id "  # noqa: S608
+                    f"FROM {self.table} AS u, unnest(%s::text[], %s::bigint[]) AS h(nip, unit) "
+                    "WHERE u.nip = h.nip AND n.id = h.unit",
+                    [list(nips), list(units)],
+                )
 
     def _insert(self, cursor: Any, rows: list[dict[str, Any]]) -> None:
         defaults = {f.attname: f.get_default() for f in User._meta.concrete_fields}

@@ -13,6 +13,7 @@ from django.urls import get_script_prefix, reverse
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 
 register = template.Library()
 
@@ -36,8 +37,8 @@ def nav_current(context: template.Context, href: str, *, exact: bool = False) ->
 
 # Placeholders for what differs per request in the cached header. NUL never occurs in markup
 # that templates produce, and autoescaping leaves it as it is.
-_NAME, _EMAIL, _INITIAL, _CSRF, _NEXT = (f"\x00{c}\x00" for c in "NEICP")
-_SLOT = re.compile("\x00[NEICP]\x00")
+_NAME, _EMAIL, _INITIAL, _CSRF, _NEXT, _BADGE, _UNREAD = (f"\x00{c}\x00" for c in "NEICPBU")
+_SLOT = re.compile("\x00[NEICPBU]\x00")
 
 
 @lru_cache(maxsize=8)
@@ -85,6 +86,8 @@ def _header_parts(
             "user_initial": _INITIAL,
             "csrf_token": _CSRF,
             "next_path": _NEXT,
+            "unread_badge": _BADGE,
+            "unread_count": _UNREAD,
         },
     )
     parts: list[str] = []
@@ -105,8 +108,16 @@ def site_header(context: template.Context) -> SafeString:
     user = context.get("user")
     authenticated = user is not None and bool(user.is_authenticated)
     staff = reports = False
-    name = email = ""
+    name = email = badge = unread = ""
     if user is not None and authenticated:
+        # The unread count is kept on the person's row, loaded for every request anyway.
+        count = int(getattr(user, "unread_notifications", 0) or 0)
+        if count:
+            badge = f'<span class="unread-badge" aria-hidden="true">{count:d}</span>'
+            unread = (
+                f'<span class="unread-badge">{count:d}</span> '
+                f'<span class="visually-hidden">{escape(_("belum dibaca"))}</span>'
+            )
         staff, email = bool(user.is_staff), user.email
         name = user.full_name or email
         # HR admins and superusers get the reports of the people they manage in their menu.
@@ -117,6 +128,8 @@ def site_header(context: template.Context) -> SafeString:
         _INITIAL: escape(name[:1].upper()),
         _CSRF: escape(str(context.get("csrf_token", ""))),
         _NEXT: escape(request.get_full_path()),
+        _BADGE: badge,
+        _UNREAD: unread,
     }
     parts = _header_parts(
         get_language() or "", _nav_state(request.path), authenticated, staff, reports

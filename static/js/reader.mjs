@@ -72,6 +72,8 @@ async function start(reader) {
   const saveState = reader.querySelector("[data-save-state]");
   const announcer = reader.querySelector("[data-announce]");
   const zoomLevel = reader.querySelector("[data-zoom-level]");
+  // "Laporkan bacaan ini": offered once the last page is reached (the learning log).
+  const reportLink = reader.querySelector("[data-report-link]");
   const buttons = {};
   reader.querySelectorAll("[data-action]").forEach((button) => {
     buttons[button.dataset.action] = button;
@@ -203,6 +205,9 @@ async function start(reader) {
     progressBar.value = page;
     const percent = Math.round((page / total) * 100);
     progressText.textContent = `${format(data.msgPage, { page, total })} · ${percent}%`;
+    if (reportLink) {
+      reportLink.hidden = page < total;
+    }
     showZoom();
   }
 

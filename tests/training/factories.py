@@ -67,3 +67,4 @@ def restore_reference_data() -> None:
         "training.migrations.0002_jp_conversions",
     ):
         importlib.import_module(module).load(apps, None)
+    importlib.import_module("training.migrations.0003_activity_reports").seed(apps, None)

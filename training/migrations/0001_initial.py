@@ -10,220 +10,708 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('competency', '0002_load_dictionary'),
-        ('people', '0002_employeeimport'),
+        ("competency", "0002_load_dictionary"),
+        ("people", "0002_employeeimport"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='JpConversion',
+            name="JpConversion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('activity_type', models.CharField(choices=[('training', 'Pelatihan'), ('coaching', 'Coaching'), ('mentoring', 'Mentoring'), ('seminar', 'Seminar / lokakarya'), ('e_learning', 'E-learning (di luar portal)'), ('distance', 'Pelatihan jarak jauh'), ('internship', 'Magang / praktik kerja'), ('exchange', 'Pertukaran pegawai'), ('self_study', 'Belajar mandiri'), ('other', 'Lainnya')], max_length=20, unique=True, verbose_name='jenis kegiatan')),
-                ('kind', models.CharField(choices=[('klasikal', 'Klasikal'), ('nonklasikal', 'Nonklasikal')], max_length=12, verbose_name='jalur')),
-                ('unit', models.CharField(choices=[('hour', 'jam'), ('session', 'sesi'), ('day', 'hari'), ('activity', 'kegiatan')], max_length=10, verbose_name='satuan')),
-                ('jp_per_unit', models.DecimalField(decimal_places=2, max_digits=6, validators=[django.core.validators.MinValueValidator(Decimal('0.01'))], verbose_name='JP per satuan')),
-                ('max_jp_per_record', models.DecimalField(blank=True, decimal_places=2, max_digits=6, null=True, verbose_name='JP maksimal per catatan')),
-                ('note', models.CharField(blank=True, max_length=255, verbose_name='catatan')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "activity_type",
+                    models.CharField(
+                        choices=[
+                            ("training", "Pelatihan"),
+                            ("coaching", "Coaching"),
+                            ("mentoring", "Mentoring"),
+                            ("seminar", "Seminar / lokakarya"),
+                            ("e_learning", "E-learning (di luar portal)"),
+                            ("distance", "Pelatihan jarak jauh"),
+                            ("internship", "Magang / praktik kerja"),
+                            ("exchange", "Pertukaran pegawai"),
+                            ("self_study", "Belajar mandiri"),
+                            ("other", "Lainnya"),
+                        ],
+                        max_length=20,
+                        unique=True,
+                        verbose_name="jenis kegiatan",
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("klasikal", "Klasikal"), ("nonklasikal", "Nonklasikal")],
+                        max_length=12,
+                        verbose_name="jalur",
+                    ),
+                ),
+                (
+                    "unit",
+                    models.CharField(
+                        choices=[
+                            ("hour", "jam"),
+                            ("session", "sesi"),
+                            ("day", "hari"),
+                            ("activity", "kegiatan"),
+                        ],
+                        max_length=10,
+                        verbose_name="satuan",
+                    ),
+                ),
+                (
+                    "jp_per_unit",
+                    models.DecimalField(
+                        decimal_places=2,
+                        max_digits=6,
+                        validators=[django.core.validators.MinValueValidator(Decimal("0.01"))],
+                        verbose_name="JP per satuan",
+                    ),
+                ),
+                (
+                    "max_jp_per_record",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        max_digits=6,
+                        null=True,
+                        verbose_name="JP maksimal per catatan",
+                    ),
+                ),
+                ("note", models.CharField(blank=True, max_length=255, verbose_name="catatan")),
             ],
             options={
-                'verbose_name': 'konversi JP',
-                'verbose_name_plural': 'konversi JP',
-                'ordering': ['activity_type'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('jp_per_unit__gt', 0)), name='training_jpconversion_rate_positive')],
+                "verbose_name": "konversi JP",
+                "verbose_name_plural": "konversi JP",
+                "ordering": ["activity_type"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("jp_per_unit__gt", 0)),
+                        name="training_jpconversion_rate_positive",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Training',
+            name="Training",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=200, verbose_name='judul')),
-                ('slug', models.SlugField(max_length=220, unique=True, validators=[django.core.validators.RegexValidator('[^0-9]', message='Slug harus memuat huruf.')], verbose_name='slug')),
-                ('description', models.TextField(blank=True, verbose_name='deskripsi')),
-                ('kind', models.CharField(choices=[('mandated', 'Penugasan (wajib)'), ('open', 'Terbuka (daftar mandiri)')], default='open', max_length=10, verbose_name='jenis')),
-                ('mode', models.CharField(choices=[('klasikal', 'Klasikal'), ('blended', 'Blended'), ('e_learning', 'E-learning')], default='klasikal', max_length=12, verbose_name='moda')),
-                ('jp', models.DecimalField(decimal_places=2, help_text='Jam pelajaran; 1 JP = 45 menit.', max_digits=6, validators=[django.core.validators.MinValueValidator(Decimal('0.01'))], verbose_name='JP')),
-                ('start_at', models.DateTimeField(verbose_name='mulai')),
-                ('end_at', models.DateTimeField(verbose_name='selesai')),
-                ('place', models.CharField(blank=True, max_length=255, verbose_name='tempat')),
-                ('online_url', models.URLField(blank=True, max_length=500, verbose_name='tautan daring')),
-                ('registration_opens_at', models.DateTimeField(blank=True, null=True, verbose_name='pendaftaran dibuka')),
-                ('registration_closes_at', models.DateTimeField(blank=True, null=True, verbose_name='pendaftaran ditutup')),
-                ('capacity', models.PositiveIntegerField(validators=[django.core.validators.MinValueValidator(1)], verbose_name='kapasitas')),
-                ('status', models.CharField(choices=[('draft', 'Draf'), ('published', 'Terbit'), ('cancelled', 'Dibatalkan')], default='draft', max_length=10, verbose_name='status')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='dibuat')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='diubah')),
-                ('eligible_positions', models.ManyToManyField(blank=True, help_text='Kosongkan bila terbuka untuk semua jabatan.', related_name='+', to='people.position', verbose_name='khusus jabatan')),
-                ('eligible_units', models.ManyToManyField(blank=True, help_text='Kosongkan bila terbuka untuk semua unit.', related_name='+', to='people.unit', verbose_name='khusus unit (beserta subunit)')),
-                ('organizer_unit', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='organized_trainings', to='people.unit', verbose_name='unit penyelenggara')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("title", models.CharField(max_length=200, verbose_name="judul")),
+                (
+                    "slug",
+                    models.SlugField(
+                        max_length=220,
+                        unique=True,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "[^0-9]", message="Slug harus memuat huruf."
+                            )
+                        ],
+                        verbose_name="slug",
+                    ),
+                ),
+                ("description", models.TextField(blank=True, verbose_name="deskripsi")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("mandated", "Penugasan (wajib)"),
+                            ("open", "Terbuka (daftar mandiri)"),
+                        ],
+                        default="open",
+                        max_length=10,
+                        verbose_name="jenis",
+                    ),
+                ),
+                (
+                    "mode",
+                    models.CharField(
+                        choices=[
+                            ("klasikal", "Klasikal"),
+                            ("blended", "Blended"),
+                            ("e_learning", "E-learning"),
+                        ],
+                        default="klasikal",
+                        max_length=12,
+                        verbose_name="moda",
+                    ),
+                ),
+                (
+                    "jp",
+                    models.DecimalField(
+                        decimal_places=2,
+                        help_text="Jam pelajaran; 1 JP = 45 menit.",
+                        max_digits=6,
+                        validators=[django.core.validators.MinValueValidator(Decimal("0.01"))],
+                        verbose_name="JP",
+                    ),
+                ),
+                ("start_at", models.DateTimeField(verbose_name="mulai")),
+                ("end_at", models.DateTimeField(verbose_name="selesai")),
+                ("place", models.CharField(blank=True, max_length=255, verbose_name="tempat")),
+                (
+                    "online_url",
+                    models.URLField(blank=True, max_length=500, verbose_name="tautan daring"),
+                ),
+                (
+                    "registration_opens_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="pendaftaran dibuka"),
+                ),
+                (
+                    "registration_closes_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="pendaftaran ditutup"),
+                ),
+                (
+                    "capacity",
+                    models.PositiveIntegerField(
+                        validators=[django.core.validators.MinValueValidator(1)],
+                        verbose_name="kapasitas",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("draft", "Draf"),
+                            ("published", "Terbit"),
+                            ("cancelled", "Dibatalkan"),
+                        ],
+                        default="draft",
+                        max_length=10,
+                        verbose_name="status",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="dibuat")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="diubah")),
+                (
+                    "eligible_positions",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="Kosongkan bila terbuka untuk semua jabatan.",
+                        related_name="+",
+                        to="people.position",
+                        verbose_name="khusus jabatan",
+                    ),
+                ),
+                (
+                    "eligible_units",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="Kosongkan bila terbuka untuk semua unit.",
+                        related_name="+",
+                        to="people.unit",
+                        verbose_name="khusus unit (beserta subunit)",
+                    ),
+                ),
+                (
+                    "organizer_unit",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="organized_trainings",
+                        to="people.unit",
+                        verbose_name="unit penyelenggara",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'pelatihan',
-                'verbose_name_plural': 'pelatihan',
-                'ordering': ['start_at', 'id'],
+                "verbose_name": "pelatihan",
+                "verbose_name_plural": "pelatihan",
+                "ordering": ["start_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Enrollment',
+            name="Enrollment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('source', models.CharField(choices=[('self', 'Daftar mandiri'), ('assigned', 'Ditugaskan')], max_length=10, verbose_name='sumber')),
-                ('status', models.CharField(choices=[('registered', 'Terdaftar'), ('waitlisted', 'Daftar tunggu'), ('cancelled', 'Dibatalkan'), ('completed', 'Selesai'), ('no_show', 'Tidak hadir')], max_length=12, verbose_name='status')),
-                ('due_date', models.DateField(blank=True, null=True, verbose_name='batas waktu')),
-                ('registered_at', models.DateTimeField(blank=True, null=True, verbose_name='terdaftar pada')),
-                ('waitlisted_at', models.DateTimeField(blank=True, null=True, verbose_name='masuk daftar tunggu')),
-                ('cancelled_at', models.DateTimeField(blank=True, null=True, verbose_name='dibatalkan pada')),
-                ('completed_at', models.DateTimeField(blank=True, null=True, verbose_name='selesai pada')),
-                ('attendance_marked_at', models.DateTimeField(blank=True, null=True, verbose_name='kehadiran dicatat')),
-                ('reminded_at', models.DateTimeField(blank=True, null=True, verbose_name='pengingat dikirim')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='dibuat')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='diubah')),
-                ('assigned_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='ditugaskan oleh')),
-                ('attendance_marked_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='kehadiran dicatat oleh')),
-                ('cancelled_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='dibatalkan oleh')),
-                ('employee', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='enrollments', to=settings.AUTH_USER_MODEL, verbose_name='pegawai')),
-                ('training', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='enrollments', to='training.training', verbose_name='pelatihan')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[("self", "Daftar mandiri"), ("assigned", "Ditugaskan")],
+                        max_length=10,
+                        verbose_name="sumber",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("registered", "Terdaftar"),
+                            ("waitlisted", "Daftar tunggu"),
+                            ("cancelled", "Dibatalkan"),
+                            ("completed", "Selesai"),
+                            ("no_show", "Tidak hadir"),
+                        ],
+                        max_length=12,
+                        verbose_name="status",
+                    ),
+                ),
+                ("due_date", models.DateField(blank=True, null=True, verbose_name="batas waktu")),
+                (
+                    "registered_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="terdaftar pada"),
+                ),
+                (
+                    "waitlisted_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="masuk daftar tunggu"),
+                ),
+                (
+                    "cancelled_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="dibatalkan pada"),
+                ),
+                (
+                    "completed_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="selesai pada"),
+                ),
+                (
+                    "attendance_marked_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="kehadiran dicatat"),
+                ),
+                (
+                    "reminded_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="pengingat dikirim"),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="dibuat"),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="diubah")),
+                (
+                    "assigned_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="ditugaskan oleh",
+                    ),
+                ),
+                (
+                    "attendance_marked_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="kehadiran dicatat oleh",
+                    ),
+                ),
+                (
+                    "cancelled_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="dibatalkan oleh",
+                    ),
+                ),
+                (
+                    "employee",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="enrollments",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="pegawai",
+                    ),
+                ),
+                (
+                    "training",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="enrollments",
+                        to="training.training",
+                        verbose_name="pelatihan",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'peserta pelatihan',
-                'verbose_name_plural': 'peserta pelatihan',
-                'ordering': ['-created_at', '-id'],
+                "verbose_name": "peserta pelatihan",
+                "verbose_name_plural": "peserta pelatihan",
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='TrainingCompetency',
+            name="TrainingCompetency",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('level', models.PositiveSmallIntegerField(validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(5)], verbose_name='level sasaran')),
-                ('competency', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='training_links', to='competency.competency', verbose_name='kompetensi')),
-                ('training', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='competency_links', to='training.training')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "level",
+                    models.PositiveSmallIntegerField(
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(5),
+                        ],
+                        verbose_name="level sasaran",
+                    ),
+                ),
+                (
+                    "competency",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="training_links",
+                        to="competency.competency",
+                        verbose_name="kompetensi",
+                    ),
+                ),
+                (
+                    "training",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="competency_links",
+                        to="training.training",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'kompetensi pelatihan',
-                'verbose_name_plural': 'kompetensi pelatihan',
-                'ordering': ['training', 'competency__sort_order', 'competency__code'],
+                "verbose_name": "kompetensi pelatihan",
+                "verbose_name_plural": "kompetensi pelatihan",
+                "ordering": ["training", "competency__sort_order", "competency__code"],
             },
         ),
         migrations.AddField(
-            model_name='training',
-            name='competencies',
-            field=models.ManyToManyField(blank=True, related_name='trainings', through='training.TrainingCompetency', to='competency.competency', verbose_name='kompetensi yang dikembangkan'),
+            model_name="training",
+            name="competencies",
+            field=models.ManyToManyField(
+                blank=True,
+                related_name="trainings",
+                through="training.TrainingCompetency",
+                to="competency.competency",
+                verbose_name="kompetensi yang dikembangkan",
+            ),
         ),
         migrations.CreateModel(
-            name='TrainingSession',
+            name="TrainingSession",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(blank=True, max_length=200, verbose_name='judul sesi')),
-                ('start_at', models.DateTimeField(verbose_name='mulai')),
-                ('end_at', models.DateTimeField(verbose_name='selesai')),
-                ('place', models.CharField(blank=True, max_length=255, verbose_name='tempat')),
-                ('online_url', models.URLField(blank=True, max_length=500, verbose_name='tautan daring')),
-                ('training', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='sessions', to='training.training')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("title", models.CharField(blank=True, max_length=200, verbose_name="judul sesi")),
+                ("start_at", models.DateTimeField(verbose_name="mulai")),
+                ("end_at", models.DateTimeField(verbose_name="selesai")),
+                ("place", models.CharField(blank=True, max_length=255, verbose_name="tempat")),
+                (
+                    "online_url",
+                    models.URLField(blank=True, max_length=500, verbose_name="tautan daring"),
+                ),
+                (
+                    "training",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="sessions",
+                        to="training.training",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'sesi',
-                'verbose_name_plural': 'sesi',
-                'ordering': ['training', 'start_at', 'id'],
+                "verbose_name": "sesi",
+                "verbose_name_plural": "sesi",
+                "ordering": ["training", "start_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='LearningRecord',
+            name="LearningRecord",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('year', models.PositiveSmallIntegerField(validators=[django.core.validators.MinValueValidator(2000), django.core.validators.MaxValueValidator(2100)], verbose_name='tahun')),
-                ('jp', models.DecimalField(decimal_places=2, max_digits=6, validators=[django.core.validators.MinValueValidator(Decimal('0.01'))], verbose_name='JP')),
-                ('kind', models.CharField(choices=[('klasikal', 'Klasikal'), ('nonklasikal', 'Nonklasikal')], max_length=12, verbose_name='jalur')),
-                ('activity_type', models.CharField(choices=[('training', 'Pelatihan'), ('coaching', 'Coaching'), ('mentoring', 'Mentoring'), ('seminar', 'Seminar / lokakarya'), ('e_learning', 'E-learning (di luar portal)'), ('distance', 'Pelatihan jarak jauh'), ('internship', 'Magang / praktik kerja'), ('exchange', 'Pertukaran pegawai'), ('self_study', 'Belajar mandiri'), ('other', 'Lainnya')], max_length=20, verbose_name='jenis kegiatan')),
-                ('description', models.CharField(max_length=300, verbose_name='uraian')),
-                ('date', models.DateField(verbose_name='tanggal')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='dicatat pada')),
-                ('employee', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='learning_records', to=settings.AUTH_USER_MODEL, verbose_name='pegawai')),
-                ('recorded_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='dicatat oleh')),
-                ('source_enrollment', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.RESTRICT, related_name='learning_record', to='training.enrollment', verbose_name='dari pelatihan')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "year",
+                    models.PositiveSmallIntegerField(
+                        validators=[
+                            django.core.validators.MinValueValidator(2000),
+                            django.core.validators.MaxValueValidator(2100),
+                        ],
+                        verbose_name="tahun",
+                    ),
+                ),
+                (
+                    "jp",
+                    models.DecimalField(
+                        decimal_places=2,
+                        max_digits=6,
+                        validators=[django.core.validators.MinValueValidator(Decimal("0.01"))],
+                        verbose_name="JP",
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("klasikal", "Klasikal"), ("nonklasikal", "Nonklasikal")],
+                        max_length=12,
+                        verbose_name="jalur",
+                    ),
+                ),
+                (
+                    "activity_type",
+                    models.CharField(
+                        choices=[
+                            ("training", "Pelatihan"),
+                            ("coaching", "Coaching"),
+                            ("mentoring", "Mentoring"),
+                            ("seminar", "Seminar / lokakarya"),
+                            ("e_learning", "E-learning (di luar portal)"),
+                            ("distance", "Pelatihan jarak jauh"),
+                            ("internship", "Magang / praktik kerja"),
+                            ("exchange", "Pertukaran pegawai"),
+                            ("self_study", "Belajar mandiri"),
+                            ("other", "Lainnya"),
+                        ],
+                        max_length=20,
+                        verbose_name="jenis kegiatan",
+                    ),
+                ),
+                ("description", models.CharField(max_length=300, verbose_name="uraian")),
+                ("date", models.DateField(verbose_name="tanggal")),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="dicatat pada"
+                    ),
+                ),
+                (
+                    "employee",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="learning_records",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="pegawai",
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="dicatat oleh",
+                    ),
+                ),
+                (
+                    "source_enrollment",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.RESTRICT,
+                        related_name="learning_record",
+                        to="training.enrollment",
+                        verbose_name="dari pelatihan",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'catatan JP',
-                'verbose_name_plural': 'catatan JP',
-                'ordering': ['-date', '-id'],
-                'indexes': [models.Index(fields=['employee', 'year'], name='training_record_employee_year')],
-                'constraints': [models.CheckConstraint(condition=models.Q(('jp__gt', 0)), name='training_record_jp_positive'), models.CheckConstraint(condition=models.Q(('year__gte', 2000), ('year__lte', 2100)), name='training_record_year_range'), models.CheckConstraint(condition=models.Q(('year', django.db.models.functions.datetime.ExtractYear('date'))), name='training_record_year_matches_date', violation_error_message='Tahun harus sama dengan tahun pada tanggal.'), models.CheckConstraint(condition=models.Q(('kind__in', ['klasikal', 'nonklasikal'])), name='training_record_kind_valid')],
+                "verbose_name": "catatan JP",
+                "verbose_name_plural": "catatan JP",
+                "ordering": ["-date", "-id"],
+                "indexes": [
+                    models.Index(fields=["employee", "year"], name="training_record_employee_year")
+                ],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("jp__gt", 0)), name="training_record_jp_positive"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("year__gte", 2000), ("year__lte", 2100)),
+                        name="training_record_year_range",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("year", django.db.models.functions.datetime.ExtractYear("date"))
+                        ),
+                        name="training_record_year_matches_date",
+                        violation_error_message="Tahun harus sama dengan tahun pada tanggal.",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("kind__in", ["klasikal", "nonklasikal"])),
+                        name="training_record_kind_valid",
+                    ),
+                ],
             },
         ),
         migrations.AddIndex(
-            model_name='enrollment',
-            index=models.Index(fields=['employee', 'status'], name='training_enrollment_mine'),
+            model_name="enrollment",
+            index=models.Index(fields=["employee", "status"], name="training_enrollment_mine"),
         ),
         migrations.AddIndex(
-            model_name='enrollment',
-            index=models.Index(fields=['training', 'status'], name='training_enrollment_seats'),
+            model_name="enrollment",
+            index=models.Index(fields=["training", "status"], name="training_enrollment_seats"),
         ),
         migrations.AddIndex(
-            model_name='enrollment',
-            index=models.Index(condition=models.Q(('status', 'waitlisted')), fields=['training', 'waitlisted_at', 'id'], name='training_enrollment_waitlist'),
+            model_name="enrollment",
+            index=models.Index(
+                condition=models.Q(("status", "waitlisted")),
+                fields=["training", "waitlisted_at", "id"],
+                name="training_enrollment_waitlist",
+            ),
         ),
         migrations.AddIndex(
-            model_name='enrollment',
-            index=models.Index(condition=models.Q(('reminded_at__isnull', True), ('source', 'assigned'), ('status', 'registered')), fields=['due_date'], name='training_enrollment_to_remind'),
+            model_name="enrollment",
+            index=models.Index(
+                condition=models.Q(
+                    ("reminded_at__isnull", True), ("source", "assigned"), ("status", "registered")
+                ),
+                fields=["due_date"],
+                name="training_enrollment_to_remind",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='enrollment',
-            constraint=models.UniqueConstraint(condition=models.Q(('status', 'cancelled'), _negated=True), fields=('training', 'employee'), name='training_enrollment_one_active', violation_error_message='Pegawai ini sudah terdaftar pada pelatihan ini.'),
+            model_name="enrollment",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("status", "cancelled"), _negated=True),
+                fields=("training", "employee"),
+                name="training_enrollment_one_active",
+                violation_error_message="Pegawai ini sudah terdaftar pada pelatihan ini.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='enrollment',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['registered', 'waitlisted', 'cancelled', 'completed', 'no_show'])), name='training_enrollment_status_valid'),
+            model_name="enrollment",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "status__in",
+                        ["registered", "waitlisted", "cancelled", "completed", "no_show"],
+                    )
+                ),
+                name="training_enrollment_status_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='enrollment',
-            constraint=models.CheckConstraint(condition=models.Q(('source__in', ['self', 'assigned'])), name='training_enrollment_source_valid'),
+            model_name="enrollment",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("source__in", ["self", "assigned"])),
+                name="training_enrollment_source_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='enrollment',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status', 'waitlisted'), _negated=True), ('waitlisted_at__isnull', False), _connector='OR'), name='training_enrollment_waitlisted_has_time'),
+            model_name="enrollment",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("status", "waitlisted"), _negated=True),
+                    ("waitlisted_at__isnull", False),
+                    _connector="OR",
+                ),
+                name="training_enrollment_waitlisted_has_time",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='enrollment',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status', 'registered'), _negated=True), ('registered_at__isnull', False), _connector='OR'), name='training_enrollment_registered_has_time'),
+            model_name="enrollment",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("status", "registered"), _negated=True),
+                    ("registered_at__isnull", False),
+                    _connector="OR",
+                ),
+                name="training_enrollment_registered_has_time",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='enrollment',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status', 'cancelled'), _negated=True), ('cancelled_at__isnull', False), _connector='OR'), name='training_enrollment_cancelled_has_time'),
+            model_name="enrollment",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("status", "cancelled"), _negated=True),
+                    ("cancelled_at__isnull", False),
+                    _connector="OR",
+                ),
+                name="training_enrollment_cancelled_has_time",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='trainingcompetency',
-            constraint=models.UniqueConstraint(fields=('training', 'competency'), name='training_competency_unique'),
+            model_name="trainingcompetency",
+            constraint=models.UniqueConstraint(
+                fields=("training", "competency"), name="training_competency_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='trainingcompetency',
-            constraint=models.CheckConstraint(condition=models.Q(('level__gte', 1), ('level__lte', 5)), name='training_competency_level_1_5'),
+            model_name="trainingcompetency",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("level__gte", 1), ("level__lte", 5)),
+                name="training_competency_level_1_5",
+            ),
         ),
         migrations.AddIndex(
-            model_name='training',
-            index=models.Index(fields=['status', 'start_at'], name='training_status_start'),
+            model_name="training",
+            index=models.Index(fields=["status", "start_at"], name="training_status_start"),
         ),
         migrations.AddConstraint(
-            model_name='training',
-            constraint=models.CheckConstraint(condition=models.Q(('end_at__gte', models.F('start_at'))), name='training_end_after_start', violation_error_message='Waktu selesai tidak boleh sebelum waktu mulai.'),
+            model_name="training",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("end_at__gte", models.F("start_at"))),
+                name="training_end_after_start",
+                violation_error_message="Waktu selesai tidak boleh sebelum waktu mulai.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='training',
-            constraint=models.CheckConstraint(condition=models.Q(('capacity__gte', 1)), name='training_capacity_positive', violation_error_message='Kapasitas minimal 1.'),
+            model_name="training",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("capacity__gte", 1)),
+                name="training_capacity_positive",
+                violation_error_message="Kapasitas minimal 1.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='training',
-            constraint=models.CheckConstraint(condition=models.Q(('jp__gt', 0)), name='training_jp_positive', violation_error_message='JP harus lebih dari 0.'),
+            model_name="training",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("jp__gt", 0)),
+                name="training_jp_positive",
+                violation_error_message="JP harus lebih dari 0.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='training',
-            constraint=models.CheckConstraint(condition=models.Q(('registration_opens_at__isnull', True), ('registration_closes_at__isnull', True), ('registration_closes_at__gte', models.F('registration_opens_at')), _connector='OR'), name='training_registration_window_order', violation_error_message='Pendaftaran tidak boleh ditutup sebelum dibuka.'),
+            model_name="training",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("registration_opens_at__isnull", True),
+                    ("registration_closes_at__isnull", True),
+                    ("registration_closes_at__gte", models.F("registration_opens_at")),
+                    _connector="OR",
+                ),
+                name="training_registration_window_order",
+                violation_error_message="Pendaftaran tidak boleh ditutup sebelum dibuka.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='trainingsession',
-            constraint=models.CheckConstraint(condition=models.Q(('end_at__gte', models.F('start_at'))), name='training_session_end_after_start', violation_error_message='Waktu selesai tidak boleh sebelum waktu mulai.'),
+            model_name="trainingsession",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("end_at__gte", models.F("start_at"))),
+                name="training_session_end_after_start",
+                violation_error_message="Waktu selesai tidak boleh sebelum waktu mulai.",
+            ),
         ),
     ]
