@@ -225,8 +225,22 @@ EBOOK_X_ACCEL_REDIRECT_PREFIX = envstr("EBOOK_X_ACCEL_REDIRECT_PREFIX", "")
 TRAINING_REMINDER_DAYS = envint("TRAINING_REMINDER_DAYS", 3, minimum=0)
 # How long a registration waits for the training's row lock before answering "try again".
 TRAINING_LOCK_TIMEOUT_MS = envint("TRAINING_LOCK_TIMEOUT_MS", 5000, minimum=100)
-# Absolute links in emails, e.g. https://rumahbelajar.example.go.id
-SITE_URL = envstr("SITE_URL", "")
+# Certificates (e-sertifikat): the number pattern ({year}, {seq}: the year's running number, without
+# gaps), the issuer printed when a training has no organising unit, and the signer.
+CERTIFICATE_NUMBER_PATTERN = envstr("CERTIFICATE_NUMBER_PATTERN", "RB/{year}/{seq:06d}")
+try:
+    _sample = CERTIFICATE_NUMBER_PATTERN.format(year=2026, seq=1)
+except (KeyError, IndexError, ValueError) as _error:
+    raise ImproperlyConfigured(
+        f"CERTIFICATE_NUMBER_PATTERN={CERTIFICATE_NUMBER_PATTERN!r}: {_error!r}"
+    ) from None
+if "{seq" not in CERTIFICATE_NUMBER_PATTERN or len(_sample) > 60:
+    raise ImproperlyConfigured("CERTIFICATE_NUMBER_PATTERN must hold {seq} and stay short")
+CERTIFICATE_ISSUER = envstr("CERTIFICATE_ISSUER", "BPSDM Hukum dan HAM")
+CERTIFICATE_SIGNER_NAME = envstr("CERTIFICATE_SIGNER_NAME", "")
+CERTIFICATE_SIGNER_POSITION = envstr("CERTIFICATE_SIGNER_POSITION", "")
+# Public verification (/verify/<code>/): lookups per client IP per minute.
+CERTIFICATE_VERIFY_PER_MINUTE = envint("CERTIFICATE_VERIFY_PER_MINUTE", 30, minimum=1)
 
 # --- Internationalisation ---------------------------------------------------------------------
 LANGUAGE_CODE = "id"
@@ -255,6 +269,9 @@ ALLAUTH_TRUSTED_PROXY_COUNT = envint("TRUSTED_PROXY_COUNT", 1 if BEHIND_TLS_PROX
 PORT = envint("PORT", 8000, minimum=1)
 if PORT > 65535:
     raise ImproperlyConfigured(f"PORT={PORT} is not a TCP port (1-65535)")
+# Absolute links in emails and certificates (the verification URL in their QR code), e.g.
+# https://rumahbelajar.example.go.id. The demo (make run) defaults to its own local address.
+SITE_URL = envstr("SITE_URL", "").rstrip("/") or (f"http://127.0.0.1:{PORT}" if DEMO_DATA else "")
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
@@ -346,6 +363,12 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "ebooks.delete_orphan_files",
         "schedule": crontab(hour=2, minute=30),
     },
+    # Certificates whose PDF task was lost, completions without a certificate.
+    "training-sweep-certificates": {
+        "task": "training.sweep_certificates",
+        "schedule": 5 * 60,
+        "options": {"expires": 4 * 60},
+    },
     "training-send-reminders": {
         "task": "training.send_reminders",
         "schedule": crontab(minute=0, hour=7),
@@ -362,7 +385,11 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": envstr("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        # fpdf2 subsets the certificate font with fontTools, which logs every table at INFO.
+        "fontTools": {"level": "WARNING"},
+    },
 }
 
 # --- Employee import --------------------------------------------------------------------------

@@ -36,6 +36,7 @@ from training import cache as catalogue_cache
 from training.models import (
     SEAT_STATUSES,
     YEARLY_JP_TARGET,
+    Certificate,
     Enrollment,
     EnrollmentSource,
     EnrollmentStatus,
@@ -497,3 +498,60 @@ def learning_records_visible_to(*, user: User) -> QuerySet[LearningRecord]:
     return LearningRecord.objects.filter(
         employee__in=people_selectors.employees_visible_to(user=user)
     )
+
+
+# --- Certificates ------------------------------------------------------------------------------
+
+
+def valid_certificates_by_enrollment(
+    *, employee: User, enrollment_ids: list[int] | None = None
+) -> dict[int, Certificate]:
+    """The person's valid certificates keyed by enrolment id (all, or of `enrollment_ids`). One
+    query; only what the links need."""
+    rows = Certificate.objects.filter(
+        holder=employee, revoked_at__isnull=True, enrollment__isnull=False
+    ).only("pk", "number", "code", "enrollment_id", "holder_id")
+    if enrollment_ids is not None:
+        if not enrollment_ids:
+            return {}
+        rows = rows.filter(enrollment_id__in=enrollment_ids)
+    return {row.enrollment_id: row for row in rows.order_by()}  # type: ignore[misc]
+
+
+def certificate_for_download(*, pk: int, user: User) -> Certificate:
+    """A certificate its holder, an HR admin of the holder's units or a superuser may download.
+    Raises Certificate.DoesNotExist (→ 404) for anyone else, as for a certificate that is not."""
+    certificate = (
+        Certificate.objects.select_related("holder__unit")
+        .filter(pk=pk)
+        .only("pk", "number", "year", "file", "holder__id", "holder__unit__path")
+    ).first()
+    if certificate is None:
+        raise Certificate.DoesNotExist
+    if certificate.holder_id == user.pk or people_selectors.can_manage_employee(
+        admin=user, employee=certificate.holder
+    ):
+        return certificate
+    raise Certificate.DoesNotExist
+
+
+#: What the public verification page may show, and nothing else of the person.
+VERIFICATION_FIELDS = (
+    "number",
+    "holder_name",
+    "holder_nip",
+    "title",
+    "started_on",
+    "ended_on",
+    "jp",
+    "issuer",
+    "issued_at",
+    "revoked_at",
+    "revoked_reason",
+)
+
+
+def certificate_for_verification(*, code: str) -> Certificate | None:
+    """The certificate with this verification code, or None: one lookup on the unique index
+    whatever the code, so an unknown code costs what a known one does."""
+    return Certificate.objects.filter(code=code).only(*VERIFICATION_FIELDS).order_by().first()

@@ -22,6 +22,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "training.change_enrollment",
         "training.add_learningrecord",
         "training.view_learningrecord",
+        "training.view_certificate",
+        "training.change_certificate",
         "competency.view_assessmentresult",
         "competency.add_assessmentresult",
         "competency.view_competencymap",
