@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "competency",
     "ebooks",
     "training",
+    "reports",
 ]
 
 MIDDLEWARE = [

@@ -5,7 +5,6 @@ from django.urls import include, path
 from django.views.i18n import set_language
 
 from rumahbelajar import views
-from training import views as training_views
 
 admin.site.site_header = "Rumah Belajar"
 admin.site.site_title = "Rumah Belajar"
@@ -26,13 +25,8 @@ urlpatterns = [
     path("competency/", include("competency.urls")),
     path("ebooks/", include("ebooks.urls")),
     path("trainings/", include("training.urls")),
-    path(
-        "certificates/<int:pk>/file",
-        training_views.certificate_file,
-        name="certificate-file",
-    ),
-    # Public (no login): the address in a certificate's QR code.
-    path("verify/<str:code>/", training_views.certificate_verify, name="verify-certificate"),
+    path("", include("training.certificate_urls")),
+    path("reports/", include("reports.urls")),
     path("api/v1/", include("competency.api")),
     path("", views.dashboard, name="dashboard"),
 ]

@@ -47,6 +47,7 @@ def pdf_response(request: HttpRequest, certificate: Certificate) -> HttpResponse
         handle = storage.open(name, "rb")
     except OSError:
         raise Http404 from None
+    response: HttpResponseBase
     if request.method == "HEAD":
         handle.close()
         response = _headers(HttpResponse(), certificate)

@@ -24,6 +24,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "training.view_learningrecord",
         "training.view_certificate",
         "training.change_certificate",
+        "reports.view_siasncoursetype",
+        "reports.change_siasncoursetype",
         "competency.view_assessmentresult",
         "competency.add_assessmentresult",
         "competency.view_competencymap",
