@@ -38,9 +38,9 @@ def pdf_response(request: HttpRequest, certificate: Certificate) -> HttpResponse
         raise Http404
     prefix = settings.EBOOK_X_ACCEL_REDIRECT_PREFIX
     if prefix:
-        response = _headers(HttpResponse(b""), certificate)
-        response["X-Accel-Redirect"] = prefix.rstrip("/") + "/" + quote(name)
-        return response
+        redirect = _headers(HttpResponse(b""), certificate)
+        redirect["X-Accel-Redirect"] = prefix.rstrip("/") + "/" + quote(name)
+        return redirect
     storage = certificate.file.storage
     try:
         size = storage.size(name)

@@ -63,7 +63,7 @@ def test_completions_at_once_numbered_without_gaps(transactional_db, hr_admin):
     def complete(pk: int):
         return lambda: services.complete(enrollment=Enrollment.objects.get(pk=pk), by=hr_admin)
 
-    results, errors = run_at_once([complete(e.pk) for e in enrollments])
+    _results, errors = run_at_once([complete(e.pk) for e in enrollments])
 
     assert errors == []
     year = timezone.localdate().year

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from rumahbelajar.people import demo as people_demo
 from training import demo, selectors
-from training.models import Enrollment, LearningRecord, Training
+from training.models import Certificate, Enrollment, LearningRecord, Training
 
 pytestmark = pytest.mark.django_db
 
@@ -69,3 +69,25 @@ def test_seed_again_changes_nothing(seeded):
         Enrollment.objects.count(),
         LearningRecord.objects.count(),
     ) == counts
+
+
+def test_seed_demo_employee_has_a_completed_training_this_year_with_a_certificate(seeded):
+    year = timezone.localdate().year
+
+    certificate = Certificate.objects.filter(
+        holder__email="pegawai@demo.rumahbelajar.id",
+        revoked_at__isnull=True,
+        enrollment__status="completed",
+        enrollment__training__end_at__year=year,
+    ).first()
+
+    assert certificate is not None
+    assert certificate.number.startswith(f"RB/{year}/")
+
+
+def test_seed_again_issues_no_second_certificate(seeded):
+    before = Certificate.objects.count()
+
+    demo.seed(log=lambda _text: None)
+
+    assert Certificate.objects.count() == before > 0
