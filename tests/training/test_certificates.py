@@ -15,6 +15,11 @@ from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
 
+from tests.competency.conftest import (  # noqa: F401 (fixtures)
+    CLOSED_BROKER_URL,
+    broker_down,
+    real_publishing,
+)
 from tests.conftest import PASSWORD
 from tests.training.factories import TrainingFactory, in_days
 from training import certificates, selectors, services
@@ -521,3 +526,44 @@ def test_valid_certificates_by_enrollment_one_query(employee, hr_admin, django_a
         found = selectors.valid_certificates_by_enrollment(employee=employee)
 
     assert list(found) == [enrollment.pk]
+
+
+# --- Redis is a cache and a broker, never the only copy -----------------------------------------
+
+
+def test_pdf_rendered_by_the_task_after_commit(
+    employee, hr_admin, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        enrollment = completed(employee, hr_admin)
+
+    certificate = Certificate.objects.get(enrollment=enrollment)
+    assert certificate.file.name.endswith(".pdf")
+    assert certificate.file.read(5) == b"%PDF-"
+
+
+@pytest.mark.usefixtures("broker_down")
+def test_completion_with_broker_down_keeps_the_certificate_and_catches_up(
+    transactional_db, employee, hr_admin, client
+):
+    enrollment = completed(employee, hr_admin)
+
+    certificate = Certificate.objects.get(enrollment=enrollment)
+    missing = certificates.certificates_without_pdf(now=timezone.now() + dt.timedelta(hours=1))
+    response = login(client, employee).get(reverse("certificate-file", args=[certificate.pk]))
+
+    assert not certificate.file
+    assert missing == [certificate.pk]
+    assert response.status_code == 200
+    assert body(response).startswith(b"%PDF-")
+    assert certificates.certificates_without_pdf(now=timezone.now() + dt.timedelta(hours=1)) == []
+
+
+def test_verify_with_the_cache_down_still_answers(employee, hr_admin, settings):
+    certificate = Certificate.objects.get(enrollment=completed(employee, hr_admin))
+    settings.CACHES = {"default": {**settings.CACHES["default"], "LOCATION": CLOSED_BROKER_URL}}
+
+    response = Client().get(reverse("verify-certificate", args=[certificate.code]))
+
+    assert response.status_code == 200
+    assert "Sertifikat SAH" in response.content.decode()
