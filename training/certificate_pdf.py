@@ -111,7 +111,7 @@ def _render(certificate: Certificate, *, url: str) -> bytes:
     qr_size = 38
     top = pdf.h - 22 - qr_size
     pdf.image(qr_image(url), x=24, y=top, w=qr_size, h=qr_size)
-    text_x, text_w = 24 + qr_size + 4, 112
+    text_x, text_w = 24 + qr_size + 4, 126
     pdf.set_xy(text_x, top + 12)
     pdf.set_font(FAMILY, "", 9)
     pdf.cell(text_w, 5, "Periksa keaslian sertifikat ini di:")
@@ -125,7 +125,7 @@ def _render(certificate: Certificate, *, url: str) -> bytes:
     pdf.cell(text_w, 5, url, link=url)
 
     issued = date_format(timezone.localtime(certificate.issued_at).date(), "j F Y")
-    sign_x, sign_w = width - 24 - 90, 90
+    sign_x, sign_w = width - 24 - 76, 76
     pdf.set_xy(sign_x, top)
     pdf.set_font(FAMILY, "", 11)
     pdf.cell(sign_w, 6, f"Diterbitkan {issued}", align="C")
