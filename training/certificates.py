@@ -14,8 +14,9 @@ Numbers: settings.CERTIFICATE_NUMBER_PATTERN with {year} (the year of issue, loc
 transaction, so numbers have no gaps and concurrent issues queue behind its row lock.
 
 Learning-log activities: a certificate has one source, an enrolment, today. Approved activities
-will get a second source field on Certificate and an issue_for_activity() here that builds the
-same Snapshot and calls _issue(); nothing else (numbering, PDF, verification, export) changes.
+(when a setting says they get one) will add a second source field on Certificate and an
+issue_for_activities() here that builds the same Snapshot for each and shares the numbering and
+the insert of _issue_for(); the PDF, the download, verification and the export stay as they are.
 """
 
 from __future__ import annotations
@@ -75,28 +76,40 @@ def format_number(*, year: int, sequence: int) -> str:
     return settings.CERTIFICATE_NUMBER_PATTERN.format(year=year, seq=sequence)
 
 
-def _next_sequence(year: int) -> int:
-    """The year's next number. The upsert takes the year's row lock until commit: gapless."""
+def _reserve_numbers(year: int, count: int) -> range:
+    """`count` consecutive numbers of the year. The upsert takes the year's counter row lock
+    until commit, so concurrent issues queue and a rollback gives the numbers back: no gaps."""
     table = CertificateSequence._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
-            f'INSERT INTO "{table}" ("year", "last") VALUES (%s, 1) '  # noqa: S608 (model name)
-            f'ON CONFLICT ("year") DO UPDATE SET "last" = "{table}"."last" + 1 RETURNING "last"',
-            [year],
+            f'INSERT INTO "{table}" ("year", "last") VALUES (%s, %s) '  # noqa: S608 (model name)
+            f'ON CONFLICT ("year") DO UPDATE SET "last" = "{table}"."last" + EXCLUDED."last" '
+            'RETURNING "last"',
+            [year, count],
         )
         row = cursor.fetchone()
     assert row is not None
-    return int(row[0])
+    last = int(row[0])
+    return range(last - count + 1, last + 1)
 
 
-def _snapshot_of(enrollment: Enrollment) -> Snapshot:
-    training = enrollment.training
-    competencies = ", ".join(
-        f"{link.competency.name} (level {link.level})"
-        for link in TrainingCompetency.objects.filter(training_id=training.pk)
+def _competencies_by_training(training_ids: set[int]) -> dict[int, str]:
+    """ "Integritas (level 3), …" per training: one query for all of them."""
+    texts: dict[int, list[str]] = {}
+    links = (
+        TrainingCompetency.objects.filter(training_id__in=training_ids)
         .select_related("competency")
-        .order_by("competency__sort_order", "competency__code")
+        .order_by("training_id", "competency__sort_order", "competency__code")
     )
+    for link in links:
+        texts.setdefault(link.training_id, []).append(
+            f"{link.competency.name} (level {link.level})"
+        )
+    return {pk: ", ".join(parts) for pk, parts in texts.items()}
+
+
+def _snapshot_of(enrollment: Enrollment, competencies: str) -> Snapshot:
+    training = enrollment.training
     organiser = training.organizer_unit
     return Snapshot(
         holder=enrollment.employee,
@@ -110,43 +123,56 @@ def _snapshot_of(enrollment: Enrollment) -> Snapshot:
     )
 
 
-def _issue(
-    *,
-    snapshot: Snapshot,
-    enrollment: Enrollment | None,
-    by: User | None,
-    replaces: Certificate | None = None,
-) -> Certificate:
+def _issue_for(
+    enrollment_ids: Sequence[int], *, by: User | None, replaces: Certificate | None = None
+) -> list[Certificate]:
+    """Certificates for these enrolments (locked by the caller), from their current data: three
+    queries and one insert whatever their number; a render task per certificate after commit."""
+    if not enrollment_ids:
+        return []
+    enrollments = list(
+        Enrollment.objects.select_related("training__organizer_unit", "employee")
+        .filter(pk__in=enrollment_ids)
+        .order_by("pk")
+    )
+    competencies = _competencies_by_training({e.training_id for e in enrollments})
     now = timezone.now()
     year = timezone.localtime(now).year
-    sequence = _next_sequence(year)
-    holder = snapshot.holder
-    certificate = Certificate.objects.create(
-        number=format_number(year=year, sequence=sequence),
-        year=year,
-        sequence=sequence,
-        code=secrets.token_urlsafe(CODE_BYTES),
-        holder=holder,
-        enrollment=enrollment,
-        holder_name=holder.full_name or holder.email,
-        holder_nip=holder.nip or "",
-        title=snapshot.title[:300],
-        started_on=snapshot.started_on,
-        ended_on=max(snapshot.ended_on, snapshot.started_on),
-        mode=snapshot.mode,
-        jp=snapshot.jp,
-        competencies=snapshot.competencies,
-        issuer=snapshot.issuer[:255],
-        signer_name=settings.CERTIFICATE_SIGNER_NAME,
-        signer_position=settings.CERTIFICATE_SIGNER_POSITION,
-        issued_at=now,
-        issued_by=by,
-        replaces=replaces,
-    )
+    numbers = _reserve_numbers(year, len(enrollments))
+    fresh = []
+    for enrollment, sequence in zip(enrollments, numbers, strict=True):
+        snapshot = _snapshot_of(enrollment, competencies.get(enrollment.training_id, ""))
+        holder = snapshot.holder
+        fresh.append(
+            Certificate(
+                number=format_number(year=year, sequence=sequence),
+                year=year,
+                sequence=sequence,
+                code=secrets.token_urlsafe(CODE_BYTES),
+                holder=holder,
+                enrollment=enrollment,
+                holder_name=holder.full_name or holder.email,
+                holder_nip=holder.nip or "",
+                title=snapshot.title[:300],
+                started_on=snapshot.started_on,
+                ended_on=max(snapshot.ended_on, snapshot.started_on),
+                mode=snapshot.mode,
+                jp=snapshot.jp,
+                competencies=snapshot.competencies,
+                issuer=snapshot.issuer[:255],
+                signer_name=settings.CERTIFICATE_SIGNER_NAME,
+                signer_position=settings.CERTIFICATE_SIGNER_POSITION,
+                issued_at=now,
+                issued_by=by,
+                replaces=replaces,
+            )
+        )
+    created = Certificate.objects.bulk_create(fresh)
     from training import tasks  # tasks import the services: imported at call time
 
-    queue_after_commit(tasks.render_certificate_task, certificate_id=certificate.pk)
-    return certificate
+    for certificate in created:
+        queue_after_commit(tasks.render_certificate_task, certificate_id=certificate.pk)
+    return created
 
 
 def issue_for_completions(
@@ -158,7 +184,7 @@ def issue_for_completions(
     A newly completed enrolment gets a certificate unless one is valid; a completion confirmed
     again gets one only if it never had any (a completion from before certificates existed), so
     that a certificate HR revoked on purpose is not issued again behind their back.
-    Side effects: certificate rows, the year's counter; a render task per certificate after commit.
+    Side effects: certificate rows (one insert), the year's counter; render tasks after commit.
     """
     wanted = [*newly_completed, *confirmed]
     if not wanted:
@@ -168,15 +194,9 @@ def issue_for_completions(
     )
     any_certificate = {enrollment_id for enrollment_id, _revoked in existing}
     valid = {enrollment_id for enrollment_id, revoked in existing if revoked is None}
-    due = [e for e in newly_completed if e.pk not in valid]
-    due += [e for e in confirmed if e.pk not in any_certificate]
-    issued = []
-    for enrollment in sorted(due, key=lambda e: e.pk):
-        full = Enrollment.objects.select_related("training__organizer_unit", "employee").get(
-            pk=enrollment.pk
-        )
-        issued.append(_issue(snapshot=_snapshot_of(full), enrollment=full, by=by))
-    return issued
+    due = {e.pk for e in newly_completed if e.pk not in valid}
+    due |= {e.pk for e in confirmed if e.pk not in any_certificate}
+    return _issue_for(sorted(due), by=by)
 
 
 def revoke_for_withdrawn(*, enrollments: Sequence[Enrollment], by: User | None) -> int:
@@ -244,7 +264,7 @@ def reissue_certificate(*, certificate: Certificate, by: User, reason: str) -> C
         _revoke(old, by=by, reason=reason)
     elif Certificate.objects.filter(enrollment=enrollment, revoked_at__isnull=True).exists():
         raise CertificateError(_("Pelatihan ini sudah memiliki sertifikat yang berlaku."))
-    return _issue(snapshot=_snapshot_of(enrollment), enrollment=enrollment, by=by, replaces=old)
+    return _issue_for([enrollment.pk], by=by, replaces=old)[0]
 
 
 def ensure_pdf(*, certificate_id: int) -> Certificate:

@@ -10,7 +10,9 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.admin.models import LogEntry
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
@@ -21,6 +23,7 @@ from tests.competency.conftest import (  # noqa: F401 (fixtures)
     real_publishing,
 )
 from tests.conftest import PASSWORD
+from tests.people.factories import UserFactory
 from tests.training.factories import TrainingFactory, in_days
 from training import certificates, selectors, services
 from training.certificate_pdf import qr_image
@@ -567,3 +570,34 @@ def test_verify_with_the_cache_down_still_answers(employee, hr_admin, settings):
 
     assert response.status_code == 200
     assert "Sertifikat SAH" in response.content.decode()
+
+
+def _class_of(size: int, unit):
+    training = TrainingFactory(capacity=size)
+    enrollments = [
+        services.register(training=training, employee=UserFactory(unit=unit)) for _ in range(size)
+    ]
+    start = in_days(-1)
+    Training.objects.filter(pk=training.pk).update(
+        start_at=start,
+        end_at=start + dt.timedelta(hours=6),
+        registration_opens_at=None,
+        registration_closes_at=None,
+    )
+    return enrollments
+
+
+def test_bulk_completion_numbers_consecutively_in_constant_queries(hr_admin, unit_a1):
+    small, large = _class_of(2, unit_a1), _class_of(12, unit_a1)
+
+    def certificate_queries(enrollments) -> int:
+        with CaptureQueriesContext(connection) as captured:
+            services.mark_attendance(enrollments=enrollments, status="completed", by=hr_admin)
+        return sum(
+            "training_certificate" in query["sql"] or "training_trainingcompetency" in query["sql"]
+            for query in captured.captured_queries
+        )
+
+    assert certificate_queries(small) == certificate_queries(large)
+    sequences = list(Certificate.objects.order_by("sequence").values_list("sequence", flat=True))
+    assert sequences == list(range(1, 15))
