@@ -478,4 +478,7 @@ def certificate_verify(request: HttpRequest, code: str) -> HttpResponse:
     certificate = selectors.certificate_for_verification(code=code)
     if certificate is None:
         raise Http404
-    return render(request, "training/certificate_verify.html", {"certificate": certificate})
+    response = render(request, "training/certificate_verify.html", {"certificate": certificate})
+    # A person's name on a public page: for whoever holds the code, not for search engines.
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    return response

@@ -377,6 +377,7 @@ def test_verify_valid_shows_only_what_it_should(employee, hr_admin):
     for shown in (certificate.number, "Alice Pegawai", "Pelatihan Analisis Kebijakan", "12"):
         assert shown in page
     assert certificate.masked_nip in page
+    assert response["X-Robots-Tag"] == "noindex, nofollow"
     assert employee.nip not in page
     assert employee.email not in page
     assert "Unit A1" not in page
@@ -601,3 +602,14 @@ def test_bulk_completion_numbers_consecutively_in_constant_queries(hr_admin, uni
     assert certificate_queries(small) == certificate_queries(large)
     sequences = list(Certificate.objects.order_by("sequence").values_list("sequence", flat=True))
     assert sequences == list(range(1, 15))
+
+
+def test_download_queries_constant(client, employee, hr_admin, django_assert_max_num_queries):
+    certificate = Certificate.objects.get(enrollment=completed(employee, hr_admin))
+    certificates.ensure_pdf(certificate_id=certificate.pk)
+    login(client, hr_admin)
+
+    with django_assert_max_num_queries(6):
+        response = client.get(reverse("certificate-file", args=[certificate.pk]))
+
+    assert response.status_code == 200
