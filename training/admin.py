@@ -507,7 +507,7 @@ class CertificateAdmin(admin.ModelAdmin):
             for certificate in chosen:
                 try:
                     apply(certificate, reason)
-                except certificates.CertificateError as error:
+                except services.TrainingError as error:  # CertificateError, OutsideScope
                     failed += 1
                     self.message_user(request, f"{certificate.number}: {error}", messages.WARNING)
                 else:

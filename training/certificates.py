@@ -34,6 +34,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from rumahbelajar.people import selectors as people_selectors
 from rumahbelajar.people.models import User
 from rumahbelajar.queue import queue_after_commit
 from training.models import (
@@ -43,7 +44,7 @@ from training.models import (
     EnrollmentStatus,
     TrainingCompetency,
 )
-from training.rules import TrainingError
+from training.rules import OutsideScope, TrainingError
 
 logger = logging.getLogger(__name__)
 
@@ -225,13 +226,21 @@ def _revoke(certificate: Certificate, *, by: User | None, reason: str) -> None:
     )
 
 
+def _require_scope(certificate: Certificate, by: User) -> None:
+    holder = User.objects.select_related("unit").get(pk=certificate.holder_id)
+    if not people_selectors.can_manage_employee(admin=by, employee=holder):
+        raise OutsideScope
+
+
 @transaction.atomic
 def revoke_certificate(*, certificate: Certificate, by: User, reason: str) -> Certificate:
     """Revokes a valid certificate with a reason (kept on the row, shown on the public page).
-    Side effects: locks the row. Raises CertificateError when already revoked or no reason."""
+    Side effects: locks the row. Raises CertificateError when already revoked or no reason,
+    OutsideScope when `by` does not manage the holder."""
     reason = reason.strip()
     if not reason:
         raise CertificateError(_("Alasan pencabutan wajib diisi."))
+    _require_scope(certificate, by)
     locked = Certificate.objects.select_for_update().get(pk=certificate.pk)
     if locked.revoked_at is not None:
         raise CertificateError(
@@ -246,12 +255,14 @@ def reissue_certificate(*, certificate: Certificate, by: User, reason: str) -> C
     """After a correction (a name, the training's data): revokes the certificate with `reason`
     and issues a new one (new number and code) from the enrolment as it is now, which
     `replaces` the old. Side effects: locks the enrolment and the certificate; a render task.
-    Raises CertificateError if the enrolment is no longer completed."""
+    Raises CertificateError if the enrolment is no longer completed, OutsideScope when `by`
+    does not manage the holder."""
     reason = reason.strip()
     if not reason:
         raise CertificateError(_("Alasan penerbitan ulang wajib diisi."))
     if certificate.enrollment_id is None:
         raise CertificateError(_("Sertifikat ini tidak berasal dari pelatihan."))
+    _require_scope(certificate, by)
     enrollment = (
         Enrollment.objects.select_for_update(of=("self",))
         .select_related("training__organizer_unit", "employee")

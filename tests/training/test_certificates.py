@@ -613,3 +613,15 @@ def test_download_queries_constant(client, employee, hr_admin, django_assert_max
         response = client.get(reverse("certificate-file", args=[certificate.pk]))
 
     assert response.status_code == 200
+
+
+def test_revoke_outside_own_units_refused_by_the_service(outsider, hr_admin, superuser):
+    theirs = Certificate.objects.get(enrollment=completed(outsider, superuser))
+
+    with pytest.raises(services.OutsideScope):
+        certificates.revoke_certificate(certificate=theirs, by=hr_admin, reason="x")
+    with pytest.raises(services.OutsideScope):
+        certificates.reissue_certificate(certificate=theirs, by=hr_admin, reason="x")
+
+    theirs.refresh_from_db()
+    assert theirs.is_valid
