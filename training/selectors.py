@@ -310,7 +310,8 @@ class MyTrainings:
     assigned: assigned by HR and not yet attended (each has due_date, assigned_by);
     registered: self-registered seats not yet attended;
     waitlisted: with `waitlist_position`;
-    completed: with `learning_record` (its jp) — most recent first;
+    completed: with `learning_record` (its jp) and `certificate` (the valid one: id, number and
+    code only; None if none) — most recent first;
     no_show: marked absent — most recent first.
     Every enrolment has `training` loaded (without its description, deferred), `assigned_by`
     and `learning_record`.
@@ -341,18 +342,23 @@ _MINE_SKIP = ("description",)
 @cache
 def _my_trainings_sql() -> str:
     """The person's non-cancelled enrolments with their training, who assigned them, the ledger
-    line a completion wrote and the place on a waiting list, soonest first (written once per
+    line a completion wrote, the place on a waiting list and the valid certificate (id, number,
+    code), soonest first (written once per
     process: through the ORM, building this query cost more than running it)."""
     enrollment = Enrollment._meta.db_table  # unaliased: _WAITLIST_POSITION_SQL names it
     return (
         f"SELECT {columns(Enrollment, enrollment)}, "  # noqa: S608 (names from the models)
         f"{columns(Training, 't', skip=_MINE_SKIP)}, {columns(User, 'a')}, "
-        f"{columns(LearningRecord, 'r')}, {_WAITLIST_POSITION_SQL} "
+        f"{columns(LearningRecord, 'r')}, {_WAITLIST_POSITION_SQL}, "
+        'c."id", c."number", c."code" '
         f'FROM "{enrollment}" '
         f'JOIN "{Training._meta.db_table}" t ON t."id" = "{enrollment}"."training_id" '
         f'LEFT JOIN "{User._meta.db_table}" a ON a."id" = "{enrollment}"."assigned_by_id" '
         f'LEFT JOIN "{LearningRecord._meta.db_table}" r '
         f'  ON r."source_enrollment_id" = "{enrollment}"."id" '
+        # At most one valid certificate per enrolment (a partial unique constraint).
+        f'LEFT JOIN "{Certificate._meta.db_table}" c '
+        f'  ON c."enrollment_id" = "{enrollment}"."id" AND c."revoked_at" IS NULL '
         f'WHERE "{enrollment}"."employee_id" = %s AND "{enrollment}"."status" <> %s '
         f'ORDER BY t."start_at", "{enrollment}"."id"'
     )
@@ -376,6 +382,12 @@ def my_trainings(*, employee: User) -> MyTrainings:
         cache_related(row, "assigned_by", assigned_by)
         cache_related(row, "learning_record", record)
         row.waitlist_position = data[at]  # type: ignore[attr-defined]
+        certificate_id, number, code = data[at + 1 : at + 4]
+        row.certificate = (  # type: ignore[attr-defined]
+            Certificate(pk=certificate_id, number=number, code=code, enrollment_id=row.pk)
+            if certificate_id is not None
+            else None
+        )
         if row.status == EnrollmentStatus.COMPLETED:
             result.completed.append(row)
         elif row.status == EnrollmentStatus.NO_SHOW:

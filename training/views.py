@@ -416,11 +416,6 @@ def training_mine(request: HttpRequest) -> HttpResponse:
     mine = selectors.my_trainings(employee=_viewer(request))
     context = {
         "mine": mine,
-        "certificates": (
-            selectors.valid_certificates_by_enrollment(employee=_viewer(request))
-            if mine.completed
-            else {}
-        ),
         "heads": _row_heads(request, mine),
         "jp": selectors.jp_summary(employee=_viewer(request)),
         "today": timezone.localdate(),
