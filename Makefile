@@ -80,7 +80,7 @@ test: deps messages
 lint: deps
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
-	.venv/bin/mypy rumahbelajar notifications competency ebooks training
+	.venv/bin/mypy rumahbelajar notifications competency ebooks training reports
 	.venv/bin/djlint templates --lint
 	DJANGO_SETTINGS_MODULE=rumahbelajar.settings_test $(MANAGE) makemigrations --check --dry-run
 	.venv/bin/lint-imports

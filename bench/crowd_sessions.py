@@ -11,7 +11,8 @@ CSRF cookie of their own, as a browser holds after its first page.
 
 Writes JSON: the cookie names, PEOPLE numbered employees spread over the whole staff (session,
 CSRF secret, name as the page shows it), the HR account's session with PEOPLE employees of the
-units it manages, PEOPLE published e-books, the published trainings still open in the catalogue.
+units it manages, PEOPLE published e-books, the published trainings still open in the catalogue,
+and the code of a certificate of the demo employee (the verification page's one request).
 Texts are HTML-escaped as a template prints them, so an answer can be checked for them.
 """
 
@@ -28,6 +29,7 @@ from types import SimpleNamespace
 
 REPO = Path(__file__).resolve().parent.parent
 HR_EMAIL = "hr@demo.rumahbelajar.id"
+DEMO_EMAIL = "pegawai@demo.rumahbelajar.id"
 NUMBERED = r"^pegawai[0-9]{4,}@demo\.rumahbelajar\.id$"
 SEED = 12  # the same crowd every run, so runs compare
 
@@ -50,7 +52,7 @@ def main(people: int, out: Path) -> None:
     from ebooks.models import Ebook
     from rumahbelajar.people.middleware import start_idle_clock
     from rumahbelajar.people.models import User
-    from training.models import Training, TrainingStatus
+    from training.models import Certificate, Training, TrainingStatus
 
     started = time.monotonic()
     store = import_module(settings.SESSION_ENGINE).SessionStore
@@ -129,6 +131,15 @@ def main(people: int, out: Path) -> None:
         raise SystemExit("no published upcoming training")
     rng.shuffle(trainings)
 
+    # What an anonymous visitor checks: a certificate seed_demo issued to the demo employee.
+    certificate = (
+        Certificate.objects.filter(holder__email=DEMO_EMAIL, revoked_at__isnull=True)
+        .order_by("pk")
+        .first()
+    )
+    if certificate is None:
+        raise SystemExit(f"no certificate of {DEMO_EMAIL}")
+
     out.write_text(
         json.dumps(
             {
@@ -140,6 +151,7 @@ def main(people: int, out: Path) -> None:
                 "employees": employees,
                 "books": books,
                 "trainings": trainings,
+                "certificate": {"code": certificate.code, "number": escape(certificate.number)},
             }
         )
     )

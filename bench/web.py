@@ -47,7 +47,8 @@ class Page:
 # Fields of `path` and `must_show`, for request i: {name} the person's name as the page prints it,
 # {hr} the HR account's, {nip} / {employee} an employee HR manages, {book} / {book_title} a
 # published e-book (slug), {training} / {training_title} an upcoming training (slug), {word} a
-# search word (URL-quoted). The first page is the floor the others are compared with.
+# search word (URL-quoted); anonymous pages take {certificate_code} / {certificate_number}. The
+# first page is the floor the others are compared with.
 # fmt: off
 PAGES: list[Page] = [
     Page("/livez", "/livez", ANONYMOUS, ("ok",)),
@@ -75,6 +76,8 @@ PAGES: list[Page] = [
     Page("/team/approvals/", "/team/approvals/", PERSON, ("{name}", "Menunggu persetujuan saya")),
     Page("/notifications/", "/notifications/", PERSON, ("{name}", "Notifikasi</h1>")),
     Page("/accounts/login/ (anonymous)", "/accounts/login/", ANONYMOUS, ('name="password"',)),
+    Page("/verify/<code>/ (anonymous)", "/verify/{certificate_code}/", ANONYMOUS,
+         ("Sertifikat SAH", "{certificate_number}")),
 ]
 # fmt: on
 # What people search the library for: each finds books (the answer must highlight a match).
@@ -174,6 +177,15 @@ class Crowd:
         data = self.data
         return f"{data['session_cookie']}={who['session']}; {data['csrf_cookie']}={who['csrf']}"
 
+    def anonymous_fields(self) -> dict[str, str]:
+        """Fields of an anonymous page's one request: {certificate_code} / {certificate_number}
+        a certificate seed_demo issued (the verification page)."""
+        certificate = self.data["certificate"]
+        return {
+            "certificate_code": certificate["code"],
+            "certificate_number": certificate["number"],
+        }
+
     def request(self, page: Page, index: int) -> Planned:
         """Request `index` of a page: person `index`, book `index`, … (distinct per index)."""
         data = self.data
@@ -232,8 +244,11 @@ def _measure(ctx: Context, base_url: str, crowd: Crowd) -> dict[str, list[LoadRe
         for page in PAGES:
             load: dict[str, Any] = {"connections": options.connections}
             if page.who == ANONYMOUS:
-                load["expect_text"] = tuple(text.encode() for text in page.must_show)
-                url = base_url + page.path
+                fields = crowd.anonymous_fields()
+                load["expect_text"] = tuple(
+                    text.format(**fields).encode() for text in page.must_show
+                )
+                url = base_url + page.path.format(**fields)
                 plan = warm = None
             else:
                 url = base_url

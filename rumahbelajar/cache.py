@@ -42,7 +42,13 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
 # Keys (before the KEY_PREFIX) counted in this process while Redis is away.
-LOCAL_FALLBACK_PREFIXES = ("allauth:rl:", "api-rl:", "ebooks:progress-rate:", "task-deliveries:")
+LOCAL_FALLBACK_PREFIXES = (
+    "allauth:rl:",
+    "api-rl:",
+    "verify-rl:",
+    "ebooks:progress-rate:",
+    "task-deliveries:",
+)
 # After a connection error or timeout, Redis is not tried again for this long (per process).
 BREAKER_SECONDS = 5.0
 # At most one warning per this many seconds per process; the counter counts every error.

@@ -11,7 +11,10 @@ import math
 import time
 from dataclasses import dataclass
 
+from allauth.account.adapter import get_adapter
 from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 
 
 @dataclass(frozen=True)
@@ -44,3 +47,32 @@ def hit(prefix: str, subject: str, *, limit: int, seconds: int = 60) -> Decision
             count = 1
     retry_after = max(1, math.ceil((window + 1) * seconds - now))
     return Decision(allowed=count <= limit, count=count, retry_after=retry_after)
+
+
+# --- per client IP, for public pages (certificate verification) ----------------------------------
+
+
+def client_ip(request: HttpRequest) -> str:
+    """allauth's client IP (ALLAUTH_TRUSTED_PROXY_COUNT hops of X-Forwarded-For, never more), so
+    the login limit and these count the same address."""
+    try:
+        return str(get_adapter(request).get_client_ip(request))
+    except Exception:  # no usable address (a malformed header): one shared bucket
+        return "unknown"
+
+
+def allow(request: HttpRequest, action: str, *, per_minute: int) -> bool:
+    """Counts this request of the client for `action`; False past `per_minute` this minute.
+    While Redis is away the count holds per process (see the module's docstring)."""
+    return hit("verify-rl:", f"{action}:{client_ip(request)}", limit=per_minute).allowed
+
+
+def too_many(request: HttpRequest) -> HttpResponse:
+    """429 with a Retry-After up to the end of the minute."""
+    response = HttpResponse(
+        _("Terlalu banyak permintaan. Coba lagi dalam satu menit."),
+        status=429,
+        content_type="text/plain; charset=utf-8",
+    )
+    response["Retry-After"] = str(max(1, 60 - int(time.time()) % 60))
+    return response

@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "competency",
     "ebooks",
     "training",
+    "reports",
 ]
 
 MIDDLEWARE = [
@@ -237,8 +238,22 @@ TRAINING_REMINDER_DAYS = envint("TRAINING_REMINDER_DAYS", 3, minimum=0)
 TRAINING_LOCK_TIMEOUT_MS = envint("TRAINING_LOCK_TIMEOUT_MS", 5000, minimum=100)
 # The yearly JP target of PPPK employees in the JP compliance report (PNS: 20 JP, PP 11/2017).
 TRAINING_JP_TARGET_PPPK = envint("TRAINING_JP_TARGET_PPPK", 20, minimum=0)
-# Absolute links in emails, e.g. https://rumahbelajar.example.go.id
-SITE_URL = envstr("SITE_URL", "")
+# Certificates (e-sertifikat): the number pattern ({year}, {seq}: the year's running number, without
+# gaps), the issuer printed when a training has no organising unit, and the signer.
+CERTIFICATE_NUMBER_PATTERN = envstr("CERTIFICATE_NUMBER_PATTERN", "RB/{year}/{seq:06d}")
+try:
+    _sample = CERTIFICATE_NUMBER_PATTERN.format(year=2026, seq=1)
+except (KeyError, IndexError, ValueError) as _error:
+    raise ImproperlyConfigured(
+        f"CERTIFICATE_NUMBER_PATTERN={CERTIFICATE_NUMBER_PATTERN!r}: {_error!r}"
+    ) from None
+if "{seq" not in CERTIFICATE_NUMBER_PATTERN or len(_sample) > 60:
+    raise ImproperlyConfigured("CERTIFICATE_NUMBER_PATTERN must hold {seq} and stay short")
+CERTIFICATE_ISSUER = envstr("CERTIFICATE_ISSUER", "BPSDM Hukum dan HAM")
+CERTIFICATE_SIGNER_NAME = envstr("CERTIFICATE_SIGNER_NAME", "")
+CERTIFICATE_SIGNER_POSITION = envstr("CERTIFICATE_SIGNER_POSITION", "")
+# Public verification (/verify/<code>/): lookups per client IP per minute.
+CERTIFICATE_VERIFY_PER_MINUTE = envint("CERTIFICATE_VERIFY_PER_MINUTE", 30, minimum=1)
 
 # --- Internationalisation ---------------------------------------------------------------------
 LANGUAGE_CODE = "id"
@@ -269,6 +284,9 @@ ALLAUTH_TRUSTED_PROXY_COUNT = envint("TRUSTED_PROXY_COUNT", 1 if BEHIND_TLS_PROX
 PORT = envint("PORT", 8000, minimum=1)
 if PORT > 65535:
     raise ImproperlyConfigured(f"PORT={PORT} is not a TCP port (1-65535)")
+# Absolute links in emails and certificates (the verification URL in their QR code), e.g.
+# https://rumahbelajar.example.go.id. The demo (make run) defaults to its own local address.
+SITE_URL = envstr("SITE_URL", "").rstrip("/") or (f"http://127.0.0.1:{PORT}" if DEMO_DATA else "")
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
@@ -373,6 +391,12 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "training.send_jp_digest",
         "schedule": crontab(minute=0, hour=8, day_of_month=1),
     },
+    # Certificates whose PDF task was lost, completions without a certificate.
+    "training-sweep-certificates": {
+        "task": "training.sweep_certificates",
+        "schedule": 5 * 60,
+        "options": {"expires": 4 * 60},
+    },
     "training-send-reminders": {
         "task": "training.send_reminders",
         "schedule": crontab(minute=0, hour=7),
@@ -394,7 +418,11 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": envstr("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        # fpdf2 subsets the certificate font with fontTools, which logs every table at INFO.
+        "fontTools": {"level": "WARNING"},
+    },
 }
 
 # --- Employee import --------------------------------------------------------------------------

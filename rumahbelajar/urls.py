@@ -29,6 +29,8 @@ urlpatterns = [
     path("reports/jp/", include("training.report_urls")),
     path("team/", include("training.team_urls")),
     path("notifications/", include("notifications.urls")),
+    path("", include("training.certificate_urls")),
+    path("reports/", include("reports.urls")),
     path("api/v1/", include("competency.api")),
     path("", views.dashboard, name="dashboard"),
 ]

@@ -9,6 +9,7 @@ admins (training.add_training) edit every training. Every write goes through tra
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, cast
 
 from django import forms
@@ -22,11 +23,12 @@ from django.utils.translation import ngettext
 
 from rumahbelajar.people import selectors as people_selectors
 from rumahbelajar.people.models import Unit, User
-from training import selectors, services
+from training import certificates, selectors, services
 from training.forms import AssignParticipantsForm, LearningRecordAdminForm, TrainingAdminForm
 from training.models import (
     PENDING_STATUSES,
     ActivityReport,
+    Certificate,
     Enrollment,
     EnrollmentStatus,
     JpConversion,
@@ -537,3 +539,139 @@ class ActivityReportAdmin(admin.ModelAdmin):
                 )
         except services.ReportError as refused:
             self.message_user(request, str(refused), messages.ERROR)
+
+
+class CertificateReasonForm(forms.Form):
+    reason = forms.CharField(label=_("Alasan"), max_length=300)
+
+
+@admin.register(Certificate)
+class CertificateAdmin(admin.ModelAdmin):
+    """Certificates of the admin's own people, read-only; revoked and re-issued through the
+    actions (training.certificates), each logged in the admin's history with its reason."""
+
+    list_display = ("number", "holder_name", "title", "issued_at", "revoked_at")
+    list_filter = ("year", ("revoked_at", admin.EmptyFieldListFilter))
+    search_fields = ("number", "holder_name", "holder_nip", "title")
+    ordering = ("-issued_at", "-id")
+    show_full_result_count = False
+    actions = ("revoke_certificates", "reissue_certificates")
+    exclude = ("code", "file")
+    readonly_fields = (
+        "number",
+        "year",
+        "sequence",
+        "holder",
+        "enrollment",
+        "holder_name",
+        "holder_nip",
+        "title",
+        "started_on",
+        "ended_on",
+        "mode",
+        "jp",
+        "competencies",
+        "issuer",
+        "signer_name",
+        "signer_position",
+        "issued_at",
+        "issued_by",
+        "revoked_at",
+        "revoked_by",
+        "revoked_reason",
+        "replaces",
+    )
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Certificate]:
+        return Certificate.objects.filter(
+            holder__in=people_selectors.employees_visible_to(user=_admin(request))
+        ).order_by(*(self.get_ordering(request) or ()))
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # issued by recording a completion
+
+    def has_change_permission(self, request: HttpRequest, obj: Certificate | None = None) -> bool:
+        return obj is None and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Certificate | None = None) -> bool:
+        return False  # revoked, never deleted: its verification page keeps answering
+
+    def _with_reason(
+        self,
+        request: HttpRequest,
+        queryset: QuerySet[Certificate],
+        *,
+        action: str,
+        title: str,
+        explanation: str,
+        apply: Callable[[Certificate, str], Certificate],
+    ) -> HttpResponse | None:
+        chosen = list(queryset.order_by("pk"))
+        form = CertificateReasonForm(request.POST if "apply" in request.POST else None)
+        if form.is_bound and form.is_valid():
+            reason = form.cleaned_data["reason"]
+            done = failed = 0
+            for certificate in chosen:
+                try:
+                    apply(certificate, reason)
+                except services.TrainingError as error:  # CertificateError, OutsideScope
+                    failed += 1
+                    self.message_user(request, f"{certificate.number}: {error}", messages.WARNING)
+                else:
+                    done += 1
+                    self.log_change(request, certificate, f"{title}: {reason}")
+            self.message_user(
+                request,
+                _("%(done)d sertifikat diproses, %(failed)d gagal.")
+                % {"done": done, "failed": failed},
+                messages.SUCCESS if done else messages.WARNING,
+            )
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": title,
+            "explanation": explanation,
+            "opts": self.opts,
+            "form": form,
+            "certificates": chosen,
+            "action": action,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/training/certificate/reason.html", context)
+
+    @admin.action(description=_("Cabut sertifikat terpilih"), permissions=["change"])
+    def revoke_certificates(
+        self, request: HttpRequest, queryset: QuerySet[Certificate]
+    ) -> HttpResponse | None:
+        return self._with_reason(
+            request,
+            queryset,
+            action="revoke_certificates",
+            title=str(_("Cabut sertifikat")),
+            explanation=str(
+                _("Sertifikat yang dicabut tetap dapat diperiksa dan tampil sebagai DICABUT.")
+            ),
+            apply=lambda c, reason: certificates.revoke_certificate(
+                certificate=c, by=_admin(request), reason=reason
+            ),
+        )
+
+    @admin.action(description=_("Terbitkan ulang sertifikat terpilih"), permissions=["change"])
+    def reissue_certificates(
+        self, request: HttpRequest, queryset: QuerySet[Certificate]
+    ) -> HttpResponse | None:
+        return self._with_reason(
+            request,
+            queryset,
+            action="reissue_certificates",
+            title=str(_("Terbitkan ulang sertifikat")),
+            explanation=str(
+                _(
+                    "Sertifikat lama dicabut dengan alasan ini, lalu sertifikat baru (nomor dan "
+                    "kode baru) diterbitkan dari data pegawai dan pelatihan saat ini."
+                )
+            ),
+            apply=lambda c, reason: certificates.reissue_certificate(
+                certificate=c, by=_admin(request), reason=reason
+            ),
+        )

@@ -1,8 +1,8 @@
 """The training part of the demo data: a dozen trainings across modes and kinds, the contract's
 "Pelatihan Demo Kapasitas Terbatas" (open, capacity 10, registration open, starting in the future,
 no one registered), one mandated training assigned to pegawai@demo.rumahbelajar.id by
-hr@demo.rumahbelajar.id, and completed trainings plus a coaching record so that the demo
-employee has 12 JP this year (of 20).
+hr@demo.rumahbelajar.id, and completed trainings, each with its certificate, plus a coaching
+record so that the demo employee has 12 JP this year (of 20).
 
 Called by `manage.py seed_demo` after the people (and competency) demo data. Idempotent: keyed on
 slugs (the completed trainings carry the year in theirs), emails and descriptions; dates are
@@ -27,7 +27,7 @@ from django.utils.text import slugify
 from competency.models import Competency
 from rumahbelajar.people.models import Position, Unit, User
 from training import cache as catalogue_cache
-from training import services
+from training import certificates, services
 from training.models import (
     ActivityType,
     Enrollment,
@@ -210,6 +210,8 @@ def seed(
             _assign_demo_employee(demo[ASSIGNED_SLUG], employee=employee, hr=hr, now=now)
     if hr is not None and employee is not None:
         _ensure_completed(employee=employee, hr=hr, organiser=organiser, now=now)
+        # Completions recorded before certificates existed get theirs (a no-op afterwards).
+        certificates.issue_missing(employee_ids=[employee.pk])
         _ensure_coaching(employee=employee, hr=hr, now=now)
         _ensure_reports(employee=employee, now=now, log=log)
     else:

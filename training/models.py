@@ -16,6 +16,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import ExtractYear
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -817,3 +818,147 @@ class ActivityReport(models.Model):
     @property
     def is_review(self) -> bool:
         return self.is_approved and self.show_as_review and self.review_withdrawn_at is None
+
+
+# --- Certificates (e-sertifikat) -----------------------------------------------------------------
+
+
+class CertificateSequence(models.Model):
+    """The last certificate number issued in a year: numbers run 1, 2, 3... per year without gaps,
+    since the counter moves in the issuing transaction (a rolled-back issue takes its number back)
+    and its row lock makes concurrent issues wait for each other (training.certificates)."""
+
+    year = models.PositiveSmallIntegerField(_("tahun"), primary_key=True)
+    last = models.PositiveIntegerField(_("nomor terakhir"), default=0)
+
+    class Meta:
+        verbose_name = _("urutan nomor sertifikat")
+        verbose_name_plural = _("urutan nomor sertifikat")
+
+    def __str__(self) -> str:
+        return f"{self.year}: {self.last}"
+
+
+class Certificate(models.Model):
+    """A certificate of completion (e-sertifikat), issued once per completed enrolment.
+
+    What it says is copied at issue time (name, NIP, training, dates, JP, issuer, signer): a
+    certificate states what was true when it was signed, and the public verification page reads
+    this one row. A correction revokes it and issues a new one (`replaces`). The PDF is rendered
+    after commit by the worker, or on the first download (training.certificates.ensure_pdf), and
+    stored privately under MEDIA_ROOT.
+
+    `enrollment` is the only source today; approved learning-log activities will add a second,
+    nullable source (a CheckConstraint then keeps exactly one of them set).
+    """
+
+    number = models.CharField(_("nomor"), max_length=80, unique=True)
+    year = models.PositiveSmallIntegerField(_("tahun"))
+    sequence = models.PositiveIntegerField(_("urutan"))
+    # The public verification key: long and random, never derived from the number.
+    code = models.CharField(_("kode verifikasi"), max_length=64, unique=True, editable=False)
+    holder = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="certificates",
+        verbose_name=_("pemilik"),
+    )
+    enrollment = models.ForeignKey(
+        Enrollment,
+        # Like the ledger line: the enrolment cannot go while it has a certificate; deleting the
+        # person deletes both.
+        on_delete=models.RESTRICT,
+        null=True,
+        blank=True,
+        related_name="certificates",
+        verbose_name=_("dari pelatihan"),
+    )
+    holder_name = models.CharField(_("nama"), max_length=200)
+    holder_nip = models.CharField(_("NIP"), max_length=18, blank=True)
+    title = models.CharField(_("judul kegiatan"), max_length=300)
+    started_on = models.DateField(_("tanggal mulai"))
+    ended_on = models.DateField(_("tanggal selesai"))
+    mode = models.CharField(_("moda"), max_length=60, blank=True)
+    jp = models.DecimalField(_("JP"), max_digits=6, decimal_places=2)
+    competencies = models.TextField(_("kompetensi yang dikembangkan"), blank=True)
+    issuer = models.CharField(_("penerbit"), max_length=255)
+    signer_name = models.CharField(_("nama penanda tangan"), max_length=200, blank=True)
+    signer_position = models.CharField(_("jabatan penanda tangan"), max_length=200, blank=True)
+    issued_at = models.DateTimeField(_("diterbitkan pada"), default=timezone.now)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("diterbitkan oleh"),
+    )
+    revoked_at = models.DateTimeField(_("dicabut pada"), null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("dicabut oleh"),
+    )
+    revoked_reason = models.CharField(_("alasan pencabutan"), max_length=300, blank=True)
+    replaces = models.OneToOneField(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="replaced_by",
+        verbose_name=_("menggantikan"),
+    )
+    # Empty until rendered; never a public URL (served by training.views after a permission check).
+    file = models.FileField(_("berkas PDF"), upload_to="certificates/", max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = _("sertifikat")
+        verbose_name_plural = _("sertifikat")
+        ordering = ["-issued_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["year", "sequence"], name="certificate_year_sequence"),
+            # Issued exactly once: one valid certificate per completed enrolment.
+            models.UniqueConstraint(
+                fields=["enrollment"],
+                condition=Q(revoked_at__isnull=True),
+                name="certificate_one_valid_per_enrollment",
+            ),
+            models.CheckConstraint(
+                condition=Q(revoked_at__isnull=True) | ~Q(revoked_reason=""),
+                name="certificate_revoked_has_reason",
+            ),
+            models.CheckConstraint(
+                condition=Q(ended_on__gte=models.F("started_on")),
+                name="certificate_end_after_start",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["holder", "revoked_at"], name="certificate_holder"),
+            # The sweep: certificates whose PDF is not rendered yet.
+            models.Index(fields=["issued_at"], condition=Q(file=""), name="certificate_no_pdf"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def is_valid(self) -> bool:
+        return self.revoked_at is None
+
+    @property
+    def verification_url(self) -> str:
+        """The absolute address of its public page (settings.SITE_URL + /verify/<code>/): in the
+        QR code, printed on the PDF and shown beside the download link."""
+        return settings.SITE_URL.rstrip("/") + reverse("verify-certificate", args=[self.code])
+
+    @property
+    def masked_nip(self) -> str:
+        """The NIP with all but the year of birth and the serial number hidden (birth date, CPNS
+        date and sex stay private): 1985***********011."""
+        nip = self.holder_nip
+        if len(nip) <= 7:
+            return "*" * len(nip)
+        return nip[:4] + "*" * (len(nip) - 7) + nip[-3:]

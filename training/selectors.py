@@ -66,6 +66,7 @@ from training.activities import (
 from training.models import (
     SEAT_STATUSES,
     YEARLY_JP_TARGET,
+    Certificate,
     Enrollment,
     EnrollmentSource,
     EnrollmentStatus,
@@ -376,7 +377,8 @@ class MyTrainings:
     assigned: assigned by HR and not yet attended (each has due_date, assigned_by);
     registered: self-registered seats not yet attended;
     waitlisted: with `waitlist_position`;
-    completed: with `learning_record` (its jp) — most recent first;
+    completed: with `learning_record` (its jp) and `certificate` (the valid one: id, number and
+    code only; None if none) — most recent first;
     no_show: marked absent — most recent first.
     Every enrolment has `training` loaded (without its description, deferred), `assigned_by`
     and `learning_record`.
@@ -407,18 +409,23 @@ _MINE_SKIP = ("description",)
 @cache
 def _my_trainings_sql() -> str:
     """The person's non-cancelled enrolments with their training, who assigned them, the ledger
-    line a completion wrote and the place on a waiting list, soonest first (written once per
+    line a completion wrote, the place on a waiting list and the valid certificate (id, number,
+    code), soonest first (written once per
     process: through the ORM, building this query cost more than running it)."""
     enrollment = Enrollment._meta.db_table  # unaliased: _WAITLIST_POSITION_SQL names it
     return (
         f"SELECT {columns(Enrollment, enrollment)}, "  # noqa: S608 (names from the models)
         f"{columns(Training, 't', skip=_MINE_SKIP)}, {columns(User, 'a')}, "
-        f"{columns(LearningRecord, 'r')}, {_WAITLIST_POSITION_SQL} "
+        f"{columns(LearningRecord, 'r')}, {_WAITLIST_POSITION_SQL}, "
+        'c."id", c."number", c."code" '
         f'FROM "{enrollment}" '
         f'JOIN "{Training._meta.db_table}" t ON t."id" = "{enrollment}"."training_id" '
         f'LEFT JOIN "{User._meta.db_table}" a ON a."id" = "{enrollment}"."assigned_by_id" '
         f'LEFT JOIN "{LearningRecord._meta.db_table}" r '
         f'  ON r."source_enrollment_id" = "{enrollment}"."id" '
+        # At most one valid certificate per enrolment (a partial unique constraint).
+        f'LEFT JOIN "{Certificate._meta.db_table}" c '
+        f'  ON c."enrollment_id" = "{enrollment}"."id" AND c."revoked_at" IS NULL '
         f'WHERE "{enrollment}"."employee_id" = %s AND "{enrollment}"."status" <> %s '
         f'ORDER BY t."start_at", "{enrollment}"."id"'
     )
@@ -442,6 +449,12 @@ def my_trainings(*, employee: User) -> MyTrainings:
         cache_related(row, "assigned_by", assigned_by)
         cache_related(row, "learning_record", record)
         row.waitlist_position = data[at]  # type: ignore[attr-defined]
+        certificate_id, number, code = data[at + 1 : at + 4]
+        row.certificate = (  # type: ignore[attr-defined]
+            Certificate(pk=certificate_id, number=number, code=code, enrollment_id=row.pk)
+            if certificate_id is not None
+            else None
+        )
         if row.status == EnrollmentStatus.COMPLETED:
             result.completed.append(row)
         elif row.status == EnrollmentStatus.NO_SHOW:
@@ -871,3 +884,60 @@ def enrollment_states(*, training: Training, employee_ids: list[int]) -> dict[in
         .exclude(status=EnrollmentStatus.CANCELLED)
         .values_list("employee_id", "status")
     )
+
+
+# --- Certificates ------------------------------------------------------------------------------
+
+
+def valid_certificates_by_enrollment(
+    *, employee: User, enrollment_ids: list[int] | None = None
+) -> dict[int, Certificate]:
+    """The person's valid certificates keyed by enrolment id (all, or of `enrollment_ids`). One
+    query; only what the links need."""
+    rows = Certificate.objects.filter(
+        holder=employee, revoked_at__isnull=True, enrollment__isnull=False
+    ).only("pk", "number", "code", "enrollment_id", "holder_id")
+    if enrollment_ids is not None:
+        if not enrollment_ids:
+            return {}
+        rows = rows.filter(enrollment_id__in=enrollment_ids)
+    return {row.enrollment_id: row for row in rows.order_by()}  # type: ignore[misc]
+
+
+def certificate_for_download(*, pk: int, user: User) -> Certificate:
+    """A certificate its holder, an HR admin of the holder's units or a superuser may download.
+    Raises Certificate.DoesNotExist (→ 404) for anyone else, as for a certificate that is not."""
+    certificate = (
+        Certificate.objects.select_related("holder__unit")
+        .filter(pk=pk)
+        .only("pk", "number", "year", "file", "holder__id", "holder__unit__path")
+    ).first()
+    if certificate is None:
+        raise Certificate.DoesNotExist
+    if certificate.holder_id == user.pk or people_selectors.can_manage_employee(
+        admin=user, employee=certificate.holder
+    ):
+        return certificate
+    raise Certificate.DoesNotExist
+
+
+#: What the public verification page may show, and nothing else of the person.
+VERIFICATION_FIELDS = (
+    "number",
+    "holder_name",
+    "holder_nip",
+    "title",
+    "started_on",
+    "ended_on",
+    "jp",
+    "issuer",
+    "issued_at",
+    "revoked_at",
+    "revoked_reason",
+)
+
+
+def certificate_for_verification(*, code: str) -> Certificate | None:
+    """The certificate with this verification code, or None: one lookup on the unique index
+    whatever the code, so an unknown code costs what a known one does."""
+    return Certificate.objects.filter(code=code).only(*VERIFICATION_FIELDS).order_by().first()

@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 from rumahbelajar.people import selectors as people_selectors
 from rumahbelajar.people.models import User
 from rumahbelajar.queue import queue_after_commit
+from training import certificates
 from training.activities import (
     CommentRequired,
     NoApprover,
@@ -500,17 +501,25 @@ def mark_attendance(
     )
     _require_scope(admin=by, employee_ids=[row.employee_id for row in rows])
     changed = 0
+    # Certificates follow completions (training.certificates), under the same row locks.
+    newly_completed: list[Enrollment] = []
+    confirmed: list[Enrollment] = []
+    withdrawn: list[Enrollment] = []
     for row in rows:
         if row.status not in SEAT_STATUSES or now < row.training.start_at:
             continue
         if status == EnrollmentStatus.COMPLETED:
             _credit(enrollment=row, by=by, now=now)
             if row.status == EnrollmentStatus.COMPLETED:
+                confirmed.append(row)
                 continue
+            newly_completed.append(row)
             row.completed_at = now
         else:
             if row.status == EnrollmentStatus.NO_SHOW:
                 continue
+            if row.status == EnrollmentStatus.COMPLETED:
+                withdrawn.append(row)
             LearningRecord.objects.filter(source_enrollment=row).delete()
             row.completed_at = None
         row.status = status
@@ -526,6 +535,8 @@ def mark_attendance(
             ]
         )
         changed += 1
+    certificates.issue_for_completions(newly_completed=newly_completed, confirmed=confirmed, by=by)
+    certificates.revoke_for_withdrawn(enrollments=withdrawn, by=by)
     # Their ledgers and "Pelatihan saya" show it (a correction too, even if the status stayed).
     bump_reports_version()
     return AttendanceReport(changed=changed, skipped=len(ids) - changed)

@@ -9,8 +9,9 @@ import logging
 
 from celery import shared_task
 
-from training import emails, services
-from training.models import Enrollment
+from rumahbelajar.queue import publish
+from training import certificates, emails, services
+from training.models import Certificate, Enrollment
 
 logger = logging.getLogger(__name__)
 
@@ -54,3 +55,32 @@ def send_jp_digest() -> int:
     told = services.send_jp_digest()
     logger.info("JP digest: %d people behind their pace", told)
     return told
+
+
+@shared_task(
+    name="training.render_certificate",
+    acks_late=True,
+    autoretry_for=(OSError,),
+    retry_backoff=True,
+    max_retries=5,
+)
+def render_certificate_task(*, certificate_id: int) -> bool:
+    """Renders and stores a certificate's PDF (queued after the issuing commit); True if done."""
+    try:
+        certificates.ensure_pdf(certificate_id=certificate_id)
+    except Certificate.DoesNotExist:
+        return False
+    return True
+
+
+@shared_task(name="training.sweep_certificates", acks_late=True)
+def sweep_certificates() -> int:
+    """Beat: issues certificates completions missed, and queues the PDFs whose task was lost
+    (a broker down at commit). Both are marked in PostgreSQL, so nothing is lost meanwhile."""
+    issued = certificates.issue_missing()
+    missing = certificates.certificates_without_pdf()
+    for certificate_id in missing:
+        publish(render_certificate_task, certificate_id=certificate_id)
+    if issued or missing:
+        logger.info("certificates sweep: %d issued, %d PDFs queued", issued, len(missing))
+    return issued + len(missing)

@@ -18,10 +18,13 @@ from typing import Any, cast
 from urllib.parse import urlencode
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
 from django.db import OperationalError
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -34,14 +37,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from competency import selectors as competency_selectors
-from rumahbelajar import exports
+from rumahbelajar import exports, ratelimit
 from rumahbelajar.people import selectors as people_selectors
 from rumahbelajar.people.models import EmployeeType, User
 from training import cache as catalogue_cache
-from training import selectors, services
+from training import certificate_serving, certificates, selectors, services
 from training.forms import JpReportForm, NominationConfirmForm, NominationForm
 from training.ics import training_ics
 from training.models import (
+    Certificate,
     Enrollment,
     EnrollmentStatus,
     Training,
@@ -287,10 +291,17 @@ def _detail_or_404(request: HttpRequest, id_or_slug: str) -> selectors.TrainingD
 def _render_detail(
     request: HttpRequest, detail: selectors.TrainingDetail, *, status: int = 200
 ) -> HttpResponse:
+    enrollment = detail.enrollment
+    certificate = None
+    if enrollment is not None and enrollment.is_completed:
+        certificate = selectors.valid_certificates_by_enrollment(
+            employee=_viewer(request), enrollment_ids=[enrollment.pk]
+        ).get(enrollment.pk)
     context = {
         "detail": detail,
         "training": detail.training,
-        "enrollment": detail.enrollment,
+        "enrollment": enrollment,
+        "certificate": certificate,
         "facts_html": _facts_html(request, detail),
         "today": timezone.localdate(),
     }
@@ -677,3 +688,35 @@ def _nomination_message(report: services.AssignmentReport, training: Training) -
         "title": training.title,
         "skipped": report.skipped_already_enrolled,
     }
+
+
+@require_safe
+def certificate_file(request: HttpRequest, pk: int) -> HttpResponseBase:
+    """The certificate's PDF for its holder, HR of their units, a superuser; 404 for anyone
+    else. A PDF the worker has not rendered yet is rendered now."""
+    try:
+        certificate = selectors.certificate_for_download(pk=pk, user=_viewer(request))
+    except Certificate.DoesNotExist:
+        raise Http404 from None
+    if not certificate.file:
+        certificate = certificates.ensure_pdf(certificate_id=certificate.pk)
+    return certificate_serving.pdf_response(request, certificate)
+
+
+@login_not_required
+@require_safe
+def certificate_verify(request: HttpRequest, code: str) -> HttpResponse:
+    """Public: whether the certificate with this code is valid or revoked, and what it states
+    (the holder's NIP masked). Unknown codes: 404 after the same single lookup. Rate limited per
+    client IP (settings.CERTIFICATE_VERIFY_PER_MINUTE)."""
+    if not ratelimit.allow(
+        request, "verify-certificate", per_minute=settings.CERTIFICATE_VERIFY_PER_MINUTE
+    ):
+        return ratelimit.too_many(request)
+    certificate = selectors.certificate_for_verification(code=code)
+    if certificate is None:
+        raise Http404
+    response = render(request, "training/certificate_verify.html", {"certificate": certificate})
+    # A person's name on a public page: for whoever holds the code, not for search engines.
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    return response

@@ -11,7 +11,7 @@ from django.utils import timezone
 from rumahbelajar.people import demo as people_demo
 from rumahbelajar.people.models import User
 from training import demo, selectors
-from training.models import Enrollment, LearningRecord, Training
+from training.models import Certificate, Enrollment, LearningRecord, Training
 
 pytestmark = pytest.mark.django_db
 
@@ -83,3 +83,25 @@ def test_seed_numbered_employees_jp_varies_for_the_compliance_report(seeded):
     shortfalls = {row.shortfall for row in report.rows}
     assert 0 < report.compliant < report.people
     assert len(shortfalls) > 3
+
+
+def test_seed_demo_employee_has_a_completed_training_this_year_with_a_certificate(seeded):
+    year = timezone.localdate().year
+
+    certificate = Certificate.objects.filter(
+        holder__email="pegawai@demo.rumahbelajar.id",
+        revoked_at__isnull=True,
+        enrollment__status="completed",
+        enrollment__training__end_at__year=year,
+    ).first()
+
+    assert certificate is not None
+    assert certificate.number.startswith(f"RB/{year}/")
+
+
+def test_seed_again_issues_no_second_certificate(seeded):
+    before = Certificate.objects.count()
+
+    demo.seed(log=lambda _text: None)
+
+    assert Certificate.objects.count() == before > 0

@@ -1,0 +1,72 @@
+"""Certificates under real concurrency (transactional_db: every thread really commits): the same
+completion recorded twice at once issues one certificate; completions of many people at once get
+consecutive numbers without gaps or duplicates."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from tests.people.factories import UserFactory
+from tests.training.factories import TrainingFactory, in_days, restore_reference_data
+from tests.training.test_concurrency import run_at_once
+from training import services
+from training.models import Certificate, Enrollment, Training
+
+
+@pytest.fixture
+def _restore_reference_data(django_db_blocker):
+    yield
+    with django_db_blocker.unblock():
+        restore_reference_data()
+
+
+pytestmark = pytest.mark.usefixtures("_restore_reference_data")
+
+
+def _taken_place(training: Training) -> None:
+    start = in_days(-2)
+    Training.objects.filter(pk=training.pk).update(
+        start_at=start,
+        end_at=start + dt.timedelta(hours=6),
+        registration_opens_at=None,
+        registration_closes_at=None,
+    )
+
+
+def test_same_completion_recorded_at_once_issues_one_certificate(transactional_db, hr_admin):
+    training = TrainingFactory()
+    employee = UserFactory(unit=hr_admin.managed_units.get())
+    enrollment = services.register(training=training, employee=employee)
+    _taken_place(training)
+
+    results, errors = run_at_once(
+        [lambda: services.complete(enrollment=Enrollment.objects.get(pk=enrollment.pk),
+                                   by=hr_admin)] * 4
+    )  # fmt: skip
+
+    assert errors == []
+    assert len(results) == 4
+    assert Certificate.objects.filter(enrollment=enrollment).count() == 1
+
+
+def test_completions_at_once_numbered_without_gaps(transactional_db, hr_admin):
+    training = TrainingFactory(capacity=8)
+    unit = hr_admin.managed_units.get()
+    enrollments = [
+        services.register(training=training, employee=UserFactory(unit=unit)) for _ in range(8)
+    ]
+    _taken_place(training)
+
+    def complete(pk: int):
+        return lambda: services.complete(enrollment=Enrollment.objects.get(pk=pk), by=hr_admin)
+
+    _results, errors = run_at_once([complete(e.pk) for e in enrollments])
+
+    assert errors == []
+    year = timezone.localdate().year
+    sequences = sorted(Certificate.objects.filter(year=year).values_list("sequence", flat=True))
+    assert sequences == list(range(1, 9))
+    assert Certificate.objects.values("number").distinct().count() == 8
