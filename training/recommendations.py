@@ -12,11 +12,13 @@ competencies of their assigned trainings take one more query when they have any.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from functools import lru_cache
 from typing import Any
 
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from competency.recommendations import KNOWN_MY_TRAININGS, TRAINING, Candidate, Need
@@ -58,6 +60,13 @@ def provide(*, employee: Any, needs: Sequence[Need], known: Mapping[str, Any]) -
 
 
 def _start_note(start_at: Any) -> str:
+    return _day(start_at, get_language() or "")
+
+
+@lru_cache(maxsize=4096)
+def _day(start_at: Any, language: str) -> str:
+    """A start date as the lists print it, per language (month names): formatted once per
+    process, not once per offer per person (a crowd's dashboards went over hundreds of offers)."""
     return date_format(timezone.localtime(start_at), "j M Y")
 
 
