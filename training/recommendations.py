@@ -36,8 +36,17 @@ def provide(*, employee: Any, needs: Sequence[Need], known: Mapping[str, Any]) -
 
     candidates = _assigned(mine, url=url, now=now)
     offers = selectors.open_offers(competency_ids=[need.competency.pk for need in needs])
+    # An item below where the person stands serves none of their needs (Need.fit): skipped
+    # before any other work, as the ranking would drop it anyway.
+    lowest: dict[int, int] = {}
+    for need in needs:
+        competency_id = need.competency.pk
+        lowest[competency_id] = min(lowest.get(competency_id, need.achieved), need.achieved)
     for competency_id, listed in offers.items():
+        floor = lowest.get(competency_id, 0)
         for offer in listed:
+            if offer.level is not None and offer.level < floor:
+                continue
             if offer.id in enrolled or not eligible_by(
                 unit_paths=offer.unit_paths, position_ids=offer.position_ids, employee=employee
             ):
