@@ -858,7 +858,7 @@ def test_catalogue_form_works_without_javascript_and_keeps_values(client, employ
     assertContains(response, 'action="/trainings/"')
     assertContains(response, 'name="q" value="arsip"')
     assertContains(response, '<option value="klasikal" selected>')
-    assertContains(response, '<label for="id_mode">Moda</label>')
+    assertContains(response, '<label class="catalogue-form__label" for="id_mode">Moda</label>')
 
 
 def test_catalogue_htmx_request_returns_the_results_partial_only(client, employee, catalogue):
