@@ -4,13 +4,12 @@ and query, and rendered afresh as soon as a write changes what the catalogue sho
 from __future__ import annotations
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
 from ebooks import cache as catalogue_cache
 from ebooks import services
 from ebooks.models import Category, Ebook
 from tests.ebooks.test_views import make_book
+from tests.requests import get_ok_counting_queries
 
 LIST = "/ebooks/"
 
@@ -27,10 +26,7 @@ def reader(client, employee):
 
 
 def _get(client, params=None):
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(LIST, params or {})
-    assert response.status_code == 200
-    return response, len(queries)
+    return get_ok_counting_queries(client, LIST, params)
 
 
 def test_catalogue_second_request_renders_from_cache_with_fewer_queries(reader, law):

@@ -7,12 +7,11 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.db import connection
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from competency.models import Competency
+from tests.requests import get_ok_counting_queries
 from tests.training.factories import TrainingFactory, in_days
 from training import cache as training_cache
 from training import services
@@ -27,10 +26,7 @@ def viewer(client, employee):
 
 
 def _get(client, params=None):
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(LIST, params or {})
-    assert response.status_code == 200
-    return response, len(queries)
+    return get_ok_counting_queries(client, LIST, params)
 
 
 def test_training_catalogue_second_request_renders_from_cache_with_fewer_queries(viewer):
