@@ -18,6 +18,8 @@ from django.core.cache import cache
 from rumahbelajar.people.models import UnitKind
 from rumahbelajar.people.roles import HR_ADMIN, ensure_role_groups
 from tests.people.factories import UnitFactory, UserFactory
+from tests.requests import client_for
+from tests.workers import celery_worker
 
 PASSWORD = "rahasia-uji-123"
 
@@ -140,6 +142,29 @@ def superuser(db):
         is_staff=True,
         is_superuser=True,
     )
+
+
+@pytest.fixture
+def hr_client(hr_admin):
+    return client_for(hr_admin)
+
+
+@pytest.fixture
+def superuser_client(superuser):
+    return client_for(superuser)
+
+
+@pytest.fixture
+def employee_client(employee):
+    return client_for(employee)
+
+
+@pytest.fixture
+def celery_worker_process(transactional_db, settings, tmp_path):
+    """A real `celery worker` process (tests/workers.py), for the tests of work done in the
+    background: ready when yielded, always terminated afterwards."""
+    with celery_worker(settings, tmp_path) as process:
+        yield process
 
 
 @pytest.fixture

@@ -8,6 +8,13 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 
+def client_for(user) -> Client:
+    """A test client logged in as `user` (a fresh one, so several people can act in one test)."""
+    client = Client()
+    client.force_login(user)
+    return client
+
+
 def get_ok_counting_queries(
     client: Client, url: str, params: dict | None = None
 ) -> tuple[HttpResponse, int]:

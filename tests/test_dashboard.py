@@ -184,7 +184,7 @@ def test_jp_tile_with_records_shows_labelled_progress_and_split(client, employee
     assert bars == [
         {
             "id": "jp-kemajuan",
-            "class": "progress-bar dash-jp__bar",
+            "class": "progress-bar jp-progress__bar",
             "max": "20",
             "value": "8.50",
             "aria-describedby": "jp-nilai jp-sisa",
@@ -305,7 +305,7 @@ def test_recommended_book_for_a_gap_appears_with_its_competency(client, employee
     response = client.get("/")
 
     html = section(response, "disarankan")
-    links = [a["href"] for a in tags(html, "a", class_="shelf-item__link")]
+    links = [a["href"] for a in tags(html, "a", class_="stretched-link shelf-item__link")]
     assert links == [f"/ebooks/{book.slug}/"]
     assertContains(
         response,

@@ -15,12 +15,10 @@ from django.test import Client
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from competency import tokens
 from competency.models import AssessmentMethod
 from tests.competency.api_helpers import (
     RESULTS_URL,
     assert_matches_openapi,
-    client_with_token,
     today,
 )
 from tests.competency.factories import TechnicalCompetencyFactory
@@ -36,17 +34,6 @@ FUZZ = settings(
 )
 MAP_PATH = "/api/v1/employees/{nip}/map"
 FIELDS = ["nip", "competency", "level", "assessed_on", "external_id", "method"]
-
-
-@pytest.fixture
-def api_token(db) -> str:
-    _row, plaintext = tokens.create_api_token(name="sistem-asesmen")
-    return plaintext
-
-
-@pytest.fixture
-def api_client(api_token) -> Client:
-    return client_with_token(api_token)
 
 
 json_scalars = (
