@@ -20,6 +20,8 @@ from hypothesis import settings as hypothesis_settings
 from rumahbelajar.people.models import UnitKind
 from rumahbelajar.people.roles import HR_ADMIN, ensure_role_groups
 from tests.people.factories import UnitFactory, UserFactory
+from tests.requests import client_for
+from tests.workers import celery_worker
 
 # Property tests check behaviour, never speed (that is `make bench`'s job): on a loaded machine
 # Hypothesis's default 200 ms deadline per example turned correct code into flaky failures.
@@ -156,6 +158,29 @@ def superuser(db):
         is_staff=True,
         is_superuser=True,
     )
+
+
+@pytest.fixture
+def hr_client(hr_admin):
+    return client_for(hr_admin)
+
+
+@pytest.fixture
+def superuser_client(superuser):
+    return client_for(superuser)
+
+
+@pytest.fixture
+def employee_client(employee):
+    return client_for(employee)
+
+
+@pytest.fixture
+def celery_worker_process(transactional_db, settings, tmp_path):
+    """A real `celery worker` process (tests/workers.py), for the tests of work done in the
+    background: ready when yielded, always terminated afterwards."""
+    with celery_worker(settings, tmp_path) as process:
+        yield process
 
 
 @pytest.fixture

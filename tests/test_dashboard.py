@@ -189,7 +189,7 @@ def test_jp_tile_with_records_shows_labelled_progress_and_split(client, employee
     assert bars == [
         {
             "id": "jp-kemajuan",
-            "class": "dash-jp__bar",
+            "class": "progress-bar jp-progress__bar",
             "max": "20",
             "value": "8.50",
             "aria-describedby": "jp-nilai jp-sisa",
@@ -270,7 +270,7 @@ def test_reading_section_shows_books_in_progress_with_labelled_bars(client, empl
     html = section(response, "membaca")
     assert tags(html, "progress") == [
         {
-            "class": "reading-progress__bar",
+            "class": "progress-bar progress-bar--thin reading-progress__bar",
             "max": "40",
             "value": "10",
             "aria-label": "Kemajuan membaca Buku Sedang Dibaca",

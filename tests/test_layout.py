@@ -63,7 +63,7 @@ def test_dashboard_employee_sees_greeting_nip_unit_and_position(client, employee
         html=True,
     )
     assertContains(
-        response, f'<dd class="profile__nip">{employee.nip_display}</dd>', html=True, count=1
+        response, f'<dd class="fact__nip">{employee.nip_display}</dd>', html=True, count=1
     )
     assertContains(response, f"<dd>{employee.unit.name}</dd>", html=True, count=1)
     assertContains(response, f"<dd>{employee.position.name}</dd>", html=True, count=1)
@@ -75,7 +75,7 @@ def test_dashboard_person_without_nip_or_unit_sees_placeholders(client, superuse
     response = client.get("/")
 
     assert response.status_code == 200
-    assertContains(response, '<dd class="profile__nip">Belum diisi</dd>', html=True, count=1)
+    assertContains(response, '<dd class="fact__nip">Belum diisi</dd>', html=True, count=1)
     assertContains(response, "<dd>Belum diisi</dd>", html=True, count=2)
 
 
@@ -88,7 +88,12 @@ def test_dashboard_employee_sees_card_linking_to_section(client, employee, path,
 
     response = client.get("/")
 
-    assertContains(response, f'<a class="card__link" href="{path}">{label}</a>', html=True, count=1)
+    assertContains(
+        response,
+        f'<a class="stretched-link card__link" href="{path}">{label}</a>',
+        html=True,
+        count=1,
+    )
 
 
 # --- Navigation and the person's menu ---------------------------------------------------------

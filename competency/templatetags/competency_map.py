@@ -316,7 +316,7 @@ def _next_level(
     return str(
         format_html(
             '<tr class="cmap-table__more"><td colspan="5"><details class="cmap-next">'
-            '<summary class="cmap-next__summary">{}<span class="visually-hidden">{}</span>'
+            '<summary class="disclosure disclosure--chevron cmap-next__summary">{}<span class="visually-hidden">{}</span>'
             '</summary><div class="cmap-next__body"><p class="cmap-next__description">{}</p>{}'
             "</div></details></td></tr>",
             _("Arti level berikutnya (level %(level)s)") % {"level": level},
@@ -333,21 +333,21 @@ def _flags(language: str) -> dict[str, str]:
     return {
         "unassessed": str(
             format_html(
-                '<span class="cmap-flag cmap-flag--unassessed">{} {}</span>',
+                '<span class="flag flag--small tone--warning">{} {}</span>',
                 icon("unassessed", size=14),
                 labels["unassessed"],
             )
         ),
         "below": str(
             format_html(
-                '<span class="cmap-flag cmap-flag--gap">{} {}</span>',
+                '<span class="flag flag--small tone--error">{} {}</span>',
                 icon("warning", size=14),
                 labels["below"],
             )
         ),
         "met": str(
             format_html(
-                '<span class="cmap-flag cmap-flag--met">{} {}</span>',
+                '<span class="flag flag--small tone--success">{} {}</span>',
                 icon("check", size=14),
                 labels["met"],
             )

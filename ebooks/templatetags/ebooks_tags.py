@@ -88,7 +88,7 @@ def reading_progress(ebook: Any, page: int) -> SafeString:
             _("Terakhir dibaca: halaman %(page)s") % {"page": page},
         )
     return format_html(
-        '<div class="reading-progress"><progress class="reading-progress__bar" max="{}" '
+        '<div class="reading-progress"><progress class="progress-bar progress-bar--thin reading-progress__bar" max="{}" '
         'value="{}" aria-label="{}"></progress><p class="reading-progress__text">{}</p></div>',
         total,
         page,

@@ -5,23 +5,19 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib
-from urllib.parse import urlsplit
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from django.apps import apps
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
 from competency import services
 from competency.models import Competency, CompetencyLevel
+from tests.browser.pages import DESKTOP, PHONE, horizontal_overflow, log_in, serious_violations
 from tests.competency.factories import ResultFactory, TechnicalCompetencyFactory
 from tests.conftest import PASSWORD
 from tests.people.factories import PositionFactory
 
 pytestmark = pytest.mark.browser
-
-PHONE = {"width": 360, "height": 740}
-DESKTOP = {"width": 1280, "height": 900}
 
 
 @pytest.fixture
@@ -72,34 +68,12 @@ def give_realistic_map(person) -> None:
     services.recompute_map(employee_id=person.pk)
 
 
-def log_in(page: Page, email: str) -> None:
-    page.goto("/accounts/login/")
-    page.locator("input[name=login]").fill(email)
-    page.locator("input[name=password]").fill(PASSWORD)
-    page.locator("input[name=password]").press("Enter")
-    page.wait_for_url(lambda url: urlsplit(url).path == "/")
-
-
-def serious_violations(page: Page) -> list[str]:
-    results = Axe().run(page)
-    return [
-        f"{violation['id']} ({violation['impact']}): {violation['help']} "
-        f"{[node['target'] for node in violation['nodes']]}"
-        for violation in results.response["violations"]
-        if violation["impact"] in {"serious", "critical"}
-    ]
-
-
-def horizontal_overflow(page: Page) -> int:
-    return page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-
-
 def test_competency_map_employee_sees_chart_table_and_next_level_by_keyboard(
     page, dictionary, employee, csp_violations
 ):
     give_realistic_map(employee)
     page.set_viewport_size(DESKTOP)
-    log_in(page, employee.email)
+    log_in(page, employee.email, PASSWORD)
 
     page.goto("/competency/")
 
@@ -133,7 +107,7 @@ def test_competency_map_employee_sees_chart_table_and_next_level_by_keyboard(
 def test_competency_map_fits_a_phone_screen(page, dictionary, employee, csp_violations):
     give_realistic_map(employee)
     page.set_viewport_size(PHONE)
-    log_in(page, employee.email)
+    log_in(page, employee.email, PASSWORD)
 
     page.goto("/competency/")
     page.locator("details.cmap-next").first.locator("summary").click()
@@ -153,7 +127,7 @@ def test_competency_map_being_updated_refreshes_itself_once_computed(
     give_realistic_map(employee)
     # A new result arrived: the map is stale until a worker recomputes it.
     services.mark_maps_stale(employee_ids=[employee.pk])
-    log_in(page, employee.email)
+    log_in(page, employee.email, PASSWORD)
     page.goto("/competency/")
     status = page.get_by_role("status").filter(has_text="sedang diperbarui")
     expect(status).to_be_visible()

@@ -9,20 +9,18 @@ import random
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from fpdf import FPDF
 from PIL import Image
 from playwright.sync_api import Page, expect
 
 from ebooks import services
 from ebooks.models import Category, Ebook
+from tests.browser.pages import DESKTOP, PHONE, horizontal_overflow, log_in, serious_violations
 from tests.conftest import PASSWORD
 from tests.ebooks.test_views import make_book
 
 pytestmark = pytest.mark.browser
 
-PHONE = {"width": 360, "height": 740}
-DESKTOP = {"width": 1280, "height": 900}
 LOREM = (
     "Setiap aparatur sipil negara wajib menjunjung tinggi hukum dan hak asasi manusia dalam "
     "memberikan pelayanan publik yang adil, cepat, dan transparan kepada masyarakat. "
@@ -63,28 +61,6 @@ def library(transactional_db) -> dict[str, Ebook]:
     }
 
 
-def log_in(page: Page, email: str) -> None:
-    page.goto("/accounts/login/")
-    page.locator("input[name=login]").fill(email)
-    page.locator("input[name=password]").fill(PASSWORD)
-    page.locator("input[name=password]").press("Enter")
-    page.wait_for_url(lambda url: urlsplit(url).path == "/")
-
-
-def serious_violations(page: Page) -> list[str]:
-    results = Axe().run(page)
-    return [
-        f"{violation['id']} ({violation['impact']}): {violation['help']} "
-        f"{[node['target'] for node in violation['nodes']]}"
-        for violation in results.response["violations"]
-        if violation["impact"] in {"serious", "critical"}
-    ]
-
-
-def horizontal_overflow(page: Page) -> int:
-    return page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-
-
 def wait_for_page_drawn(page: Page, number: int) -> None:
     expect(page.locator("[data-reader]")).to_have_attribute(
         "data-rendered-page", str(number), timeout=15_000
@@ -111,7 +87,7 @@ def test_ebooks_search_open_read_move_reload_reopens_at_saved_page(
     page, library, employee, csp_violations
 ):
     page.set_viewport_size(DESKTOP)
-    log_in(page, employee.email)
+    log_in(page, employee.email, PASSWORD)
     page.get_by_role("navigation", name="Navigasi utama").get_by_role("link", name="E-book").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Perpustakaan E-book")
     page.evaluate("window.__samePage = true")
@@ -159,7 +135,7 @@ def test_ebooks_search_open_read_move_reload_reopens_at_saved_page(
 
 def test_ebooks_reader_keyboard_page_input_and_zoom(page, library, employee, csp_violations):
     page.set_viewport_size(DESKTOP)
-    log_in(page, employee.email)
+    log_in(page, employee.email, PASSWORD)
     page.goto(f"/ebooks/{library['hukum'].slug}/read")
     wait_for_page_drawn(page, 1)
     canvas = page.locator("[data-canvas]")
@@ -239,7 +215,7 @@ def test_ebooks_reader_opens_a_large_pdf_by_range_requests(
             else None
         ),
     )
-    log_in(page, employee.email)
+    log_in(page, employee.email, PASSWORD)
 
     page.goto(f"/ebooks/{book.slug}/read?page=2")
     wait_for_page_drawn(page, 2)
@@ -254,7 +230,7 @@ def test_ebooks_reader_opens_a_large_pdf_by_range_requests(
 
 def test_ebooks_filter_by_category_and_favourite_with_htmx(page, library, employee, csp_violations):
     page.set_viewport_size(DESKTOP)
-    log_in(page, employee.email)
+    log_in(page, employee.email, PASSWORD)
     page.goto("/ebooks/")
     page.evaluate("window.__samePage = true")
 
@@ -280,7 +256,7 @@ def test_ebooks_pages_have_no_serious_accessibility_violations(
     page, library, employee, csp_violations
 ):
     page.set_viewport_size(DESKTOP)
-    log_in(page, employee.email)
+    log_in(page, employee.email, PASSWORD)
     page.goto(f"/ebooks/{library['ham'].slug}/read")
     wait_for_page_drawn(page, 1)
     page.keyboard.press("ArrowRight")
@@ -307,7 +283,7 @@ def test_ebooks_pages_have_no_serious_accessibility_violations(
 
 def test_ebooks_fit_a_phone_screen(page, library, employee, csp_violations):
     page.set_viewport_size(PHONE)
-    log_in(page, employee.email)
+    log_in(page, employee.email, PASSWORD)
 
     page.goto("/ebooks/?q=hukum")
     catalogue = horizontal_overflow(page)

@@ -11,12 +11,11 @@ import re
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from django.apps import apps
 from django.core.management import call_command
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
-from tests.browser.conftest import DEMO_EMAIL, DEMO_PASSWORD
+from tests.browser.pages import DESKTOP, PHONE, horizontal_overflow, log_in, serious_violations
 from tests.people.factories import UserFactory
 from training import services
 from training.demo import DEMO_TRAINING_SLUG, DEMO_TRAINING_TITLE
@@ -24,8 +23,6 @@ from training.models import Training
 
 pytestmark = pytest.mark.browser
 
-PHONE = {"width": 360, "height": 740}
-DESKTOP = {"width": 1280, "height": 900}
 DETAIL = f"/trainings/{DEMO_TRAINING_SLUG}/"
 
 
@@ -36,28 +33,6 @@ def demo(transactional_db) -> None:
     loader is idempotent)."""
     importlib.import_module("competency.migrations.0002_load_dictionary").load(apps, None)
     call_command("seed_demo", "--employees", "0")
-
-
-def log_in(page: Page, email: str = DEMO_EMAIL, password: str = DEMO_PASSWORD) -> None:
-    page.goto("/accounts/login/")
-    page.locator("input[name=login]").fill(email)
-    page.locator("input[name=password]").fill(password)
-    page.locator("input[name=password]").press("Enter")
-    page.wait_for_url(lambda url: urlsplit(url).path == "/")
-
-
-def serious_violations(page: Page) -> list[str]:
-    results = Axe().run(page)
-    return [
-        f"{violation['id']} ({violation['impact']}): {violation['help']} "
-        f"{[node['target'] for node in violation['nodes']]}"
-        for violation in results.response["violations"]
-        if violation["impact"] in {"serious", "critical"}
-    ]
-
-
-def horizontal_overflow(page: Page) -> int:
-    return page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
 
 
 def fill_demo_training(seats_taken: int) -> None:

@@ -5,28 +5,37 @@
   `_competency_dictionary` puts it back before any test here that uses the database.
 - `broker_down` points the Celery app at a closed port and publishes for real, as production
   does when Redis is away.
+- `api_token` / `api_client`: a new API token and a client that sends it.
 - `competency_worker` starts a real `celery worker` process on the test database and Redis.
 """
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
-from pathlib import Path
-from urllib.parse import quote
 
 import pytest
-from django.db import connection
+from django.test import Client
 
-from competency import services
+from competency import services, tokens
 from competency.models import CompetencyLevel
 from rumahbelajar.celery import app as celery_app
+from tests.competency.api_helpers import client_with_token
+from tests.workers import celery_worker
 
-ROOT = Path(__file__).resolve().parents[2]
 CLOSED_BROKER_URL = "redis://127.0.0.1:1/0"
+
+
+@pytest.fixture
+def api_token(db) -> str:
+    """The plaintext of a new API token (for the assessment system)."""
+    _row, plaintext = tokens.create_api_token(name="sistem-asesmen")
+    return plaintext
+
+
+@pytest.fixture
+def api_client(api_token) -> Client:
+    """A client that sends that token with every request."""
+    return client_with_token(api_token)
 
 
 def ensure_dictionary() -> None:
@@ -77,60 +86,10 @@ def broker_down(settings, real_publishing) -> None:
     _reset_broker_pools()
 
 
-def _test_database_url() -> str:
-    s = connection.settings_dict
-    auth = quote(s["USER"] or "", safe="")
-    if s["PASSWORD"]:
-        auth += ":" + quote(s["PASSWORD"], safe="")
-    host = s["HOST"] or "127.0.0.1"
-    port = f":{s['PORT']}" if s["PORT"] else ""
-    return f"postgres://{auth}@{host}{port}/{s['NAME']}"
-
-
 @pytest.fixture
 def competency_worker(transactional_db, settings, real_publishing, tmp_path) -> Iterator[object]:
     """A real `celery worker` process (solo pool) on the test database and the test Redis; ready
     when yielded, always terminated afterwards. The test process publishes for real meanwhile."""
     celery_app.control.purge()
-    log_path = tmp_path / "celery-worker.log"
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "rumahbelajar.settings_test",
-        "CELERY_TASK_ALWAYS_EAGER": "0",
-        "DATABASE_URL": _test_database_url(),
-        "TEST_REDIS_URL": settings.CACHES["default"]["LOCATION"],
-        # This pytest process's keys and queues in that Redis database (see settings_test).
-        "TEST_REDIS_KEY_PREFIX": settings.TEST_REDIS_KEY_PREFIX,
-        "DB_CONN_MAX_AGE": "0",
-    }
-    command = [
-        str(Path(sys.executable).with_name("celery")),
-        "-A",
-        "rumahbelajar",
-        "worker",
-        "-P",
-        "solo",
-        "--without-heartbeat",
-        "--without-gossip",
-        "--without-mingle",
-        "-Q",
-        "celery",
-        "--loglevel=INFO",
-    ]
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + 30
-        while "ready." not in log_path.read_text(errors="replace"):
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail("Celery worker did not start:\n" + log_path.read_text(errors="replace"))
-            time.sleep(0.2)
-        process.log_path = log_path  # type: ignore[attr-defined]
+    with celery_worker(settings, tmp_path) as process:
         yield process
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=5)

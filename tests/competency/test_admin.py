@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 
 from competency import services
@@ -21,6 +20,7 @@ from competency.models import (
 from rumahbelajar.people.roles import CONTENT_ADMIN, ensure_role_groups
 from tests.competency.factories import fixed
 from tests.people.factories import UserFactory
+from tests.requests import client_for
 
 pytestmark = pytest.mark.django_db
 
@@ -29,12 +29,6 @@ ADD_RESULT = reverse("admin:competency_assessmentresult_add")
 AUTOCOMPLETE = reverse("admin:competency_assessmentresult_employee_autocomplete")
 MAPS = reverse("admin:competency_competencymap_changelist")
 JAN = dt.date(2025, 1, 20)
-
-
-def client_for(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def record(employee, code="M1", level=3, **kwargs):

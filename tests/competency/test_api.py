@@ -37,17 +37,6 @@ from tests.people.factories import UserFactory
 MAP_PATH = "/api/v1/employees/{nip}/map"
 
 
-@pytest.fixture
-def api_token(db) -> str:
-    _row, plaintext = tokens.create_api_token(name="sistem-asesmen")
-    return plaintext
-
-
-@pytest.fixture
-def api_client(api_token) -> Client:
-    return client_with_token(api_token)
-
-
 def post_raw(client: Client, data: bytes | str, content_type: str = "application/json"):
     # CONTENT_TYPE again: the test client leaves the header out when the body is empty.
     return client.generic(
@@ -447,10 +436,9 @@ def test_results_body_over_64_kib_413(employee, api_client):
     assert AssessmentResult.objects.count() == 0
 
 
-def test_results_chunked_body_201(employee, api_token):
-    data = json.dumps(valid_body(employee)).encode()
-
-    response = client_with_token(api_token).generic(
+def post_chunked(client: Client, data: bytes):
+    """POST `data` as a chunked body: no Content-Length, the server reads to the end."""
+    return client.generic(
         "POST",
         RESULTS_URL,
         data,
@@ -458,6 +446,12 @@ def test_results_chunked_body_201(employee, api_token):
         CONTENT_LENGTH="",
         **{"wsgi.input": io.BytesIO(data), "wsgi.input_terminated": True},
     )
+
+
+def test_results_chunked_body_201(employee, api_token):
+    data = json.dumps(valid_body(employee)).encode()
+
+    response = post_chunked(client_with_token(api_token), data)
 
     assert_result(response)
     assert response.status_code == 201
@@ -466,14 +460,7 @@ def test_results_chunked_body_201(employee, api_token):
 def test_results_chunked_body_over_64_kib_413(employee, api_token):
     data = json.dumps(valid_body(employee, padding="x" * (64 * 1024))).encode()
 
-    response = client_with_token(api_token).generic(
-        "POST",
-        RESULTS_URL,
-        data,
-        content_type="application/json",
-        CONTENT_LENGTH="",
-        **{"wsgi.input": io.BytesIO(data), "wsgi.input_terminated": True},
-    )
+    response = post_chunked(client_with_token(api_token), data)
 
     assert_result(response)
     assert response.status_code == 413

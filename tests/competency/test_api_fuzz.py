@@ -20,7 +20,6 @@ from competency.models import AssessmentMethod
 from tests.competency.api_helpers import (
     RESULTS_URL,
     assert_matches_openapi,
-    client_with_token,
     today,
 )
 from tests.competency.factories import TechnicalCompetencyFactory
@@ -37,17 +36,6 @@ FUZZ = settings(
 )
 MAP_PATH = "/api/v1/employees/{nip}/map"
 FIELDS = ["nip", "competency", "level", "assessed_on", "external_id", "method"]
-
-
-@pytest.fixture
-def api_token(db) -> str:
-    _row, plaintext = tokens.create_api_token(name="sistem-asesmen")
-    return plaintext
-
-
-@pytest.fixture
-def api_client(api_token) -> Client:
-    return client_with_token(api_token)
 
 
 json_scalars = (

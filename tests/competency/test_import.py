@@ -16,17 +16,16 @@ import time
 import pytest
 from django.contrib.admin import AdminSite
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import Client
 from django.urls import path, reverse
-from openpyxl import Workbook
 
 from competency import services
 from competency.admin import AssessmentResultAdmin, ResultImportAdminMixin
 from competency.models import AssessmentResult, Competency, CompetencyMap, ResultImport
 from rumahbelajar import urls as project_urls
 from rumahbelajar.people.models import ImportStatus
+from tests import sheets
 from tests.competency.factories import fixed
-from tests.people.conftest import celery_worker_process  # noqa: F401  (the reusable real worker)
+from tests.requests import client_for
 
 
 class ImportingResultAdmin(ResultImportAdminMixin, AssessmentResultAdmin):
@@ -47,32 +46,15 @@ DAY = dt.date(2025, 3, 10)
 
 
 def csv_bytes(rows, header=HEADER, delimiter=",", bom=False) -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=delimiter)
-    writer.writerow(header)
-    writer.writerows(rows)
-    return ("\ufeff" if bom else "").encode() + out.getvalue().encode("utf-8")
+    return sheets.csv_bytes(rows, header, delimiter, bom)
 
 
 def xlsx_bytes(rows, header=HEADER) -> bytes:
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.append(header)
-    for row in rows:
-        sheet.append(row)
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
+    return sheets.xlsx_bytes(rows, header)
 
 
 def url(name: str, *args) -> str:
     return reverse(f"admin:competency_assessmentresult_{name}", args=args)
-
-
-def client_for(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def upload(client, content: bytes, capture, name: str = "hasil.csv"):
@@ -87,6 +69,12 @@ def apply(client, job: ResultImport, capture):
 
 def latest_job() -> ResultImport:
     return ResultImport.objects.latest("created_at")
+
+
+def upload_one_result(client, employee, capture) -> ResultImport:
+    """Upload a file with one valid result for `employee` and return its job (in preview)."""
+    upload(client, csv_bytes([[employee.nip, "M1", "3", DAY.isoformat(), "", ""]]), capture)
+    return latest_job()
 
 
 @pytest.fixture
@@ -303,12 +291,7 @@ def test_import_progress_view_reports_status_as_json(
     superuser, employee, django_capture_on_commit_callbacks
 ):
     client = client_for(superuser)
-    upload(
-        client,
-        csv_bytes([[employee.nip, "M1", "3", DAY.isoformat(), "", ""]]),
-        django_capture_on_commit_callbacks,
-    )
-    job = latest_job()
+    job = upload_one_result(client, employee, django_capture_on_commit_callbacks)
 
     response = client.get(url("import_progress", job.pk))
 
@@ -332,12 +315,7 @@ def test_import_form_access_by_role_answers(cast, who, expected):
 def test_import_job_of_another_admin_not_found_for_hr_admin(
     hr_admin, superuser, employee, django_capture_on_commit_callbacks
 ):
-    upload(
-        client_for(superuser),
-        csv_bytes([[employee.nip, "M1", "3", DAY.isoformat(), "", ""]]),
-        django_capture_on_commit_callbacks,
-    )
-    job = latest_job()
+    job = upload_one_result(client_for(superuser), employee, django_capture_on_commit_callbacks)
 
     response = client_for(hr_admin).get(url("import_job", job.pk))
 
@@ -355,12 +333,7 @@ def test_import_job_page_shows_preview_counts(
     superuser, employee, django_capture_on_commit_callbacks
 ):
     client = client_for(superuser)
-    upload(
-        client,
-        csv_bytes([[employee.nip, "M1", "3", DAY.isoformat(), "", ""]]),
-        django_capture_on_commit_callbacks,
-    )
-    job = latest_job()
+    job = upload_one_result(client, employee, django_capture_on_commit_callbacks)
 
     response = client.get(url("import_job", job.pk))
 
@@ -372,7 +345,7 @@ def test_import_job_page_shows_preview_counts(
 @pytest.mark.worker
 @pytest.mark.django_db(transaction=True)
 def test_import_real_worker_validates_applies_and_recomputes(
-    celery_worker_process,  # noqa: F811
+    celery_worker_process,
     real_publishing,
     hr_admin,
     employee,

@@ -10,21 +10,15 @@ from io import StringIO
 import pytest
 from django.contrib.messages import get_messages
 from django.core.management import CommandError, call_command
-from django.test import Client
 from django.utils import timezone
 
 import competency.admin_tokens  # noqa: F401  (registers ApiTokenAdmin before the admin's URLs load)
 from competency import tokens
 from competency.models import ApiToken
+from tests.requests import client_for
 
 CHANGELIST = "/admin/competency/apitoken/"
 ADD = "/admin/competency/apitoken/add/"
-
-
-def _client_for(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 # --- Service ------------------------------------------------------------------------------
@@ -170,7 +164,7 @@ def test_create_api_token_command_duplicate_name_refused(db):
 )
 def test_api_token_admin_list_superusers_only(cast, who, status):
     tokens.create_api_token(name="sistem-asesmen")
-    client = _client_for(cast[who])
+    client = client_for(cast[who])
 
     response = client.get(CHANGELIST)
 
@@ -180,7 +174,7 @@ def test_api_token_admin_list_superusers_only(cast, who, status):
 
 
 def test_api_token_admin_hr_admin_cannot_add(hr_admin):
-    client = _client_for(hr_admin)
+    client = client_for(hr_admin)
 
     response = client.post(ADD, {"name": "x"})
 
@@ -189,7 +183,7 @@ def test_api_token_admin_hr_admin_cannot_add(hr_admin):
 
 
 def test_api_token_admin_add_shows_plaintext_once_in_the_page(superuser):
-    client = _client_for(superuser)
+    client = client_for(superuser)
 
     response = client.post(ADD, {"name": "sistem-asesmen"})
 
@@ -205,7 +199,7 @@ def test_api_token_admin_add_shows_plaintext_once_in_the_page(superuser):
 
 
 def test_api_token_admin_add_puts_the_token_in_no_cookie_or_message(superuser):
-    client = _client_for(superuser)
+    client = client_for(superuser)
 
     response = client.post(ADD, {"name": "sistem-asesmen"})
 
@@ -218,7 +212,7 @@ def test_api_token_admin_add_puts_the_token_in_no_cookie_or_message(superuser):
 
 def test_api_token_admin_add_duplicate_name_form_error(superuser):
     tokens.create_api_token(name="sistem-asesmen")
-    client = _client_for(superuser)
+    client = client_for(superuser)
 
     response = client.post(ADD, {"name": "sistem-asesmen"})
 
@@ -229,7 +223,7 @@ def test_api_token_admin_add_duplicate_name_form_error(superuser):
 
 def test_api_token_admin_revoke_action_deactivates(superuser):
     token, plaintext = tokens.create_api_token(name="sistem-asesmen")
-    client = _client_for(superuser)
+    client = client_for(superuser)
 
     response = client.post(
         CHANGELIST, {"action": "revoke", "_selected_action": [token.pk]}, follow=True
@@ -243,7 +237,7 @@ def test_api_token_admin_revoke_action_deactivates(superuser):
 
 def test_api_token_admin_change_page_cannot_edit(superuser):
     token, _plaintext = tokens.create_api_token(name="sistem-asesmen")
-    client = _client_for(superuser)
+    client = client_for(superuser)
 
     response = client.post(f"{CHANGELIST}{token.pk}/change/", {"name": "renamed", "is_active": ""})
 
@@ -254,7 +248,7 @@ def test_api_token_admin_change_page_cannot_edit(superuser):
 
 def test_api_token_admin_superuser_cannot_delete(superuser):
     token, _plaintext = tokens.create_api_token(name="sistem-asesmen")
-    client = _client_for(superuser)
+    client = client_for(superuser)
 
     response = client.get(f"{CHANGELIST}{token.pk}/delete/")
 

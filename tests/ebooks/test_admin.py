@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import Client
 from django.urls import reverse
 
 from competency.models import Competency
@@ -14,17 +13,12 @@ from ebooks.models import Ebook, EbookImport
 from rumahbelajar.people.roles import CONTENT_ADMIN, ensure_role_groups
 from tests.ebooks import factories as f
 from tests.people.factories import UserFactory
+from tests.requests import client_for
 
 pytestmark = pytest.mark.django_db
 
 CHANGELIST = reverse("admin:ebooks_ebook_changelist")
 UPLOAD = reverse("admin:ebooks_ebook_upload")
-
-
-def _client(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 @pytest.fixture
@@ -36,7 +30,7 @@ def content_admin(unit_a1):
 
 @pytest.fixture
 def content_client(content_admin):
-    return _client(content_admin)
+    return client_for(content_admin)
 
 
 def _job_url(job: EbookImport) -> str:
@@ -53,7 +47,7 @@ def _upload(client, django_capture_on_commit_callbacks, *files, **data):
 
 @pytest.mark.parametrize("who", ["employee", "colleague", "outsider"])
 def test_ebook_changelist_non_staff_redirected_to_login(cast, who):
-    response = _client(cast[who]).get(CHANGELIST)
+    response = client_for(cast[who]).get(CHANGELIST)
 
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("admin:login"))
@@ -67,7 +61,7 @@ def test_ebook_changelist_anonymous_redirected_to_login(client):
 
 @pytest.mark.parametrize("url", [CHANGELIST, UPLOAD, reverse("admin:ebooks_category_changelist")])
 def test_ebook_admin_hr_admin_is_forbidden(hr_admin, url):
-    response = _client(hr_admin).get(url)
+    response = client_for(hr_admin).get(url)
 
     assert response.status_code == 403
 
@@ -75,7 +69,7 @@ def test_ebook_admin_hr_admin_is_forbidden(hr_admin, url):
 def test_ebook_change_hr_admin_cannot_open_a_book(hr_admin):
     book = f.EbookFactory()
 
-    response = _client(hr_admin).get(reverse("admin:ebooks_ebook_change", args=[book.pk]))
+    response = client_for(hr_admin).get(reverse("admin:ebooks_ebook_change", args=[book.pk]))
 
     assert response.status_code == 403
 
@@ -90,7 +84,7 @@ def test_ebook_admin_content_admin_may_enter(content_client, url):
 def test_ebook_changelist_superuser_lists_books(superuser):
     f.EbookFactory(title="Buku Admin")
 
-    response = _client(superuser).get(CHANGELIST)
+    response = client_for(superuser).get(CHANGELIST)
 
     assert response.status_code == 200
     assert "Buku Admin" in response.text
@@ -208,7 +202,7 @@ def test_ebook_upload_oversized_file_is_a_form_error(content_client, settings):
 
 
 def test_ebook_upload_hr_admin_cannot_post(hr_admin):
-    response = _client(hr_admin).post(
+    response = client_for(hr_admin).post(
         UPLOAD, {"uploads": [SimpleUploadedFile("a.pdf", f.handwritten_pdf())]}
     )
 
@@ -292,7 +286,7 @@ def test_ebook_delete_removes_the_row_and_its_files(
     names = [book.file.name, book.cover.name]
 
     with django_capture_on_commit_callbacks(execute=True):
-        _client(superuser).post(
+        client_for(superuser).post(
             reverse("admin:ebooks_ebook_delete", args=[book.pk]), {"post": "yes"}
         )
 

@@ -121,7 +121,9 @@ def result_titles(response) -> list[str]:
     return [
         " ".join(re.sub(r"<[^>]+>", "", title).split())
         for title in re.findall(
-            r'class="book-card__link"[^>]*>(.*?)</a>', response.content.decode(), re.S
+            r'class="stretched-link book-card__link"[^>]*>(.*?)</a>',
+            response.content.decode(),
+            re.S,
         )
     ]
 

@@ -15,7 +15,6 @@ import pytest
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.utils import timezone
-from openpyxl import Workbook
 
 from competency.imports import result_import
 from competency.models import AssessmentResult, ResultImport
@@ -23,6 +22,7 @@ from rumahbelajar.imports.models import ImportStatus
 from rumahbelajar.imports.pipeline import sweep
 from rumahbelajar.imports.reader import Columns, ImportFileError, check_xlsx_archive, open_rows
 from rumahbelajar.people.models import EmployeeImport
+from tests import sheets
 
 pytestmark = pytest.mark.django_db
 
@@ -36,12 +36,7 @@ def read(content: bytes, file_format: str = "csv") -> tuple[list[str], list]:
 
 
 def xlsx(rows) -> bytes:
-    workbook = Workbook()
-    for row in rows:
-        workbook.active.append(row)
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
+    return sheets.xlsx_bytes(rows)
 
 
 def results_csv(rows, encoding="utf-8", delimiter=",") -> bytes:

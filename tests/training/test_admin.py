@@ -10,11 +10,11 @@ from decimal import Decimal
 import pytest
 from django.contrib.auth.models import Group
 from django.contrib.messages import get_messages
-from django.test import Client
 from django.urls import reverse
 
 from rumahbelajar.people.roles import CONTENT_ADMIN, ensure_role_groups
 from tests.people.factories import PositionFactory, UserFactory
+from tests.requests import client_for
 from tests.training.factories import TrainingFactory, in_days
 from training import services
 from training.models import Enrollment, EnrollmentStatus, LearningRecord, Training, TrainingKind
@@ -26,22 +26,6 @@ ENROLLMENTS = reverse("admin:training_enrollment_changelist")
 RECORDS = reverse("admin:training_learningrecord_changelist")
 ADD_RECORD = reverse("admin:training_learningrecord_add")
 AUTOCOMPLETE = reverse("admin:autocomplete")
-
-
-def client_for(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
-@pytest.fixture
-def hr_client(hr_admin):
-    return client_for(hr_admin)
-
-
-@pytest.fixture
-def superuser_client(superuser):
-    return client_for(superuser)
 
 
 @pytest.fixture

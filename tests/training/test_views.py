@@ -55,7 +55,9 @@ def card_titles(response) -> list[str]:
     return [
         " ".join(title.split())
         for title in re.findall(
-            r'class="training-card__link"[^>]*>(.*?)</a>', response.content.decode(), re.S
+            r'class="stretched-link training-card__link"[^>]*>(.*?)</a>',
+            response.content.decode(),
+            re.S,
         )
     ]
 
@@ -858,7 +860,7 @@ def test_catalogue_form_works_without_javascript_and_keeps_values(client, employ
     assertContains(response, 'action="/trainings/"')
     assertContains(response, 'name="q" value="arsip"')
     assertContains(response, '<option value="klasikal" selected>')
-    assertContains(response, '<label for="id_mode">Moda</label>')
+    assertContains(response, '<label class="catalogue-form__label" for="id_mode">Moda</label>')
 
 
 def test_catalogue_htmx_request_returns_the_results_partial_only(client, employee, catalogue):
@@ -998,7 +1000,7 @@ def test_mine_jp_this_year_progress_toward_20_with_split(client, employee, my_ye
     assert "52% tercapai · kurang 9,50 JP lagi." in page
     assert "Klasikal 8 JP" in page
     assert "Nonklasikal 2,50 JP" in page
-    assertContains(response, '<label class="training-jp__label" for="jp-kemajuan">')
+    assertContains(response, '<label class="jp-progress__label" for="jp-kemajuan">')
 
 
 def test_mine_empty_says_so_and_links_to_the_catalogue(client, outsider):

@@ -1,0 +1,25 @@
+"""Requests the page tests make the same way in every app."""
+
+from __future__ import annotations
+
+from django.db import connection
+from django.http import HttpResponse
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+
+def client_for(user) -> Client:
+    """A test client logged in as `user` (a fresh one, so several people can act in one test)."""
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def get_ok_counting_queries(
+    client: Client, url: str, params: dict | None = None
+) -> tuple[HttpResponse, int]:
+    """GET `url`, assert a 200, and return the response with the number of queries it took."""
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url, params or {})
+    assert response.status_code == 200
+    return response, len(queries)
