@@ -15,7 +15,7 @@ from django.test import Client
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from competency import services, tokens
+from competency import services
 from competency.models import AssessmentMethod
 from tests.competency.api_helpers import (
     RESULTS_URL,
