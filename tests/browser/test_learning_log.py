@@ -97,7 +97,7 @@ def test_learning_log_file_from_reader_on_phone_approve_and_see_jp(
     total = LearningRecord.objects.filter(
         employee=report.employee, year=timezone.localdate().year
     ).aggregate(total=Sum("jp"))["total"]
-    shown = page.locator(".training-jp__number").inner_text()
+    shown = page.locator(".jp-progress__number").first.inner_text()
     page.screenshot(path="/tmp/learning_log_phone_mine.png", full_page=True)
 
     assert form_overflow <= 0
