@@ -4,12 +4,9 @@ worker: the pool process dies under the task, the worker's main process sees it 
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 import redis
@@ -18,59 +15,23 @@ from django.conf import settings as django_settings
 from rumahbelajar.celery import app as celery_app
 from tests.celery_poison import runs_key
 from tests.competency.conftest import real_publishing  # noqa: F401  (a fixture)
+from tests.workers import celery_worker
 
 pytestmark = pytest.mark.worker
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture
 def prefork_worker(settings, real_publishing, tmp_path) -> Iterator[subprocess.Popen]:  # noqa: F811
     """A `celery worker` with one pool process (prefork), loading the poison tasks."""
     celery_app.control.purge()
-    log_path = tmp_path / "celery-worker.log"
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "rumahbelajar.settings_test",
-        "CELERY_TASK_ALWAYS_EAGER": "0",
-        "TEST_REDIS_URL": settings.CACHES["default"]["LOCATION"],
-        "TEST_REDIS_KEY_PREFIX": settings.TEST_REDIS_KEY_PREFIX,
-    }
-    command = [
-        str(Path(sys.executable).with_name("celery")),
-        "-A",
-        "rumahbelajar",
-        "worker",
-        "-P",
-        "prefork",
-        "-c",
-        "1",
-        "--include",
-        "tests.celery_poison",
-        "--without-heartbeat",
-        "--without-gossip",
-        "--without-mingle",
-        "-Q",
-        "celery",
-        "--loglevel=INFO",
-    ]
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + 60
-        while "ready." not in log_path.read_text(errors="replace"):
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail("Celery worker did not start:\n" + log_path.read_text(errors="replace"))
-            time.sleep(0.2)
-        process.log_path = log_path  # type: ignore[attr-defined]
+    with celery_worker(
+        settings,
+        tmp_path,
+        pool=("-P", "prefork", "-c", "1"),
+        extra=("--include", "tests.celery_poison"),
+        ready_seconds=60,
+    ) as process:
         yield process
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=5)
 
 
 def _runs(name: str) -> int:

@@ -9,7 +9,7 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from urllib.parse import quote
 
@@ -34,9 +34,17 @@ test_database_url.__test__ = False  # type: ignore[attr-defined]  # not a test, 
 
 
 @contextlib.contextmanager
-def celery_worker(settings, tmp_path: Path) -> Iterator[subprocess.Popen]:
-    """Start a solo-pool worker on the default queue, wait until it says it is ready, and stop it
-    afterwards. Its log is at `process.log_path`."""
+def celery_worker(
+    settings,
+    tmp_path: Path,
+    *,
+    pool: Sequence[str] = ("-P", "solo"),
+    extra: Sequence[str] = (),
+    ready_seconds: float = 30,
+) -> Iterator[subprocess.Popen]:
+    """Start a worker on the default queue (a solo pool unless `pool` says otherwise; `extra`
+    arguments such as `--include`), wait until it says it is ready, and stop it afterwards. Its
+    log is at `process.log_path`."""
     log_path = tmp_path / "celery-worker.log"
     env = {
         **os.environ,
@@ -54,8 +62,8 @@ def celery_worker(settings, tmp_path: Path) -> Iterator[subprocess.Popen]:
         "-A",
         "rumahbelajar",
         "worker",
-        "-P",
-        "solo",
+        *pool,
+        *extra,
         "--without-heartbeat",
         "--without-gossip",
         "--without-mingle",
@@ -66,7 +74,7 @@ def celery_worker(settings, tmp_path: Path) -> Iterator[subprocess.Popen]:
     with log_path.open("wb") as log:
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + ready_seconds
         while "ready." not in log_path.read_text(errors="replace"):
             if process.poll() is not None or time.monotonic() > deadline:
                 pytest.fail("Celery worker did not start:\n" + log_path.read_text(errors="replace"))
