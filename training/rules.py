@@ -155,8 +155,8 @@ def eligible_by(
     if unit_paths:
         if employee.unit is None:
             return False
-        path = employee.unit.path
-        if not any(path.startswith(prefix) for prefix in unit_paths):
+        prefixes = unit_paths if isinstance(unit_paths, tuple) else tuple(unit_paths)
+        if not employee.unit.path.startswith(prefixes):
             return False
     return not position_ids or employee.position_id in position_ids
 
