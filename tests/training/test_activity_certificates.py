@@ -110,7 +110,8 @@ def test_approval_issues_one_certificate_with_the_activity_snapshot(employee, he
     assert certificate.number == f"RB/{year}/000001"
     assert certificate.enrollment_id is None
     assert certificate.issued_by_id == head.pk
-    assert certificate.is_valid and certificate.is_for_activity
+    assert certificate.is_valid
+    assert certificate.is_for_activity
 
 
 @pytest.mark.django_db
