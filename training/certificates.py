@@ -25,7 +25,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import secrets
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -128,7 +128,7 @@ def _snapshot_of(enrollment: Enrollment, competencies: str) -> Snapshot:
 
 
 def _insert(
-    sources: Sequence[tuple[dict[str, object], Snapshot]],
+    sources: Sequence[tuple[Mapping[str, object], Snapshot]],
     *,
     by: User | None,
     replaces: Certificate | None = None,
@@ -324,7 +324,9 @@ def reissue_certificate(*, certificate: Certificate, by: User, reason: str) -> C
     if not reason:
         raise CertificateError(_("Alasan penerbitan ulang wajib diisi."))
     if certificate.activity_report_id is not None:
-        return _reissue_for_report(certificate, by=by, reason=reason)
+        return _reissue_for_report(
+            certificate, report_id=certificate.activity_report_id, by=by, reason=reason
+        )
     if certificate.enrollment_id is None:
         raise CertificateError(_("Sertifikat ini tidak berasal dari pelatihan."))
     _require_scope(certificate, by)
@@ -343,13 +345,15 @@ def reissue_certificate(*, certificate: Certificate, by: User, reason: str) -> C
     return _issue_for([enrollment.pk], by=by, replaces=old)[0]
 
 
-def _reissue_for_report(certificate: Certificate, *, by: User, reason: str) -> Certificate:
+def _reissue_for_report(
+    certificate: Certificate, *, report_id: int, by: User, reason: str
+) -> Certificate:
     """reissue_certificate() for an activity's certificate (inside its transaction)."""
     _require_scope(certificate, by)
     report = (
         ActivityReport.objects.select_for_update(of=("self",))
         .select_related("employee")
-        .get(pk=certificate.activity_report_id)
+        .get(pk=report_id)
     )
     if report.status != ReportStatus.APPROVED:
         raise CertificateError(_("Laporan kegiatan ini tidak lagi tercatat disetujui."))
