@@ -420,3 +420,26 @@ def test_concurrent_approvals_issue_one_certificate(transactional_db, unit_a1, h
     assert len(results) == 4
     assert Certificate.objects.filter(activity_report=report).count() == 1
     assert Certificate.objects.get(activity_report=report).sequence == 1
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("code", ["tidak-ada", "A" * 43])
+def test_verify_unknown_code_answers_404_in_the_verification_pages_shape(
+    code, django_assert_num_queries
+):
+    with django_assert_num_queries(1):
+        response = Client().get(reverse("verify-certificate", args=[code]))
+
+    page = response.content.decode()
+    assert response.status_code == 404
+    assert "Verifikasi Sertifikat" in page
+    assert "Sertifikat TIDAK DITEMUKAN" in page
+    assert "Sertifikat SAH" not in page
+
+
+@pytest.mark.django_db
+def test_other_pages_keep_the_common_404(employee):
+    response = login(employee).get("/trainings/activities/999999/")
+
+    assert response.status_code == 404
+    assert "Verifikasi Sertifikat" not in response.content.decode()
