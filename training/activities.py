@@ -276,8 +276,8 @@ def approve_report(*, report: ActivityReport, by: User) -> ActivityReport:
 
     Side effects: locks the report row; writes one ledger line (none when the conversion gives
     0 JP); issues its certificate when settings.CERTIFICATES_FOR_ACTIVITIES is on
-    (training.certificates.issue_for_report); notifies the author after commit. Approving an approved report returns it unchanged
-    (a double click). Raises NotAllowedToDecide, NotPending.
+    (training.certificates.issue_for_report); notifies the author after commit. Approving an
+    approved report returns it unchanged (a double click). Raises NotAllowedToDecide, NotPending.
     """
     report = _lock(report)
     if not may_decide(user=by, report=report):

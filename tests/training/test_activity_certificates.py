@@ -28,7 +28,7 @@ from tests.training.factories import restore_reference_data
 from tests.training.test_concurrency import run_at_once
 from training import certificates, services
 from training.certificate_pdf import qr_image
-from training.models import ActivityReport, Certificate, ReportStatus
+from training.models import ActivityReport, Certificate, JpConversion, ReportStatus
 
 SITE = "https://rumahbelajar.example.go.id"
 
@@ -230,6 +230,19 @@ def test_pdf_states_name_title_jp_number_and_verification_url(employee, head):
     embedded = reader.pages[0].images[0].image.convert("1")
     expected_qr = qr_image(f"{SITE}/verify/{certificate.code}/").convert("1")
     assert embedded.tobytes() == expected_qr.tobytes()
+
+
+@pytest.mark.django_db
+def test_activity_approved_without_jp_gets_a_certificate_stating_none(employee, head):
+    JpConversion.objects.filter(activity_type="seminar").delete()
+    certificate = certificate_of(approved(employee, head))
+
+    content = certificates.ensure_pdf(certificate_id=certificate.pk).file.read()
+
+    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
+    assert certificate.jp == Decimal("0")
+    assert "Seminar Nasional Pelayanan Hukum" in text
+    assert " JP" not in text
 
 
 # --- Download ------------------------------------------------------------------------------------
