@@ -252,6 +252,10 @@ if "{seq" not in CERTIFICATE_NUMBER_PATTERN or len(_sample) > 60:
 CERTIFICATE_ISSUER = envstr("CERTIFICATE_ISSUER", "BPSDM Hukum dan HAM")
 CERTIFICATE_SIGNER_NAME = envstr("CERTIFICATE_SIGNER_NAME", "")
 CERTIFICATE_SIGNER_POSITION = envstr("CERTIFICATE_SIGNER_POSITION", "")
+# Whether an approved learning-log activity report also gets a certificate (issued with the
+# approval, once per report). Off by default: the agency decides whether it certifies activities
+# it did not organise itself.
+CERTIFICATES_FOR_ACTIVITIES = envbool("CERTIFICATES_FOR_ACTIVITIES", False)
 # Public verification (/verify/<code>/): lookups per client IP per minute.
 CERTIFICATE_VERIFY_PER_MINUTE = envint("CERTIFICATE_VERIFY_PER_MINUTE", 30, minimum=1)
 

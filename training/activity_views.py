@@ -17,7 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from rumahbelajar.people.models import User
 from rumahbelajar.uploads import private_file_response
-from training import activities
+from training import activities, selectors
 from training.activity_forms import ActivityReportForm, DecisionForm
 from training.models import ActivityReport
 
@@ -37,7 +37,16 @@ def _report_or_404(request: HttpRequest, pk: int) -> ActivityReport:
 
 @require_safe
 def activity_list(request: HttpRequest) -> HttpResponse:
-    reports = activities.reports_of(employee=_viewer(request))
+    viewer = _viewer(request)
+    reports = list(activities.reports_of(employee=viewer))
+    # An approved report's valid certificate (settings.CERTIFICATES_FOR_ACTIVITIES): one query.
+    certificates = (
+        selectors.valid_certificates_by_report(employee=viewer)
+        if any(report.is_approved for report in reports)
+        else {}
+    )
+    for report in reports:
+        report.certificate = certificates.get(report.pk)  # type: ignore[attr-defined]
     return render(request, "training/activity_list.html", {"reports": reports})
 
 
@@ -112,10 +121,16 @@ def activity_detail(request: HttpRequest, pk: int) -> HttpResponse:
     elif request.method == "POST":
         messages.error(request, str(activities.ReportLocked()))
         return redirect("training:activity-detail", pk=report.pk)
+    certificate = None
+    if mine and report.is_approved:
+        certificate = selectors.valid_certificates_by_report(
+            employee=report.employee, report_ids=[report.pk]
+        ).get(report.pk)
     context = {
         "form": form,
         "report": report,
         "mine": mine,
+        "certificate": certificate,
         "ebook": report.ebook,
         "competencies": list(report.competencies.all()),
     }

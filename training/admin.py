@@ -563,6 +563,7 @@ class CertificateAdmin(admin.ModelAdmin):
         "sequence",
         "holder",
         "enrollment",
+        "activity_report",
         "holder_name",
         "holder_nip",
         "title",

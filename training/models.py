@@ -840,7 +840,8 @@ class CertificateSequence(models.Model):
 
 
 class Certificate(models.Model):
-    """A certificate of completion (e-sertifikat), issued once per completed enrolment.
+    """A certificate of completion (e-sertifikat), issued once per completed enrolment and, with
+    settings.CERTIFICATES_FOR_ACTIVITIES on, once per approved learning-log activity report.
 
     What it says is copied at issue time (name, NIP, training, dates, JP, issuer, signer): a
     certificate states what was true when it was signed, and the public verification page reads
@@ -848,8 +849,9 @@ class Certificate(models.Model):
     after commit by the worker, or on the first download (training.certificates.ensure_pdf), and
     stored privately under MEDIA_ROOT.
 
-    `enrollment` is the only source today; approved learning-log activities will add a second,
-    nullable source (a CheckConstraint then keeps exactly one of them set).
+    Its source is exactly one of `enrollment` and `activity_report` (a CheckConstraint); each
+    source has at most one valid certificate (partial unique constraints), revoked ones stay as
+    history.
     """
 
     number = models.CharField(_("nomor"), max_length=80, unique=True)
@@ -872,6 +874,15 @@ class Certificate(models.Model):
         blank=True,
         related_name="certificates",
         verbose_name=_("dari pelatihan"),
+    )
+    activity_report = models.ForeignKey(
+        ActivityReport,
+        # Like the enrolment: the report cannot go while it has a certificate.
+        on_delete=models.RESTRICT,
+        null=True,
+        blank=True,
+        related_name="certificates",
+        verbose_name=_("dari laporan kegiatan"),
     )
     holder_name = models.CharField(_("nama"), max_length=200)
     holder_nip = models.CharField(_("NIP"), max_length=18, blank=True)
@@ -926,6 +937,17 @@ class Certificate(models.Model):
                 condition=Q(revoked_at__isnull=True),
                 name="certificate_one_valid_per_enrollment",
             ),
+            # And one valid certificate per approved activity report.
+            models.UniqueConstraint(
+                fields=["activity_report"],
+                condition=Q(revoked_at__isnull=True),
+                name="certificate_one_valid_per_activity",
+            ),
+            models.CheckConstraint(
+                condition=Q(enrollment__isnull=False, activity_report__isnull=True)
+                | Q(enrollment__isnull=True, activity_report__isnull=False),
+                name="certificate_one_source",
+            ),
             models.CheckConstraint(
                 condition=Q(revoked_at__isnull=True) | ~Q(revoked_reason=""),
                 name="certificate_revoked_has_reason",
@@ -947,6 +969,11 @@ class Certificate(models.Model):
     @property
     def is_valid(self) -> bool:
         return self.revoked_at is None
+
+    @property
+    def is_for_activity(self) -> bool:
+        """Issued for an approved learning-log activity (not a training)."""
+        return self.activity_report_id is not None
 
     @property
     def verification_url(self) -> str:

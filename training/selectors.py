@@ -904,6 +904,21 @@ def valid_certificates_by_enrollment(
     return {row.enrollment_id: row for row in rows.order_by()}  # type: ignore[misc]
 
 
+def valid_certificates_by_report(
+    *, employee: User, report_ids: list[int] | None = None
+) -> dict[int, Certificate]:
+    """The person's valid certificates of approved learning-log activities keyed by report id
+    (all, or of `report_ids`). One query; only what the links need."""
+    rows = Certificate.objects.filter(
+        holder=employee, revoked_at__isnull=True, activity_report__isnull=False
+    ).only("pk", "number", "code", "activity_report_id", "holder_id")
+    if report_ids is not None:
+        if not report_ids:
+            return {}
+        rows = rows.filter(activity_report_id__in=report_ids)
+    return {row.activity_report_id: row for row in rows.order_by()}  # type: ignore[misc]
+
+
 def certificate_for_download(*, pk: int, user: User) -> Certificate:
     """A certificate its holder, an HR admin of the holder's units or a superuser may download.
     Raises Certificate.DoesNotExist (→ 404) for anyone else, as for a certificate that is not."""
@@ -927,6 +942,8 @@ VERIFICATION_FIELDS = (
     "holder_name",
     "holder_nip",
     "title",
+    "activity_report",
+    "mode",
     "started_on",
     "ended_on",
     "jp",

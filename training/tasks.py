@@ -75,8 +75,10 @@ def render_certificate_task(*, certificate_id: int) -> bool:
 
 @shared_task(name="training.sweep_certificates", acks_late=True)
 def sweep_certificates() -> int:
-    """Beat: issues certificates completions missed, and queues the PDFs whose task was lost
-    (a broker down at commit). Both are marked in PostgreSQL, so nothing is lost meanwhile."""
+    """Beat: issues certificates completions missed (and, with
+    settings.CERTIFICATES_FOR_ACTIVITIES on, approved activity reports approved before it was),
+    and queues the PDFs whose task was lost (a broker down at commit). Both are marked in
+    PostgreSQL, so nothing is lost meanwhile."""
     issued = certificates.issue_missing()
     missing = certificates.certificates_without_pdf()
     for certificate_id in missing:
