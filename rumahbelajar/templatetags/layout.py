@@ -15,6 +15,8 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from rumahbelajar.people.selectors import report_scope
+
 register = template.Library()
 
 
@@ -120,8 +122,10 @@ def site_header(context: template.Context) -> SafeString:
             )
         staff, email = bool(user.is_staff), user.email
         name = user.full_name or email
-        # HR admins and superusers get the reports of the people they manage in their menu.
-        reports = staff and user.has_perm("people.view_user")
+        # HR admins and superusers get the reports of the people they manage in their menu: the
+        # reports' own rule (people.selectors.report_scope), at most one query, which the report
+        # pages then reuse; a permission check loaded every permission of the account per page.
+        reports = (staff or user.is_superuser) and report_scope(viewer=user) is not None
     values = {
         _NAME: escape(name),
         _EMAIL: escape(email),
