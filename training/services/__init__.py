@@ -6,7 +6,10 @@
     assignment    HR assigns people to a training
     attendance    attendance, completion and the yearly JP ledger (other activities too)
     trainings     a training saved, deleted or cancelled
+    requests      registration that needs the supervisor's approval: asked, approved (through
+                  registration), returned, withdrawn
     reminders     beat's reminders and the monthly JP digest
+    summary       the monthly summary email to HR admins and supervisors
 
 Scarce seats: every service that takes, frees or moves a seat first locks the training row
 (SELECT ... FOR UPDATE), then re-counts the enrolments, then writes; the partial unique constraint
@@ -35,13 +38,19 @@ from training.activities import (
 )
 from training.rules import (
     AlreadyEnrolled,
+    AlreadyRequested,
+    ApprovalRequired,
     CapacityExceeded,
     InvalidActivity,
+    NoSupervisor,
     NotCancellable,
     NotEligible,
+    NotRequestDecider,
     OutsideScope,
     OverbookingNotAllowed,
+    ReasonRequired,
     RegistrationClosed,
+    RequestNotPending,
     TrainingBusy,
     TrainingCancelled,
     TrainingEnded,
@@ -61,27 +70,41 @@ from training.services.attendance import (
 )
 from training.services.registration import cancel, register
 from training.services.reminders import send_due_reminders, send_jp_digest
+from training.services.requests import (
+    approve_registration_request,
+    may_decide_request,
+    request_registration,
+    return_registration_request,
+    withdraw_registration_request,
+)
 from training.services.seats import EMAIL_TASK_CHUNK
+from training.services.summary import send_monthly_summaries
 from training.services.trainings import cancel_training, delete_trainings, save_training
 
 __all__ = [
     "EMAIL_TASK_CHUNK",
     "AlreadyEnrolled",
+    "AlreadyRequested",
+    "ApprovalRequired",
     "AssignmentReport",
     "AttendanceReport",
     "CapacityExceeded",
     "CommentRequired",
     "InvalidActivity",
     "NoApprover",
+    "NoSupervisor",
     "NotAllowedToDecide",
     "NotCancellable",
     "NotEligible",
     "NotPending",
+    "NotRequestDecider",
     "OutsideScope",
     "OverbookingNotAllowed",
+    "ReasonRequired",
     "RegistrationClosed",
     "ReportError",
     "ReportLocked",
+    "RequestNotPending",
     "TrainingBusy",
     "TrainingCancelled",
     "TrainingEnded",
@@ -89,6 +112,7 @@ __all__ = [
     "TrainingFull",
     "TrainingNotOpen",
     "TrainingStarted",
+    "approve_registration_request",
     "approve_report",
     "assign",
     "cancel",
@@ -97,13 +121,18 @@ __all__ = [
     "delete_trainings",
     "is_eligible",
     "mark_attendance",
+    "may_decide_request",
     "may_overbook",
     "record_activity",
     "register",
+    "request_registration",
+    "return_registration_request",
     "return_report",
     "save_report",
     "save_training",
     "send_due_reminders",
     "send_jp_digest",
+    "send_monthly_summaries",
+    "withdraw_registration_request",
     "withdraw_review",
 ]

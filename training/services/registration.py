@@ -15,6 +15,7 @@ from training.cache import bump_reports_version, bump_version
 from training.models import SEAT_STATUSES, Enrollment, EnrollmentSource, EnrollmentStatus, Training
 from training.rules import (
     AlreadyEnrolled,
+    ApprovalRequired,
     NotCancellable,
     OutsideScope,
     TrainingStarted,
@@ -24,18 +25,22 @@ from training.rules import (
 from training.services.seats import fill_free_seats, lock_training
 
 
-def register(*, training: Training, employee: User) -> Enrollment:
+def register(*, training: Training, employee: User, approved: bool = False) -> Enrollment:
     """Registers `employee` for an open training, or waitlists them when it is full.
 
     Side effects: locks the training row until commit (TrainingBusy if the lock wait times out);
     may first move waitlisted people into free seats (they are emailed after commit); moves the
     catalogue's cache version on once the seat is taken (after the lock is released).
     Raises TrainingCancelled, TrainingNotOpen (draft or mandated), TrainingStarted,
-    RegistrationClosed, NotEligible, AlreadyEnrolled.
+    RegistrationClosed, NotEligible, AlreadyEnrolled; ApprovalRequired for a training that needs
+    the supervisor's approval, unless `approved` (the approval itself registers through here:
+    services.requests).
 
     The returned enrolment carries `waitlist_position` (1 = next in line) when waitlisted: its
     place at the moment it joined, counted under the lock, so no query is needed to tell it.
     """
+    if training.requires_approval and not approved:
+        raise ApprovalRequired()
     # Eligibility reads only the training's unit/position lists: done before the lock, so the
     # locked section is the lock, one INSERT ... SELECT that counts and decides, and the commit.
     eligible = is_eligible(training=training, employee=employee)
