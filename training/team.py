@@ -1,8 +1,8 @@
 """What a supervisor reads about their team (/team/) and the registration requests (the
 employee's own, and those waiting at /team/approvals/). Re-exported by training.selectors.
 
-The team page costs the same number of queries whatever the team's size: the members, then one
-query each for their maps, their largest gaps, their JP this year, their open assignments and
+The team page costs the same number of queries whatever the team's size: the counts, a page of
+the members, then one query each for their maps, their largest gaps, their JP this year, their open assignments and
 what waits for the supervisor, each over every member at once (people.selectors.team_of
 decides who is in the team).
 """
@@ -140,16 +140,15 @@ class TeamMember:
 
 @dataclass(frozen=True)
 class Team:
+    """One page of the team (`members`), how many there are in all (`size`) and what waits for
+    the supervisor in all (`waiting`: reports and registration requests)."""
+
     members: list[TeamMember]
     year: int
-
-    @property
-    def waiting(self) -> int:
-        return sum(member.waiting for member in self.members)
-
-    @property
-    def jp_met(self) -> int:
-        return sum(1 for member in self.members if member.jp_met)
+    size: int = 0
+    waiting: int = 0
+    page: int = 1
+    pages: int = 1
 
 
 def _target(employee_type: str) -> int:
@@ -158,20 +157,37 @@ def _target(employee_type: str) -> int:
     return jp_target(employee_type=employee_type or EmployeeType.PNS)
 
 
-def team_overview(*, supervisor: User, today: dt.date | None = None) -> Team:
-    """`supervisor`'s team by name, each member with their stored map's JPM and band, their
-    largest gaps, their JP this year against their target, the assigned trainings they have not
-    attended (due soon or overdue first) and the reports and registration requests they have
-    waiting for `supervisor`. Seven queries whatever the team's size (two when it is empty)."""
+#: Team members per page (a head of a large unit leads hundreds).
+MEMBERS_PER_PAGE = 50
+
+
+def team_overview(*, supervisor: User, today: dt.date | None = None, page: int = 1) -> Team:
+    """A page of `supervisor`'s team by name, each member with their stored map's JPM and band,
+    their largest gaps, their JP this year against their target, the assigned trainings they
+    have not attended (due soon or overdue first) and the reports and registration requests they
+    have waiting for `supervisor`. Ten queries whatever the team's size (four when it is
+    empty)."""
     today = today or timezone.localdate()
+    team = people_selectors.team_of(supervisor=supervisor)
+    size = team.count()
+    waiting = (
+        ActivityReport.objects.filter(approver=supervisor, status__in=PENDING_STATUSES).count()
+        + RegistrationRequest.objects.filter(
+            supervisor=supervisor, state=RequestState.PENDING
+        ).count()
+    )
+    pages = max(1, -(-size // MEMBERS_PER_PAGE))
+    page = min(max(page, 1), pages)
+    start = (page - 1) * MEMBERS_PER_PAGE
     people = list(
-        people_selectors.team_of(supervisor=supervisor)
-        .select_related("unit", "position")
-        .order_by("full_name", "pk")
+        team.select_related("unit", "position").order_by("full_name", "pk")[
+            start : start + MEMBERS_PER_PAGE
+        ]
     )
     members = {p.pk: TeamMember(person=p, jp_target=_target(p.employee_type)) for p in people}
+    base = {"year": today.year, "size": size, "waiting": waiting, "page": page, "pages": pages}
     if not members:
-        return Team(members=[], year=today.year)
+        return Team(members=[], **base)
     ids = list(members)
     for employee_id, jpm, category in CompetencyMap.objects.filter(employee_id__in=ids).values_list(
         "employee_id", "jpm", "category"
@@ -232,4 +248,4 @@ def team_overview(*, supervisor: User, today: dt.date | None = None) -> Team:
         .values_list("employee_id", "count")
     ):
         members[employee_id].waiting_requests = count
-    return Team(members=[members[p.pk] for p in people], year=today.year)
+    return Team(members=[members[p.pk] for p in people], **base)

@@ -21,5 +21,7 @@ def team_detail(request: HttpRequest) -> HttpResponse:
     # 404, as the reports answer anyone who may see no one.
     if not people_selectors.is_supervisor(user=viewer):
         raise Http404
-    team = selectors.team_overview(supervisor=viewer)
+    raw = request.GET.get("page", "1")
+    page = int(raw) if raw.isdigit() and len(raw) < 7 else 1
+    team = selectors.team_overview(supervisor=viewer, page=page)
     return render(request, "training/team_detail.html", {"team": team})

@@ -159,6 +159,21 @@ def test_team_page_shows_each_member_with_map_gaps_jp_assignments_and_waiting(ma
     assert '<a href="/team/approvals/">1</a>' in text
 
 
+def test_team_page_pages_a_large_team(people, monkeypatch):
+    monkeypatch.setattr("training.team.MEMBERS_PER_PAGE", 1)
+    client = client_for(people["supervisor"])
+
+    first = client.get(TEAM).content.decode()
+    second = client.get(TEAM, {"page": "2"}).content.decode()
+    odd = client.get(TEAM, {"page": "x9"})
+
+    assert "Alice Pegawai" in first
+    assert "Bob Rekan" not in first
+    assert "Bob Rekan" in second
+    assert "Halaman 2 dari 2" in second
+    assert odd.status_code == 200
+
+
 def test_team_page_empty_team_says_so(people, ministry):
     empty = UnitFactory(code="unit-kosong", name="Unit Kosong", kind="unit", parent=ministry)
     lonely = UserFactory(email="kepala.kosong@example.test", unit=None)
