@@ -238,6 +238,8 @@ def _cell(
         "pages": pages,
         "query": urlencode(filters),
         "cell_query": urlencode(cell_query),
+        # Nominating is HR's (a supervisor reads their team's cell only).
+        "may_nominate": not scope.is_team,
     }
     return render(request, CELL_TEMPLATE, context)
 

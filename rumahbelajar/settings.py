@@ -405,6 +405,12 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "training.send_jp_digest",
         "schedule": crontab(minute=0, hour=8, day_of_month=1),
     },
+    # HR admins and supervisors: their people's JP compliance and largest gaps (opt-out per
+    # person: the "monthly_summary" kind at /notifications/).
+    "training-send-monthly-summaries": {
+        "task": "training.send_monthly_summaries",
+        "schedule": crontab(minute=30, hour=8, day_of_month=1),
+    },
     # Certificates whose PDF task was lost, completions without a certificate.
     "training-sweep-certificates": {
         "task": "training.sweep_certificates",

@@ -57,6 +57,14 @@ def send_jp_digest() -> int:
     return told
 
 
+@shared_task(name="training.send_monthly_summaries", acks_late=True)
+def send_monthly_summaries() -> int:
+    """Beat, monthly: the summary email to HR admins and supervisors (each once a month)."""
+    sent = services.send_monthly_summaries()
+    logger.info("Monthly summaries: %d sent", sent)
+    return sent
+
+
 @shared_task(
     name="training.render_certificate",
     acks_late=True,
