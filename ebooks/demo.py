@@ -423,7 +423,7 @@ WITH base AS (
            b.search_vector || setweight(to_tsvector('pg_catalog.simple', 'Jilid ' || n), 'A'),
            b.rank_vector || setweight(to_tsvector('pg_catalog.simple', 'Jilid ' || n), 'A'),
            TRUE, now() - make_interval(mins => n), now()
-    FROM generate_series(%(first)s, %(last)s) AS n
+    FROM generate_series(CAST(%(first)s AS integer), CAST(%(last)s AS integer)) AS n
     JOIN base b ON b.i = n %% %(count)s
     ON CONFLICT DO NOTHING
     RETURNING id, slug

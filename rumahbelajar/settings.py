@@ -89,7 +89,9 @@ WSGI_APPLICATION = "rumahbelajar.wsgi.application"
 
 TEMPLATES = [
     {
-        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        # Django's, with our `i18n` library known as deliberate (rumahbelajar/templates_backend.py).
+        "BACKEND": "rumahbelajar.templates_backend.DjangoTemplates",
+        "NAME": "django",
         "DIRS": [BASE_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
@@ -99,9 +101,14 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
+            # `{% load i18n %}` loads Django's library with constant `{% translate %}` messages
+            # kept per language (rumahbelajar/templatetags/i18n_kept.py).
+            "libraries": {"i18n": "rumahbelajar.templatetags.i18n_kept"},
         },
     },
 ]
+# Django's form templates, the smallest of them written in Python (rumahbelajar/forms_renderer.py).
+FORM_RENDERER = "rumahbelajar.forms_renderer.FormRenderer"
 
 # --- Data -------------------------------------------------------------------------------------
 DATABASE_URL = envstr("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/rumahbelajar")
@@ -169,7 +176,7 @@ STORAGES = {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
         "OPTIONS": {"location": MEDIA_ROOT, "base_url": MEDIA_URL},
     },
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    "staticfiles": {"BACKEND": "rumahbelajar.staticstorage.StaticFilesStorage"},
 }
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024  # larger uploads stream to a temporary file
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024

@@ -253,13 +253,13 @@ _NUMBERED_JP_SQL = """
                 THEN 'klasikal' ELSE 'nonklasikal' END,
            CASE WHEN get_byte(decode(md5(u.nip || ':jp'), 'hex'), 1) < 128
                 THEN 'seminar' ELSE 'e_learning' END,
-           %(description)s, %(date)s, %(now)s
+           CAST(%(description)s AS varchar), %(date)s, %(now)s
     FROM people_user u
     WHERE u.email ~ '^pegawai[0-9]+@' AND u.nip IS NOT NULL
       AND get_byte(decode(md5(u.nip || ':jp'), 'hex'), 2) >= 51
       AND NOT EXISTS (
           SELECT 1 FROM training_learningrecord r
-          WHERE r.employee_id = u.id AND r.year = %(year)s AND r.description = %(description)s
+          WHERE r.employee_id = u.id AND r.year = %(year)s AND r.description = CAST(%(description)s AS varchar)
       )
 """
 
