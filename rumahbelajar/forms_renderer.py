@@ -90,6 +90,43 @@ class FormRenderer(DjangoTemplates):
         return "".join(out)
 
 
+def _input_option(widget: Mapping[str, Any]) -> str:
+    """checkbox_option.html / radio_option.html, as included (with the files' last newlines)."""
+    attrs = widget["attrs"]
+    target = f' for="{_text(attrs["id"])}"' if attrs.get("id") else ""
+    return f"<label{target}>{_input(widget)}\n {_text(widget['label'])}</label>\n\n"
+
+
+def _multiple(renderer: FormRenderer, context: dict[str, Any]) -> str:
+    """multiple_input.html (checkboxes and radio buttons)."""
+    widget = context["widget"]
+    attrs = widget["attrs"]
+    out = [
+        "<div",
+        f' id="{_text(attrs["id"])}"' if attrs.get("id") else "",
+        f' class="{_text(attrs["class"])}"' if attrs.get("class") else "",
+        ">",
+    ]
+    for group, options, _index in widget["optgroups"]:
+        if group:
+            out.append(f"\n  <div><label>{_text(group)}</label>")
+        for option in options:
+            out.append("<div>\n    ")
+            if option["template_name"] in INPUT_OPTIONS and option.get("wrap_label"):
+                out.append(_input_option(option))
+            else:  # a widget with its own option template, included as Django would
+                out.append(
+                    renderer.get_template(option["template_name"]).render(
+                        {**context, "widget": option}
+                    )
+                )
+            out.append("</div>")
+        if group:
+            out.append("\n  </div>")
+    out.append("\n</div>")
+    return "".join(out)
+
+
 def _textarea(renderer: FormRenderer, context: dict[str, Any]) -> str:
     widget = context["widget"]
     value = widget["value"]
@@ -123,6 +160,7 @@ def _errors(renderer: FormRenderer, context: dict[str, Any]) -> str:
 
 WIDGETS = "django/forms/widgets/"
 OPTION = WIDGETS + "select_option.html"
+INPUT_OPTIONS = (WIDGETS + "checkbox_option.html", WIDGETS + "radio_option.html")
 # The input widgets whose template is only `{% include "django/forms/widgets/input.html" %}`.
 INPUTS = [
     *("checkbox", "color", "date", "datetime", "email", "file", "hidden", "input", "number"),
@@ -131,6 +169,9 @@ INPUTS = [
 _FAST: dict[str, Callable[[FormRenderer, dict[str, Any]], str]] = {
     **{f"{WIDGETS}{name}.html": lambda r, c: _input(c["widget"]) for name in INPUTS},
     WIDGETS + "select.html": FormRenderer._select,
+    WIDGETS + "checkbox_select.html": _multiple,
+    WIDGETS + "radio.html": _multiple,
+    WIDGETS + "multiple_input.html": _multiple,
     OPTION: lambda r, c: _option(c["widget"]),
     WIDGETS + "textarea.html": _textarea,
     "django/forms/label.html": _label,
