@@ -15,6 +15,7 @@ from django.apps import apps
 from django.utils import timezone
 
 from reports.models import SiasnCourseType, SiasnSent
+from tests.report_helpers import HR_REPORT_ACCESS
 from tests.training.factories import TrainingFactory, in_days
 from training import services
 from training.models import ActivityType, Certificate, LearningKind, LearningRecord, Training
@@ -62,11 +63,7 @@ def csv_rows(response) -> list[list[str]]:
     return list(csv.reader(io.StringIO(text)))
 
 
-@pytest.mark.parametrize(
-    ("who", "status"),
-    [("employee", 404), ("colleague", 404), ("outsider", 404), ("hr_admin", 200),
-     ("superuser", 200)],
-)  # fmt: skip
+@pytest.mark.parametrize(("who", "status"), HR_REPORT_ACCESS)
 def test_siasn_access_hr_and_superuser_only(client, cast, who, status):
     client.force_login(cast[who])
 
