@@ -32,7 +32,7 @@ from competency.models import (
 from rumahbelajar.people.models import Position, Unit, User
 from rumahbelajar.people.nip import format_nip
 from rumahbelajar.people.selectors import ReportScope, can_manage_employee, load_person_by_nip
-from rumahbelajar.sqlrows import cache_related, columns, take
+from rumahbelajar.sqlrows import cache_related, columns, fetch, take
 
 _NIP_RE = re.compile(r"^[0-9]{18}$")
 
@@ -67,10 +67,7 @@ def map_for_employee(*, employee: User) -> CompetencyMap | None:
     next level means; None when the employee is at level 5). Check `cmap.stale` before trusting
     the figures: a stale map is being recomputed.
     """
-    db = router.db_for_read(CompetencyMap)
-    with connections[db].cursor() as cursor:
-        cursor.execute(_map_sql(), [employee.pk])
-        rows = cursor.fetchall()
+    db, rows = fetch(CompetencyMap, _map_sql(), [employee.pk])
     if not rows:
         return None
     cmap, at = take(CompetencyMap, db, rows[0], 0)
@@ -135,10 +132,7 @@ def results_history(*, employee: User) -> list[AssessmentResult]:
     group per competency whose first result is the one that counts. `result.competency` is loaded
     (one instance per competency) and `result.is_latest` is True on that first result. One
     query, written once per process (rumahbelajar.sqlrows)."""
-    db = router.db_for_read(AssessmentResult)
-    with connections[db].cursor() as cursor:
-        cursor.execute(_history_sql(), [employee.pk])
-        rows = cursor.fetchall()
+    db, rows = fetch(AssessmentResult, _history_sql(), [employee.pk])
     results = []
     competency: Competency | None = None
     for row in rows:
@@ -476,10 +470,7 @@ def target_for(*, employee: User) -> TargetMap | None:
     """The employee's gaps against their target position, or None when they chose none. One
     query, written once per process (rumahbelajar.sqlrows); the arithmetic is competency.gaps',
     the same as the stored maps'. Not stored: a target changes no map."""
-    db = router.db_for_read(TargetPosition)
-    with connections[db].cursor() as cursor:
-        cursor.execute(_target_sql(), [employee.pk])
-        rows = cursor.fetchall()
+    db, rows = fetch(TargetPosition, _target_sql(), [employee.pk])
     if not rows:
         return None
     position, at = take(Position, db, rows[0], 0)
