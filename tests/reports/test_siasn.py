@@ -16,9 +16,9 @@ from django.utils import timezone
 
 from reports.models import SiasnCourseType, SiasnSent
 from tests.report_helpers import HR_REPORT_ACCESS
-from tests.training.factories import TrainingFactory, in_days
+from tests.training.factories import in_days, registered_for_past_training
 from training import services
-from training.models import ActivityType, Certificate, LearningKind, LearningRecord, Training
+from training.models import ActivityType, Certificate, LearningKind, LearningRecord
 
 pytestmark = pytest.mark.django_db
 URL = "/reports/siasn/"
@@ -44,17 +44,15 @@ def _course_types(db):
 
 
 def completed(employee, hr_admin, *, title="Pelatihan Analisis Kebijakan", jp="8.6"):
-    training = TrainingFactory(title=title, jp=Decimal(jp), organizer_unit=employee.unit)
-    enrollment = services.register(training=training, employee=employee)
     start = timezone.make_aware(dt.datetime(timezone.localdate().year, 1, 5, 8))
-    start = min(start, in_days(-1))
-    Training.objects.filter(pk=training.pk).update(
-        start_at=start,
-        end_at=start + dt.timedelta(days=2),
-        registration_opens_at=None,
-        registration_closes_at=None,
+    enrollment = registered_for_past_training(
+        employee,
+        start=min(start, in_days(-1)),
+        length=dt.timedelta(days=2),
+        title=title,
+        jp=Decimal(jp),
+        organizer_unit=employee.unit,
     )
-    enrollment.refresh_from_db()
     return services.complete(enrollment=enrollment, by=hr_admin)
 
 
