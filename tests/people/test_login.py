@@ -291,16 +291,17 @@ def test_signup_closed_by_default_says_so(client, db):
     assert "Pendaftaran mandiri ditutup." in response.text
 
 
+#: A signup form as a newcomer would fill it in.
+SIGNUP = {
+    "email": "baru@example.test",
+    "username": "199001012015011001",
+    "password1": "kata-sandi-baru-987",
+    "password2": "kata-sandi-baru-987",
+}
+
+
 def test_signup_closed_post_creates_nobody(client, db):
-    response = client.post(
-        "/accounts/signup/",
-        {
-            "email": "baru@example.test",
-            "username": "199001012015011001",
-            "password1": "kata-sandi-baru-987",
-            "password2": "kata-sandi-baru-987",
-        },
-    )
+    response = client.post("/accounts/signup/", SIGNUP)
 
     assert response.status_code == 200
     assert User.objects.filter(email="baru@example.test").exists() is False
@@ -310,15 +311,7 @@ def test_signup_allowed_requires_email_verification(client, db, settings):
     settings.ACCOUNT_ALLOW_SIGNUP = True
     settings.ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 
-    response = client.post(
-        "/accounts/signup/",
-        {
-            "email": "baru@example.test",
-            "username": "199001012015011001",
-            "password1": "kata-sandi-baru-987",
-            "password2": "kata-sandi-baru-987",
-        },
-    )
+    response = client.post("/accounts/signup/", SIGNUP)
 
     user = User.objects.get(email="baru@example.test")
     assert response.status_code == 302
