@@ -283,11 +283,11 @@ def competency_heatmap(*, scope: ReportScope, kind: str | None = None) -> Heatma
     ReportScope.narrowed_to for a unit), optionally of one position kind. Positions by name,
     competencies in the dictionary's order; only positions and competencies with people. Two
     queries (the aggregate, then the positions and competencies it names)."""
-    rows, params = _report_rows(scope, kind)
+    source, params = _report_rows(scope, kind)
     sql = (
         'SELECT m."position_id", i."competency_id", count(*), '
         'count(*) FILTER (WHERE i."gap" > 0), coalesce(sum(i."gap"), 0), max(i."required") '
-        f'{rows} GROUP BY m."position_id", i."competency_id"'
+        f'{source} GROUP BY m."position_id", i."competency_id"'
     )
     cells = [HeatCell(*row) for row in fetch(CompetencyMap, sql, params)[1]]
     if not cells:
