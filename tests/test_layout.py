@@ -53,12 +53,6 @@ def tags(html: str | bytes, tag_name: str, /, **having: str) -> list[dict[str, s
 # --- Dashboard access -----------------------------------------------------------------------
 
 
-def test_dashboard_anonymous_redirects_to_login(client):
-    response = client.get("/")
-
-    assertRedirects(response, "/accounts/login/?next=/", fetch_redirect_response=False)
-
-
 def test_dashboard_employee_sees_greeting_nip_unit_and_position(client, employee):
     client.force_login(employee)
 
