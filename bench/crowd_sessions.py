@@ -12,8 +12,16 @@ CSRF cookie of their own, as a browser holds after its first page.
 Writes JSON: the cookie names, PEOPLE numbered employees spread over the whole staff (session,
 CSRF secret, name as the page shows it), the HR account's session with PEOPLE employees of the
 units it manages, PEOPLE published e-books, the published trainings still open in the catalogue,
-and the code of a certificate of the demo employee (the verification page's one request).
-Texts are HTML-escaped as a template prints them, so an answer can be checked for them.
+and each person's certificate (id, verification code, number, the PDF's file name: the download
+and the verification page). Texts are HTML-escaped as a template prints them, so an answer can be
+checked for them.
+
+Certificates: people of the crowd who hold none get one, set-based and in one transaction: a
+completed enrolment each on one past bench training, certificates numbered from the year's
+counter as training.certificates numbers them, in a few bulk inserts. Their PDF is rendered once
+and shared by all of them (a render is the worker's job, ~0.1 s each: thousands would make the
+crowd slow to build; a download streams whichever stored file the row names, so the download's
+cost is the same). Runs again add only what is missing.
 """
 
 from __future__ import annotations
@@ -29,7 +37,6 @@ from types import SimpleNamespace
 
 REPO = Path(__file__).resolve().parent.parent
 HR_EMAIL = "hr@demo.rumahbelajar.id"
-DEMO_EMAIL = "pegawai@demo.rumahbelajar.id"
 NUMBERED = r"^pegawai[0-9]{4,}@demo\.rumahbelajar\.id$"
 SEED = 12  # the same crowd every run, so runs compare
 
@@ -52,7 +59,8 @@ def main(people: int, out: Path) -> None:
     from ebooks.models import Ebook
     from rumahbelajar.people.middleware import start_idle_clock
     from rumahbelajar.people.models import User
-    from training.models import Certificate, Training, TrainingStatus
+    from training import certificate_serving
+    from training.models import Training, TrainingStatus
 
     started = time.monotonic()
     store = import_module(settings.SESSION_ENGINE).SessionStore
@@ -88,7 +96,10 @@ def main(people: int, out: Path) -> None:
     )
     chosen = sample(staff, people, "active numbered employees")
     crowd = [session_for(user) for user in User.objects.filter(pk__in=chosen).order_by("pk")]
-    rng.shuffle(crowd)
+    crowd_ids = sorted(chosen)
+    order = list(range(len(crowd)))
+    rng.shuffle(order)
+    crowd, crowd_ids = [crowd[i] for i in order], [crowd_ids[i] for i in order]
 
     # HR and the employees of the units it manages (their subtrees), HR itself excluded.
     hr = User.objects.get(email=HR_EMAIL)
@@ -131,14 +142,17 @@ def main(people: int, out: Path) -> None:
         raise SystemExit("no published upcoming training")
     rng.shuffle(trainings)
 
-    # What an anonymous visitor checks: a certificate seed_demo issued to the demo employee.
-    certificate = (
-        Certificate.objects.filter(holder__email=DEMO_EMAIL, revoked_at__isnull=True)
-        .order_by("pk")
-        .first()
-    )
-    if certificate is None:
-        raise SystemExit(f"no certificate of {DEMO_EMAIL}")
+    # Each person's certificate: the download (as its holder) and its verification page (as
+    # anyone scanning its QR code).
+    held = certificates_of(chosen)
+    for person, user_id in zip(crowd, crowd_ids, strict=True):
+        certificate = held[user_id]
+        person["certificate"] = {
+            "id": str(certificate.pk),
+            "code": certificate.code,
+            "number": escape(certificate.number),
+            "file": certificate_serving._filename(certificate),
+        }
 
     out.write_text(
         json.dumps(
@@ -151,15 +165,130 @@ def main(people: int, out: Path) -> None:
                 "employees": employees,
                 "books": books,
                 "trainings": trainings,
-                "certificate": {"code": certificate.code, "number": escape(certificate.number)},
             }
         )
     )
     print(
         f"crowd: {len(crowd)} sessions ({settings.SESSION_ENGINE}), {len(employees)} managed "
-        f"employees, {len(books)} books, {len(trainings)} trainings "
+        f"employees, {len(books)} books, {len(trainings)} trainings, {len(held)} certificates "
         f"in {time.monotonic() - started:.1f} s"
     )
+
+
+BENCH_TRAINING = "bench-sertifikat"  # the past training the crowd's certificates come from
+BENCH_PDF = "certificates/bench/shared.pdf"
+BATCH = 2000
+
+
+def certificates_of(user_ids: list[int]) -> dict:
+    """A valid certificate per person (theirs, or one made now), keyed by user id."""
+    import datetime as dt
+    import secrets
+    from decimal import Decimal
+
+    from django.conf import settings
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+    from django.db import transaction
+    from django.utils import timezone
+
+    from rumahbelajar.people.models import User
+    from training.certificate_pdf import render_pdf
+    from training.certificates import CODE_BYTES, format_number
+    from training.models import (
+        Certificate,
+        CertificateSequence,
+        Enrollment,
+        EnrollmentSource,
+        EnrollmentStatus,
+        Training,
+        TrainingKind,
+        TrainingMode,
+        TrainingStatus,
+    )
+
+    def valid() -> dict[int, Certificate]:
+        rows = Certificate.objects.filter(holder_id__in=user_ids, revoked_at__isnull=True)
+        return {row.holder_id: row for row in rows.order_by("holder_id", "-pk")}
+
+    held = valid()
+    missing = [pk for pk in user_ids if pk not in held]
+    if missing:
+        now = timezone.now()
+        start = now - dt.timedelta(days=30)
+        with transaction.atomic():
+            training, _ = Training.objects.get_or_create(
+                slug=BENCH_TRAINING,
+                defaults={
+                    "title": "Pelatihan Tata Naskah Dinas (benchmark)",
+                    "kind": TrainingKind.OPEN,
+                    "mode": TrainingMode.KLASIKAL,
+                    "jp": Decimal("8"),
+                    "capacity": 100_000,
+                    "status": TrainingStatus.PUBLISHED,
+                    "start_at": start,
+                    "end_at": start + dt.timedelta(hours=8),
+                },
+            )
+            Enrollment.objects.bulk_create(
+                [
+                    Enrollment(
+                        training=training,
+                        employee_id=pk,
+                        source=EnrollmentSource.SELF,
+                        status=EnrollmentStatus.COMPLETED,
+                        registered_at=start,
+                        completed_at=now,
+                        attendance_marked_at=now,
+                    )
+                    for pk in missing
+                ],
+                batch_size=BATCH,
+                ignore_conflicts=True,
+            )
+            enrolled = dict(
+                Enrollment.objects.filter(
+                    training=training, employee_id__in=missing, status=EnrollmentStatus.COMPLETED
+                ).values_list("employee_id", "pk")
+            )
+            people = User.objects.filter(pk__in=missing).order_by("pk")
+            people = list(people.only("pk", "full_name", "email", "nip"))
+            year = timezone.localtime(now).year
+            counter, _ = CertificateSequence.objects.select_for_update().get_or_create(year=year)
+            first = counter.last + 1
+            counter.last += len(people)
+            counter.save(update_fields=["last"])
+            day = timezone.localtime(start).date()
+            Certificate.objects.bulk_create(
+                [
+                    Certificate(
+                        number=format_number(year=year, sequence=first + offset),
+                        year=year,
+                        sequence=first + offset,
+                        code=secrets.token_urlsafe(CODE_BYTES),
+                        holder_id=person.pk,
+                        enrollment_id=enrolled[person.pk],
+                        holder_name=person.full_name or person.email,
+                        holder_nip=person.nip or "",
+                        title=training.title,
+                        started_on=day,
+                        ended_on=day,
+                        mode="Klasikal",
+                        jp=training.jp,
+                        issuer=settings.CERTIFICATE_ISSUER,
+                        issued_at=now,
+                        file=BENCH_PDF,
+                    )
+                    for offset, person in enumerate(people)
+                ],
+                batch_size=BATCH,
+            )
+        held = valid()
+    if not default_storage.exists(BENCH_PDF):
+        sample = held[user_ids[0]]
+        content = render_pdf(sample, url=sample.verification_url)
+        default_storage.save(BENCH_PDF, ContentFile(content))
+    return held
 
 
 if __name__ == "__main__":

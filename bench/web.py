@@ -32,8 +32,10 @@ from loadgen import LoadResult, Planned, median_of, run_load
 NAME = "web"
 
 # Who asks: person i of the crowd, the HR account (about employee i of the units it manages),
-# or nobody (no cookies: the one request, again and again; an anonymous visit has no identity).
-PERSON, HR, ANONYMOUS = "person", "hr", "anonymous"
+# nobody about person i (PUBLIC: no cookies, distinct requests: anyone scanning person i's
+# certificate), or nobody at all (no cookies: the one request, again and again; an anonymous
+# visit has no identity).
+PERSON, HR, PUBLIC, ANONYMOUS = "person", "hr", "public", "anonymous"
 
 
 @dataclass(frozen=True)
@@ -47,8 +49,9 @@ class Page:
 # Fields of `path` and `must_show`, for request i: {name} the person's name as the page prints it,
 # {hr} the HR account's, {nip} / {employee} an employee HR manages, {book} / {book_title} a
 # published e-book (slug), {training} / {training_title} an upcoming training (slug), {word} a
-# search word (URL-quoted); anonymous pages take {certificate_code} / {certificate_number}. The
-# first page is the floor the others are compared with.
+# search word (URL-quoted), {certificate} / {certificate_code} / {certificate_number} /
+# {certificate_file} person i's certificate (id, verification code, number, the download's file
+# name). The first page is the floor the others are compared with.
 # fmt: off
 PAGES: list[Page] = [
     Page("/livez", "/livez", ANONYMOUS, ("ok",)),
@@ -76,7 +79,9 @@ PAGES: list[Page] = [
     Page("/team/approvals/", "/team/approvals/", PERSON, ("{name}", "Menunggu persetujuan saya")),
     Page("/notifications/", "/notifications/", PERSON, ("{name}", "Notifikasi</h1>")),
     Page("/accounts/login/ (anonymous)", "/accounts/login/", ANONYMOUS, ('name="password"',)),
-    Page("/verify/<code>/ (anonymous)", "/verify/{certificate_code}/", ANONYMOUS,
+    Page("/certificates/<id>/file (my certificate)", "/certificates/{certificate}/file", PERSON,
+         ("%PDF-", 'filename="{certificate_file}"')),
+    Page("/verify/<code>/ (anonymous)", "/verify/{certificate_code}/", PUBLIC,
          ("Sertifikat SAH", "{certificate_number}")),
 ]
 # fmt: on
@@ -177,15 +182,6 @@ class Crowd:
         data = self.data
         return f"{data['session_cookie']}={who['session']}; {data['csrf_cookie']}={who['csrf']}"
 
-    def anonymous_fields(self) -> dict[str, str]:
-        """Fields of an anonymous page's one request: {certificate_code} / {certificate_number}
-        a certificate seed_demo issued (the verification page)."""
-        certificate = self.data["certificate"]
-        return {
-            "certificate_code": certificate["code"],
-            "certificate_number": certificate["number"],
-        }
-
     def request(self, page: Page, index: int) -> Planned:
         """Request `index` of a page: person `index`, book `index`, … (distinct per index)."""
         data = self.data
@@ -203,8 +199,13 @@ class Crowd:
             "training": training["ref"],
             "training_title": training["title"],
             "word": quote_plus(SEARCH_WORDS[index % len(SEARCH_WORDS)]),
+            "certificate": person["certificate"]["id"],
+            "certificate_code": person["certificate"]["code"],
+            "certificate_number": person["certificate"]["number"],
+            "certificate_file": person["certificate"]["file"],
         }
-        cookie = self.cookie(data["hr"] if page.who == HR else person)
+        asker = data["hr"] if page.who == HR else person
+        cookie = "" if page.who == PUBLIC else self.cookie(asker)
         return Planned(
             page.path.format(**fields),
             cookie,
@@ -244,11 +245,8 @@ def _measure(ctx: Context, base_url: str, crowd: Crowd) -> dict[str, list[LoadRe
         for page in PAGES:
             load: dict[str, Any] = {"connections": options.connections}
             if page.who == ANONYMOUS:
-                fields = crowd.anonymous_fields()
-                load["expect_text"] = tuple(
-                    text.format(**fields).encode() for text in page.must_show
-                )
-                url = base_url + page.path.format(**fields)
+                load["expect_text"] = tuple(text.encode() for text in page.must_show)
+                url = base_url + page.path
                 plan = warm = None
             else:
                 url = base_url

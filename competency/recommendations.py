@@ -271,7 +271,9 @@ def rank(
     steps.assigned.sort(key=lambda s: s.candidate.order)
     taken = {(TRAINING, s.candidate.item_id) for s in steps.assigned}
 
-    queues: list[list[Suggestion]] = []
+    # Every fitting candidate is sorted, but only the few shown get a Suggestion and its "why"
+    # (formatted text): a dashboard ranks hundreds of open offers and shows five.
+    queues: list[_Queue] = []
     for need in needs:
         fitting = [
             (fit, candidate)
@@ -279,6 +281,8 @@ def rank(
             if (fit := need.fit(candidate.level or 0)) is not None
             and (candidate.kind, candidate.item_id) not in taken
         ]
+        if not fitting:
+            continue
         fitting.sort(
             key=lambda pair: (
                 pair[0],
@@ -288,15 +292,44 @@ def rank(
                 pair[1].item_id,
             )
         )
-        ranked = [Suggestion(c, need, why(c, need)) for _fit, c in fitting]
-        if not ranked:
-            continue
-        queues.append(ranked)
-        shown = [s for s in ranked if s.kind == TRAINING][:per_need]
-        shown += [s for s in ranked if s.kind == EBOOK][:per_need]
+        queue = _Queue(need, [candidate for _fit, candidate in fitting], why)
+        queues.append(queue)
+        shown = [queue.suggestion(i) for i in queue.first_of(TRAINING, per_need)]
+        shown += [queue.suggestion(i) for i in queue.first_of(EBOOK, per_need)]
         steps.per_need.append((need, shown))
     steps.top = _top(queues, top)
     return steps
+
+
+class _Queue:
+    """One need's fitting candidates, best first; a Suggestion is made when one is shown."""
+
+    def __init__(self, need: Need, candidates: list[Candidate], why: _Why) -> None:
+        self.need = need
+        self.candidates = candidates
+        self._why = why
+        self._made: dict[int, Suggestion] = {}
+
+    def __len__(self) -> int:
+        return len(self.candidates)
+
+    def suggestion(self, index: int) -> Suggestion:
+        made = self._made.get(index)
+        if made is None:
+            candidate = self.candidates[index]
+            made = self._made[index] = Suggestion(
+                candidate, self.need, self._why(candidate, self.need)
+            )
+        return made
+
+    def first_of(self, kind: str, count: int) -> list[int]:
+        found: list[int] = []
+        for index, candidate in enumerate(self.candidates):
+            if len(found) == count:
+                break
+            if candidate.kind == kind:
+                found.append(index)
+        return found
 
 
 def _need_index(needs: Sequence[Need], competency_id: int | None) -> int:
@@ -306,7 +339,7 @@ def _need_index(needs: Sequence[Need], competency_id: int | None) -> int:
     return len(needs)
 
 
-def _top(queues: list[list[Suggestion]], limit: int) -> list[Suggestion]:
+def _top(queues: list[_Queue], limit: int) -> list[Suggestion]:
     """Turns across the needs' ranked lists, best first; each item once; at least one of each
     kind when any fits."""
     if limit < 1:
@@ -315,16 +348,21 @@ def _top(queues: list[list[Suggestion]], limit: int) -> list[Suggestion]:
     seen: set[tuple[str, int]] = set()
     depth = max((len(queue) for queue in queues), default=0)
     for turn in range(depth):
+        if len(chosen) >= limit:
+            break
         for queue in queues:
             if turn < len(queue) and len(chosen) < limit:
-                key = (queue[turn].kind, queue[turn].candidate.item_id)
+                candidate = queue.candidates[turn]
+                key = (candidate.kind, candidate.item_id)
                 if key not in seen:
                     seen.add(key)
-                    chosen.append(queue[turn])
+                    chosen.append(queue.suggestion(turn))
     for kind in (TRAINING, EBOOK):
         if any(s.kind == kind for s in chosen):
             continue
-        spare = next((s for queue in queues for s in queue if s.kind == kind), None)
+        spare = next(
+            (queue.suggestion(i) for queue in queues for i in queue.first_of(kind, 1)), None
+        )
         if spare is None:
             continue
         if len(chosen) >= limit:

@@ -30,7 +30,13 @@ from competency.models import (
 )
 from rumahbelajar.people.models import Position, Unit, User
 from rumahbelajar.people.nip import format_nip
-from rumahbelajar.people.selectors import ReportScope, can_manage_employee, load_person_by_nip
+from rumahbelajar.people.selectors import (
+    ReportScope,
+    can_manage_employee,
+    is_supervisor,
+    load_person_by_nip,
+    supervises,
+)
 from rumahbelajar.sqlrows import cache_related, columns, fetch, take
 
 _NIP_RE = re.compile(r"^[0-9]{18}$")
@@ -167,10 +173,11 @@ def competencies_to_develop(
 
 def employee_map_visible_to(*, viewer: User, nip: str) -> User:
     """The employee with this NIP, if `viewer` may see their map: the employee themself, an HR
-    admin (staff) whose managed unit subtrees contain the employee's unit, or a superuser.
+    admin (staff) whose managed unit subtrees contain the employee's unit, a superuser, or their
+    supervisor (people.selectors.team_of: nobody else's).
     Raises Http404 otherwise, and for an unknown or malformed NIP, so the answer never reveals
     whether someone exists. The employee comes with `unit` and `position` loaded. At most three
-    queries."""
+    queries (four for a supervisor)."""
     if not viewer.is_authenticated or not viewer.is_active or not _NIP_RE.match(nip or ""):
         raise Http404
     employee = load_person_by_nip(nip)
@@ -179,6 +186,8 @@ def employee_map_visible_to(*, viewer: User, nip: str) -> User:
     if employee.pk == viewer.pk or viewer.is_superuser:
         return employee
     if viewer.is_staff and can_manage_employee(admin=viewer, employee=employee):
+        return employee
+    if is_supervisor(user=viewer) and supervises(supervisor=viewer, employee=employee):
         return employee
     raise Http404
 

@@ -239,6 +239,8 @@ def _cell(
         "query": urlencode(filters),
         "cell_query": cell_query,
         "page_prefix": f"?{cell_query}&page=",
+        # Nominating is HR's (a supervisor reads their team's cell only).
+        "may_nominate": not scope.is_team,
     }
     return render(request, CELL_TEMPLATE, context)
 

@@ -24,6 +24,16 @@ class NotificationKind(models.TextChoices):
     TRAINING_REMINDER = "reminder", _("Pengingat pelatihan penugasan")
     TRAINING_CANCELLED = "training_cancelled", _("Pelatihan saya dibatalkan")
     JP_DIGEST = "jp_digest", _("Ringkasan bulanan bila JP saya tertinggal")
+    REGISTRATION_WAITING = (
+        "registration_waiting",
+        _("Permintaan pendaftaran pelatihan menunggu persetujuan saya"),
+    )
+    REGISTRATION_APPROVED = "registration_approved", _("Permintaan pendaftaran saya disetujui")
+    REGISTRATION_RETURNED = "registration_returned", _("Permintaan pendaftaran saya dikembalikan")
+    MONTHLY_SUMMARY = (
+        "monthly_summary",
+        _("Ringkasan bulanan kepatuhan JP dan kesenjangan kompetensi (pengelola SDM dan atasan)"),
+    )
 
 
 class Notification(models.Model):

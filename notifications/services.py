@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from django.conf import settings
-from django.core.mail import EmailMessage
+from django.core.mail import EmailMessage, EmailMultiAlternatives
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.db.models.functions import Greatest
@@ -104,9 +104,11 @@ def deliver(
     email_subject: str | None = None,
     email_body: str | None = None,
     attachments: Sequence[tuple[str, str | bytes, str]] = (),
+    email_html: str | None = None,
 ) -> bool:
     """Records and emails one message now (for a task already past its commit): the email may
-    carry its own subject, body and attachments. Returns whether an email went out."""
+    carry its own subject, body (and an HTML alternative) and attachments. Returns whether an
+    email went out."""
     with transaction.atomic():
         created = _create(
             recipient_ids=[recipient.pk], kind=kind, title=title, body=body, url=url, key=key
@@ -118,6 +120,7 @@ def deliver(
         subject=email_subject,
         body=email_body,
         attachments=attachments,
+        html=email_html,
     )
 
 
@@ -127,8 +130,9 @@ def send_email(
     subject: str | None = None,
     body: str | None = None,
     attachments: Sequence[tuple[str, str | bytes, str]] = (),
+    html: str | None = None,
 ) -> bool:
-    """Emails one message unless already emailed, its person is inactive or without email, or
+    """Emails one message (plain text, with `html` as its alternative when given) unless already emailed, its person is inactive or without email, or
     opted out of its kind. Returns whether it was sent.
 
     Side effects: locks the row (SKIP LOCKED: a concurrent sender has it) and marks it emailed
@@ -163,12 +167,14 @@ def send_email(
                 if body is not None
                 else render_to_string("notifications/email_body.txt", context)
             )
-        message = EmailMessage(
+        message = (EmailMultiAlternatives if html else EmailMessage)(
             subject=" ".join((subject or SUBJECT_PREFIX + notification.title).split()),
             body=text,
             from_email=settings.DEFAULT_FROM_EMAIL,
             to=[person.email],
         )
+        if html and isinstance(message, EmailMultiAlternatives):
+            message.attach_alternative(html, "text/html")
         for name, content, mimetype in attachments:
             message.attach(name, content, mimetype)
         message.send()

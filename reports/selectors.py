@@ -10,6 +10,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.db.models import Exists, F, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from reports.models import SiasnCourseType, SiasnSent
@@ -55,13 +56,20 @@ def _jam(jp: Decimal) -> int:
 
 def siasn_rows(*, user: User, year: int, only_new: bool = False) -> Iterator[SiasnRow]:
     """The year's ledger lines of the people `user` manages, as SIASN rows (ordered by date,
-    NIP). `only_new`: those never marked as sent. Two queries (the type mapping, the rows)."""
+    NIP). `only_new`: those never marked as sent. Two queries (the type mapping, the rows).
+    A line of an approved activity report starts on the report's first day and carries its
+    certificate's number when it has one."""
     mapping = {
         row.activity_type: (row.jenis_diklat_id, row.jenis_kursus)
         for row in SiasnCourseType.objects.all()
     }
-    certificate = Certificate.objects.filter(
+    # The valid certificate of the line's source: its completed training, or its approved
+    # learning-log activity (settings.CERTIFICATES_FOR_ACTIVITIES); each an index lookup.
+    of_training = Certificate.objects.filter(
         enrollment_id=OuterRef("source_enrollment_id"), revoked_at__isnull=True
+    ).values("number")[:1]
+    of_activity = Certificate.objects.filter(
+        activity_report_id=OuterRef("source_report_id"), revoked_at__isnull=True
     ).values("number")[:1]
     records = LearningRecord.objects.filter(
         year=year, employee__in=people_selectors.employees_visible_to(user=user)
@@ -74,7 +82,8 @@ def siasn_rows(*, user: User, year: int, only_new: bool = False) -> Iterator[Sia
         training_start=F("source_enrollment__training__start_at"),
         training_end=F("source_enrollment__training__end_at"),
         organiser=F("source_enrollment__training__organizer_unit__name"),
-        certificate_number=Subquery(certificate),
+        report_start=F("source_report__started_on"),
+        certificate_number=Coalesce(Subquery(of_training), Subquery(of_activity)),
     ).values_list(
         "pk",
         "nip",
@@ -88,6 +97,7 @@ def siasn_rows(*, user: User, year: int, only_new: bool = False) -> Iterator[Sia
         "training_start",
         "training_end",
         "organiser",
+        "report_start",
         "certificate_number",
     )
     issuer = settings.CERTIFICATE_ISSUER
@@ -104,6 +114,7 @@ def siasn_rows(*, user: User, year: int, only_new: bool = False) -> Iterator[Sia
         start,
         end,
         organiser,
+        report_start,
         number,
     ) in rows.order_by("date", "employee__nip", "pk").iterator(chunk_size=2000):
         jenis_id, jenis_kursus = mapping.get(activity_type, ("", ""))
@@ -119,7 +130,7 @@ def siasn_rows(*, user: User, year: int, only_new: bool = False) -> Iterator[Sia
                 _jam(jp),
                 number or "",
                 record_year,
-                _local_date(start, date).strftime(DATE_FORMAT),
+                (report_start or _local_date(start, date)).strftime(DATE_FORMAT),
                 _local_date(end, date).strftime(DATE_FORMAT),
             ),
         )

@@ -115,6 +115,16 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
     raise ImproperlyConfigured(f"DATABASE_URL must point at PostgreSQL, not {DATABASE_URL!r}")
 DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = envint("DB_CONNECT_TIMEOUT", 5)
+# Server-side parameters and prepared statements: every page runs the same few queries, and
+# PostgreSQL spent as long planning them as running them (profiled: about half of the database's
+# CPU on the dashboard). psycopg prepares a query on a connection after it has run
+# DB_PREPARE_THRESHOLD times there. 0 turns both off: Django's default, client-side binding, for a
+# pooler that cannot keep prepared statements (PgBouncer in transaction mode before 1.21).
+DB_PREPARE_THRESHOLD = envint("DB_PREPARE_THRESHOLD", 2, minimum=0)
+if DB_PREPARE_THRESHOLD:
+    DATABASES["default"]["OPTIONS"].update(
+        server_side_binding=True, prepare_threshold=DB_PREPARE_THRESHOLD
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = envstr("REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -252,6 +262,10 @@ if "{seq" not in CERTIFICATE_NUMBER_PATTERN or len(_sample) > 60:
 CERTIFICATE_ISSUER = envstr("CERTIFICATE_ISSUER", "BPSDM Hukum dan HAM")
 CERTIFICATE_SIGNER_NAME = envstr("CERTIFICATE_SIGNER_NAME", "")
 CERTIFICATE_SIGNER_POSITION = envstr("CERTIFICATE_SIGNER_POSITION", "")
+# Whether an approved learning-log activity report also gets a certificate (issued with the
+# approval, once per report). Off by default: the agency decides whether it certifies activities
+# it did not organise itself.
+CERTIFICATES_FOR_ACTIVITIES = envbool("CERTIFICATES_FOR_ACTIVITIES", False)
 # Public verification (/verify/<code>/): lookups per client IP per minute.
 CERTIFICATE_VERIFY_PER_MINUTE = envint("CERTIFICATE_VERIFY_PER_MINUTE", 30, minimum=1)
 
@@ -390,6 +404,12 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "training-send-jp-digest": {
         "task": "training.send_jp_digest",
         "schedule": crontab(minute=0, hour=8, day_of_month=1),
+    },
+    # HR admins and supervisors: their people's JP compliance and largest gaps (opt-out per
+    # person: the "monthly_summary" kind at /notifications/).
+    "training-send-monthly-summaries": {
+        "task": "training.send_monthly_summaries",
+        "schedule": crontab(minute=30, hour=8, day_of_month=1),
     },
     # Certificates whose PDF task was lost, completions without a certificate.
     "training-sweep-certificates": {

@@ -6,7 +6,9 @@ Lifecycle: draft → submitted → returned → resubmitted → approved. A subm
 for its author; a returned one may be edited and submitted again. The approver is resolved at
 each submission (people.selectors.supervisor_of) and stored, so "what waits for me" is one index
 range. Deciding locks the report row; the ledger line's unique `source_report` makes a second
-approval (a double click, two deciders at once) credit nothing more.
+approval (a double click, two deciders at once) credit nothing more. With
+settings.CERTIFICATES_FOR_ACTIVITIES on, the approval also issues the report's certificate
+(training.certificates), in the same transaction.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from notifications import services as notification_services
 from rumahbelajar.people import selectors as people_selectors
 from rumahbelajar.people.models import User
 from rumahbelajar.uploads import UploadRefused, check_evidence
+from training import certificates
 from training.models import (
     EDITABLE_STATUSES,
     PENDING_STATUSES,
@@ -272,8 +275,9 @@ def approve_report(*, report: ActivityReport, by: User) -> ActivityReport:
     ended, exactly once.
 
     Side effects: locks the report row; writes one ledger line (none when the conversion gives
-    0 JP); notifies the author after commit. Approving an approved report returns it unchanged
-    (a double click). Raises NotAllowedToDecide, NotPending.
+    0 JP); issues its certificate when settings.CERTIFICATES_FOR_ACTIVITIES is on
+    (training.certificates.issue_for_report); notifies the author after commit. Approving an
+    approved report returns it unchanged (a double click). Raises NotAllowedToDecide, NotPending.
     """
     report = _lock(report)
     if not may_decide(user=by, report=report):
@@ -303,6 +307,9 @@ def approve_report(*, report: ActivityReport, by: User) -> ActivityReport:
     report.jp = jp
     report.decided_at, report.decided_by, report.comment = now, by, ""
     report.save(update_fields=["status", "jp", "decided_at", "decided_by", "comment", "updated_at"])
+    # With settings.CERTIFICATES_FOR_ACTIVITIES on: its certificate, in this transaction under
+    # the report's lock (once per report; the PDF is rendered after commit).
+    certificates.issue_for_report(report=report, by=by)
     _notify_on_commit("report_approved", report)
     return report
 

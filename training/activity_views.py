@@ -17,9 +17,9 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from rumahbelajar.people.models import User
 from rumahbelajar.uploads import private_file_response
-from training import activities
+from training import activities, selectors, services
 from training.activity_forms import ActivityReportForm, DecisionForm
-from training.models import ActivityReport
+from training.models import ActivityReport, RegistrationRequest
 
 DRAFT = "draft"
 
@@ -37,7 +37,16 @@ def _report_or_404(request: HttpRequest, pk: int) -> ActivityReport:
 
 @require_safe
 def activity_list(request: HttpRequest) -> HttpResponse:
-    reports = activities.reports_of(employee=_viewer(request))
+    viewer = _viewer(request)
+    reports = list(activities.reports_of(employee=viewer))
+    # An approved report's valid certificate (settings.CERTIFICATES_FOR_ACTIVITIES): one query.
+    certificates = (
+        selectors.valid_certificates_by_report(employee=viewer)
+        if any(report.is_approved for report in reports)
+        else {}
+    )
+    for report in reports:
+        report.certificate = certificates.get(report.pk)  # type: ignore[attr-defined]
     return render(request, "training/activity_list.html", {"reports": reports})
 
 
@@ -112,10 +121,16 @@ def activity_detail(request: HttpRequest, pk: int) -> HttpResponse:
     elif request.method == "POST":
         messages.error(request, str(activities.ReportLocked()))
         return redirect("training:activity-detail", pk=report.pk)
+    certificate = None
+    if mine and report.is_approved:
+        certificate = selectors.valid_certificates_by_report(
+            employee=report.employee, report_ids=[report.pk]
+        ).get(report.pk)
     context = {
         "form": form,
         "report": report,
         "mine": mine,
+        "certificate": certificate,
         "ebook": report.ebook,
         "competencies": list(report.competencies.all()),
     }
@@ -151,12 +166,23 @@ def review_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _render_approvals(
-    request: HttpRequest, *, errors: dict[int, str] | None = None, status: int = 200
+    request: HttpRequest,
+    *,
+    errors: dict[int, str] | None = None,
+    request_errors: dict[int, str] | None = None,
+    status: int = 200,
 ) -> HttpResponse:
+    """The reports and the registration requests waiting for the viewer, each with its form
+    (and the error of a refused decision under it)."""
     waiting = list(activities.reports_waiting_for(user=_viewer(request)))
-    errors = errors or {}
+    errors, request_errors = errors or {}, request_errors or {}
     items = [(report, errors.get(report.pk, "")) for report in waiting]
-    return render(request, "training/approval_list.html", {"items": items}, status=status)
+    requests = [
+        (item, request_errors.get(item.pk, ""))
+        for item in selectors.requests_waiting_for(user=_viewer(request))
+    ]
+    context = {"items": items, "requests": requests}
+    return render(request, "training/approval_list.html", context, status=status)
 
 
 @require_safe
@@ -191,3 +217,42 @@ def approval_decide(request: HttpRequest, pk: int) -> HttpResponse:
     except activities.ReportError as refused:
         messages.error(request, str(refused))
     return redirect("team:approval-list")
+
+
+@require_POST
+def request_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    """ "Setujui" registers (or waitlists) the employee through the registration service;
+    "Kembalikan" needs a reason. Only the supervisor the request waits for: 404 for anyone else."""
+    item = RegistrationRequest.objects.select_related("training").filter(pk=pk).first()
+    if item is None or not services.may_decide_request(user=_viewer(request), request=item):
+        raise Http404
+    form = DecisionForm(request.POST)
+    if not form.is_valid():
+        error = " ".join(str(e) for e in form.errors["comment"])
+        return _render_approvals(request, request_errors={item.pk: error}, status=400)
+    title = item.training.title
+    try:
+        if request.POST.get("decision") == "return":
+            services.return_registration_request(
+                request=item, by=_viewer(request), reason=form.cleaned_data["comment"]
+            )
+            messages.success(request, _("Permintaan “%(title)s” dikembalikan.") % {"title": title})
+        else:
+            decided = services.approve_registration_request(request=item, by=_viewer(request))
+            messages.success(request, _approved_message(decided))
+    except services.ReasonRequired as missing:
+        return _render_approvals(request, request_errors={item.pk: str(missing)}, status=400)
+    except services.TrainingError as refused:
+        messages.error(request, str(refused))
+    return redirect("team:approval-list")
+
+
+def _approved_message(decided: RegistrationRequest) -> str:
+    values = {"title": decided.training.title, "name": decided.employee.full_name}
+    enrollment = decided.enrollment
+    if enrollment is not None and enrollment.is_waitlisted:
+        return (
+            _("Permintaan disetujui, tetapi “%(title)s” sudah penuh: %(name)s masuk daftar tunggu.")
+            % values
+        )
+    return _("Permintaan disetujui: %(name)s terdaftar pada “%(title)s”.") % values

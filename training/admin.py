@@ -98,7 +98,7 @@ class TrainingAdmin(admin.ModelAdmin):
         "seats_column",
         "status",
     )
-    list_filter = ("status", "kind", "mode")
+    list_filter = ("status", "kind", "mode", "requires_approval")
     search_fields = ("title", "slug")
     prepopulated_fields = {"slug": ("title",)}
     date_hierarchy = "start_at"
@@ -120,6 +120,7 @@ class TrainingAdmin(admin.ModelAdmin):
                     "registration_opens_at",
                     "registration_closes_at",
                     "capacity",
+                    "requires_approval",
                     "organizer_unit",
                     "eligible_units",
                     "eligible_positions",
@@ -563,6 +564,7 @@ class CertificateAdmin(admin.ModelAdmin):
         "sequence",
         "holder",
         "enrollment",
+        "activity_report",
         "holder_name",
         "holder_nip",
         "title",

@@ -98,7 +98,12 @@ def _render(certificate: Certificate, *, url: str) -> bytes:
     pdf.multi_cell(width - 60, 8, certificate.title, align="C")
     pdf.set_x(30)
     pdf.set_font(FAMILY, "", 12)
-    details = f"{_dates(certificate)} · {certificate.mode} · {_jp(certificate.jp)} JP"
+    # A training's mode, or an activity's type (coaching, seminar, ...); an activity approved
+    # without JP (no conversion in force, the yearly cap reached) states none.
+    parts = [_dates(certificate), certificate.mode]
+    if certificate.jp:
+        parts.append(f"{_jp(certificate.jp)} JP")
+    details = " · ".join(part for part in parts if part)
     pdf.multi_cell(width - 60, 7, details, align="C")
     if certificate.competencies:
         pdf.set_x(30)

@@ -13,10 +13,11 @@ Numbers: settings.CERTIFICATE_NUMBER_PATTERN with {year} (the year of issue, loc
 (the year's running number). The counter is one row per year moved by an upsert in the issuing
 transaction, so numbers have no gaps and concurrent issues queue behind its row lock.
 
-Learning-log activities: a certificate has one source, an enrolment, today. Approved activities
-(when a setting says they get one) will add a second source field on Certificate and an
-issue_for_activities() here that builds the same Snapshot for each and shares the numbering and
-the insert of _issue_for(); the PDF, the download, verification and the export stay as they are.
+Learning-log activities: with settings.CERTIFICATES_FOR_ACTIVITIES on, approving a report
+(activities.approve_report) calls issue_for_report() inside its transaction, holding the report's
+row lock: one certificate per report (Certificate.activity_report, a partial unique constraint).
+It shares the numbering, the insert and the render task with the trainings' (_insert); the PDF,
+the download, verification, revocation, re-issue and the SIASN export serve both sources.
 """
 
 from __future__ import annotations
@@ -24,24 +25,26 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import secrets
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import connection, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from rumahbelajar.people import selectors as people_selectors
 from rumahbelajar.people.models import User
 from rumahbelajar.queue import queue_after_commit
 from training.models import (
+    ActivityReport,
     Certificate,
     CertificateSequence,
     Enrollment,
     EnrollmentStatus,
+    ReportStatus,
     TrainingCompetency,
 )
 from training.rules import OutsideScope, TrainingError
@@ -124,40 +127,36 @@ def _snapshot_of(enrollment: Enrollment, competencies: str) -> Snapshot:
     )
 
 
-def _issue_for(
-    enrollment_ids: Sequence[int], *, by: User | None, replaces: Certificate | None = None
+def _insert(
+    sources: Sequence[tuple[Mapping[str, object], Snapshot]],
+    *,
+    by: User | None,
+    replaces: Certificate | None = None,
 ) -> list[Certificate]:
-    """Certificates for these enrolments (locked by the caller), from their current data: three
-    queries and one insert whatever their number; a render task per certificate after commit."""
-    if not enrollment_ids:
+    """Numbers and inserts certificates for (source fields, snapshot) pairs: the year's counter
+    and one insert whatever their number; a render task per certificate after commit."""
+    if not sources:
         return []
-    enrollments = list(
-        Enrollment.objects.select_related("training__organizer_unit", "employee")
-        .filter(pk__in=enrollment_ids)
-        .order_by("pk")
-    )
-    competencies = _competencies_by_training({e.training_id for e in enrollments})
     now = timezone.now()
     year = timezone.localtime(now).year
-    numbers = _reserve_numbers(year, len(enrollments))
+    numbers = _reserve_numbers(year, len(sources))
     fresh = []
-    for enrollment, sequence in zip(enrollments, numbers, strict=True):
-        snapshot = _snapshot_of(enrollment, competencies.get(enrollment.training_id, ""))
+    for (source, snapshot), sequence in zip(sources, numbers, strict=True):
         holder = snapshot.holder
         fresh.append(
             Certificate(
+                **source,
                 number=format_number(year=year, sequence=sequence),
                 year=year,
                 sequence=sequence,
                 code=secrets.token_urlsafe(CODE_BYTES),
                 holder=holder,
-                enrollment=enrollment,
                 holder_name=holder.full_name or holder.email,
                 holder_nip=holder.nip or "",
                 title=snapshot.title[:300],
                 started_on=snapshot.started_on,
                 ended_on=max(snapshot.ended_on, snapshot.started_on),
-                mode=snapshot.mode,
+                mode=snapshot.mode[:60],
                 jp=snapshot.jp,
                 competencies=snapshot.competencies,
                 issuer=snapshot.issuer[:255],
@@ -174,6 +173,70 @@ def _issue_for(
     for certificate in created:
         queue_after_commit(tasks.render_certificate_task, certificate_id=certificate.pk)
     return created
+
+
+def _issue_for(
+    enrollment_ids: Sequence[int], *, by: User | None, replaces: Certificate | None = None
+) -> list[Certificate]:
+    """Certificates for these enrolments (locked by the caller), from their current data: three
+    queries and one insert whatever their number; a render task per certificate after commit."""
+    if not enrollment_ids:
+        return []
+    enrollments = list(
+        Enrollment.objects.select_related("training__organizer_unit", "employee")
+        .filter(pk__in=enrollment_ids)
+        .order_by("pk")
+    )
+    competencies = _competencies_by_training({e.training_id for e in enrollments})
+    with translation.override(settings.LANGUAGE_CODE):  # an Indonesian document
+        sources = [
+            (
+                {"enrollment": enrollment},
+                _snapshot_of(enrollment, competencies.get(enrollment.training_id, "")),
+            )
+            for enrollment in enrollments
+        ]
+    return _insert(sources, by=by, replaces=replaces)
+
+
+def _snapshot_of_report(report: ActivityReport) -> Snapshot:
+    """An approved activity: its title, type (printed where a training's mode is), dates, the JP
+    its approval credited and the competencies it developed; the agency as issuer."""
+    competencies = ", ".join(
+        competency.name
+        for competency in report.competencies.order_by("sort_order", "code").only("name")
+    )
+    return Snapshot(
+        holder=report.employee,
+        title=report.title,
+        started_on=report.started_on,
+        ended_on=report.ended_on,
+        mode=str(report.get_kind_display()),
+        jp=report.jp or Decimal("0"),
+        competencies=competencies,
+        issuer=settings.CERTIFICATE_ISSUER,
+    )
+
+
+def _issue_for_reports(
+    reports: Sequence[ActivityReport], *, by: User | None, replaces: Certificate | None = None
+) -> list[Certificate]:
+    with translation.override(settings.LANGUAGE_CODE):  # an Indonesian document
+        sources = [({"activity_report": r}, _snapshot_of_report(r)) for r in reports]
+    return _insert(sources, by=by, replaces=replaces)
+
+
+def issue_for_report(*, report: ActivityReport, by: User | None) -> Certificate | None:
+    """The certificate of an approved activity report, when settings.CERTIFICATES_FOR_ACTIVITIES
+    is on and the report never had one (a certificate HR revoked on purpose is not issued again).
+    The caller (activities.approve_report) holds the report's row lock inside its transaction,
+    so "is there one already?" cannot race; the partial unique constraint backs it up.
+    Side effects: a certificate row, the year's counter; a render task after commit."""
+    if not settings.CERTIFICATES_FOR_ACTIVITIES or report.status != ReportStatus.APPROVED:
+        return None
+    if Certificate.objects.filter(activity_report=report).exists():
+        return None
+    return _issue_for_reports([report], by=by)[0]
 
 
 def issue_for_completions(
@@ -252,14 +315,18 @@ def revoke_certificate(*, certificate: Certificate, by: User, reason: str) -> Ce
 
 @transaction.atomic
 def reissue_certificate(*, certificate: Certificate, by: User, reason: str) -> Certificate:
-    """After a correction (a name, the training's data): revokes the certificate with `reason`
-    and issues a new one (new number and code) from the enrolment as it is now, which
-    `replaces` the old. Side effects: locks the enrolment and the certificate; a render task.
-    Raises CertificateError if the enrolment is no longer completed, OutsideScope when `by`
-    does not manage the holder."""
+    """After a correction (a name, the training's or the report's data): revokes the certificate
+    with `reason` and issues a new one (new number and code) from its source as it is now, which
+    `replaces` the old. Side effects: locks the source (enrolment or activity report) and the
+    certificate; a render task. Raises CertificateError if the enrolment is no longer completed
+    (the report no longer approved), OutsideScope when `by` does not manage the holder."""
     reason = reason.strip()
     if not reason:
         raise CertificateError(_("Alasan penerbitan ulang wajib diisi."))
+    if certificate.activity_report_id is not None:
+        return _reissue_for_report(
+            certificate, report_id=certificate.activity_report_id, by=by, reason=reason
+        )
     if certificate.enrollment_id is None:
         raise CertificateError(_("Sertifikat ini tidak berasal dari pelatihan."))
     _require_scope(certificate, by)
@@ -276,6 +343,26 @@ def reissue_certificate(*, certificate: Certificate, by: User, reason: str) -> C
     elif Certificate.objects.filter(enrollment=enrollment, revoked_at__isnull=True).exists():
         raise CertificateError(_("Pelatihan ini sudah memiliki sertifikat yang berlaku."))
     return _issue_for([enrollment.pk], by=by, replaces=old)[0]
+
+
+def _reissue_for_report(
+    certificate: Certificate, *, report_id: int, by: User, reason: str
+) -> Certificate:
+    """reissue_certificate() for an activity's certificate (inside its transaction)."""
+    _require_scope(certificate, by)
+    report = (
+        ActivityReport.objects.select_for_update(of=("self",))
+        .select_related("employee")
+        .get(pk=report_id)
+    )
+    if report.status != ReportStatus.APPROVED:
+        raise CertificateError(_("Laporan kegiatan ini tidak lagi tercatat disetujui."))
+    old = Certificate.objects.select_for_update().get(pk=certificate.pk)
+    if old.revoked_at is None:
+        _revoke(old, by=by, reason=reason)
+    elif Certificate.objects.filter(activity_report=report, revoked_at__isnull=True).exists():
+        raise CertificateError(_("Laporan kegiatan ini sudah memiliki sertifikat yang berlaku."))
+    return _issue_for_reports([report], by=by, replaces=old)[0]
 
 
 def ensure_pdf(*, certificate_id: int) -> Certificate:
@@ -300,13 +387,16 @@ def ensure_pdf(*, certificate_id: int) -> Certificate:
 
 def issue_missing(*, employee_ids: Iterable[int] | None = None, limit: int = SWEEP_CHUNK) -> int:
     """Issues certificates for completed enrolments that never had one (completions recorded
-    before certificates existed, or by another door), at most `limit`. Each in its own
-    transaction under the enrolment's lock. Returns how many were issued."""
+    before certificates existed, or by another door) and, with
+    settings.CERTIFICATES_FOR_ACTIVITIES on, for approved activity reports that never had one
+    (approved before the setting was turned on): at most `limit` of each. Each in its own
+    transaction under its source's row lock. Returns how many were issued."""
     todo = Enrollment.objects.filter(
         status=EnrollmentStatus.COMPLETED, certificates__isnull=True
     ).order_by("pk")
     if employee_ids is not None:
-        todo = todo.filter(employee_id__in=list(employee_ids))
+        employee_ids = list(employee_ids)
+        todo = todo.filter(employee_id__in=employee_ids)
     issued = 0
     for pk in list(todo.values_list("pk", flat=True)[:limit]):
         with transaction.atomic():
@@ -317,6 +407,28 @@ def issue_missing(*, employee_ids: Iterable[int] | None = None, limit: int = SWE
             )
             if row is not None:
                 issued += len(issue_for_completions(newly_completed=[], confirmed=[row], by=None))
+    if settings.CERTIFICATES_FOR_ACTIVITIES:
+        issued += _issue_missing_for_reports(employee_ids=employee_ids, limit=limit)
+    return issued
+
+
+def _issue_missing_for_reports(*, employee_ids: list[int] | None, limit: int) -> int:
+    todo = ActivityReport.objects.filter(
+        status=ReportStatus.APPROVED, certificates__isnull=True
+    ).order_by("pk")
+    if employee_ids is not None:
+        todo = todo.filter(employee_id__in=employee_ids)
+    issued = 0
+    for pk in list(todo.values_list("pk", flat=True)[:limit]):
+        with transaction.atomic():
+            report = (
+                ActivityReport.objects.select_for_update(of=("self",))
+                .select_related("employee")
+                .filter(pk=pk)
+                .first()
+            )
+            if report is not None and issue_for_report(report=report, by=None) is not None:
+                issued += 1
     return issued
 
 

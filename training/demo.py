@@ -1,6 +1,7 @@
 """The training part of the demo data: a dozen trainings across modes and kinds, the contract's
 "Pelatihan Demo Kapasitas Terbatas" (open, capacity 10, registration open, starting in the future,
-no one registered), one mandated training assigned to pegawai@demo.rumahbelajar.id by
+no one registered), "Pelatihan Demo Perlu Persetujuan" (open, registration needs the supervisor's
+approval), one mandated training assigned to pegawai@demo.rumahbelajar.id by
 hr@demo.rumahbelajar.id, and completed trainings, each with its certificate, plus a coaching
 record so that the demo employee has 12 JP this year (of 20).
 
@@ -43,6 +44,8 @@ from training.models import (
 
 DEMO_TRAINING_TITLE = "Pelatihan Demo Kapasitas Terbatas"
 DEMO_TRAINING_SLUG = "pelatihan-demo-kapasitas-terbatas"
+APPROVAL_TRAINING_TITLE = "Pelatihan Demo Perlu Persetujuan"
+APPROVAL_TRAINING_SLUG = "pelatihan-demo-perlu-persetujuan"
 ASSIGNED_SLUG = "pelatihan-pengarusutamaan-ham-bagi-asn"
 EMAIL_DOMAIN = "demo.rumahbelajar.id"
 HR_EMAIL = f"hr@{EMAIL_DOMAIN}"
@@ -86,6 +89,7 @@ class DemoTraining:
     description: str
     eligible_positions: tuple[str, ...] = ()
     registrants: int = 0  # numbered demo employees registered, for a lived-in catalogue
+    requires_approval: bool = False  # self-registration waits for the supervisor's approval
 
 
 # fmt: off
@@ -93,6 +97,11 @@ TRAININGS: list[DemoTraining] = [
     DemoTraining(DEMO_TRAINING_SLUG, DEMO_TRAINING_TITLE, _OPEN, _K, "8", 30, 1, 10, (("M3", 2),),
                  "Pelatihan singkat untuk mencoba pendaftaran, daftar tunggu, dan pembatalan: "
                  "kuotanya hanya 10 peserta."),
+    DemoTraining(APPROVAL_TRAINING_SLUG, APPROVAL_TRAINING_TITLE, _OPEN, _K, "16", 25, 2, 20,
+                 (("M7", 2),),
+                 "Pelatihan untuk mencoba pendaftaran yang perlu persetujuan atasan langsung: "
+                 "permintaan Anda menunggu di /team/approvals/ atasan Anda.",
+                 requires_approval=True),
     DemoTraining("pelatihan-perancangan-peraturan-perundang-undangan",
                  "Pelatihan Perancangan Peraturan Perundang-undangan", _OPEN, _K, "40", 21, 5, 30,
                  (("M4", 3), ("M8", 2), ("T1", 2)),
@@ -364,6 +373,7 @@ def _ensure_training(
         "jp": Decimal(spec.jp),
         "capacity": spec.capacity,
         "status": TrainingStatus.PUBLISHED,
+        "requires_approval": spec.requires_approval,
         "organizer_unit": organiser,
         "place": "" if spec.mode == _E else BPSDM_PLACE,
         "online_url": ONLINE + spec.slug if spec.mode != _K else "",

@@ -42,6 +42,7 @@ class TrainingAdminForm(forms.ModelForm):
             "registration_opens_at",
             "registration_closes_at",
             "capacity",
+            "requires_approval",
             "organizer_unit",
             "eligible_units",
             "eligible_positions",

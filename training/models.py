@@ -143,6 +143,13 @@ class Training(models.Model):
     status = models.CharField(
         _("status"), max_length=10, choices=TrainingStatus.choices, default=TrainingStatus.DRAFT
     )
+    requires_approval = models.BooleanField(
+        _("perlu persetujuan atasan"),
+        default=False,
+        help_text=_(
+            "Pendaftaran mandiri menjadi permintaan yang diputuskan atasan langsung pegawai."
+        ),
+    )
     created_at = models.DateTimeField(_("dibuat"), auto_now_add=True)
     updated_at = models.DateTimeField(_("diubah"), auto_now=True)
 
@@ -462,6 +469,103 @@ class Enrollment(models.Model):
     @property
     def is_assigned(self) -> bool:
         return self.source == EnrollmentSource.ASSIGNED
+
+
+class RequestState(models.TextChoices):
+    PENDING = "pending", _("Menunggu persetujuan atasan")
+    APPROVED = "approved", _("Disetujui")
+    RETURNED = "returned", _("Dikembalikan")
+    WITHDRAWN = "withdrawn", _("Ditarik")
+
+
+class RegistrationRequest(models.Model):
+    """A self-registration for a training that needs the supervisor's approval
+    (Training.requires_approval): it waits for the supervisor resolved when it was made, who
+    approves it (the registration service then registers or waitlists the person by the usual
+    rules at that moment) or returns it with a reason; the employee may withdraw it while it
+    waits. The enrolment statuses stay as they are: the request is its own record."""
+
+    training = models.ForeignKey(
+        Training,
+        on_delete=models.CASCADE,
+        related_name="registration_requests",
+        verbose_name=_("pelatihan"),
+    )
+    employee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="registration_requests",
+        verbose_name=_("pegawai"),
+    )
+    supervisor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="registration_requests_to_decide",
+        verbose_name=_("atasan"),
+    )
+    state = models.CharField(
+        _("status"), max_length=10, choices=RequestState.choices, default=RequestState.PENDING
+    )
+    reason = models.TextField(_("alasan dikembalikan"), max_length=2000, blank=True)
+    enrollment = models.ForeignKey(
+        Enrollment,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("pendaftaran"),
+    )
+    created_at = models.DateTimeField(_("diajukan pada"), default=timezone.now)
+    decided_at = models.DateTimeField(_("diputuskan pada"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("diputuskan oleh"),
+    )
+
+    class Meta:
+        verbose_name = _("permintaan pendaftaran")
+        verbose_name_plural = _("permintaan pendaftaran")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["training", "employee"],
+                condition=Q(state="pending"),
+                name="training_regrequest_one_open",
+                violation_error_message=_("Permintaan pendaftaran ini sudah menunggu persetujuan."),
+            ),
+            models.CheckConstraint(
+                condition=Q(state__in=RequestState.values), name="training_regrequest_state_valid"
+            ),
+            models.CheckConstraint(
+                condition=~Q(state="returned") | ~Q(reason=""),
+                name="training_regrequest_returned_has_reason",
+            ),
+        ]
+        indexes = [
+            # What waits for a supervisor: one index range.
+            models.Index(
+                fields=["supervisor", "created_at"],
+                condition=Q(state="pending"),
+                name="training_regrequest_waiting",
+            ),
+            models.Index(fields=["employee", "state"], name="training_regrequest_mine"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.employee_id} · {self.training_id} ({self.state})"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.state == RequestState.PENDING
+
+    @property
+    def is_returned(self) -> bool:
+        return self.state == RequestState.RETURNED
 
 
 class ActivityType(models.TextChoices):
@@ -840,7 +944,8 @@ class CertificateSequence(models.Model):
 
 
 class Certificate(models.Model):
-    """A certificate of completion (e-sertifikat), issued once per completed enrolment.
+    """A certificate of completion (e-sertifikat), issued once per completed enrolment and, with
+    settings.CERTIFICATES_FOR_ACTIVITIES on, once per approved learning-log activity report.
 
     What it says is copied at issue time (name, NIP, training, dates, JP, issuer, signer): a
     certificate states what was true when it was signed, and the public verification page reads
@@ -848,8 +953,9 @@ class Certificate(models.Model):
     after commit by the worker, or on the first download (training.certificates.ensure_pdf), and
     stored privately under MEDIA_ROOT.
 
-    `enrollment` is the only source today; approved learning-log activities will add a second,
-    nullable source (a CheckConstraint then keeps exactly one of them set).
+    Its source is exactly one of `enrollment` and `activity_report` (a CheckConstraint); each
+    source has at most one valid certificate (partial unique constraints), revoked ones stay as
+    history.
     """
 
     number = models.CharField(_("nomor"), max_length=80, unique=True)
@@ -872,6 +978,15 @@ class Certificate(models.Model):
         blank=True,
         related_name="certificates",
         verbose_name=_("dari pelatihan"),
+    )
+    activity_report = models.ForeignKey(
+        ActivityReport,
+        # Like the enrolment: the report cannot go while it has a certificate.
+        on_delete=models.RESTRICT,
+        null=True,
+        blank=True,
+        related_name="certificates",
+        verbose_name=_("dari laporan kegiatan"),
     )
     holder_name = models.CharField(_("nama"), max_length=200)
     holder_nip = models.CharField(_("NIP"), max_length=18, blank=True)
@@ -926,6 +1041,17 @@ class Certificate(models.Model):
                 condition=Q(revoked_at__isnull=True),
                 name="certificate_one_valid_per_enrollment",
             ),
+            # And one valid certificate per approved activity report.
+            models.UniqueConstraint(
+                fields=["activity_report"],
+                condition=Q(revoked_at__isnull=True),
+                name="certificate_one_valid_per_activity",
+            ),
+            models.CheckConstraint(
+                condition=Q(enrollment__isnull=False, activity_report__isnull=True)
+                | Q(enrollment__isnull=True, activity_report__isnull=False),
+                name="certificate_one_source",
+            ),
             models.CheckConstraint(
                 condition=Q(revoked_at__isnull=True) | ~Q(revoked_reason=""),
                 name="certificate_revoked_has_reason",
@@ -947,6 +1073,11 @@ class Certificate(models.Model):
     @property
     def is_valid(self) -> bool:
         return self.revoked_at is None
+
+    @property
+    def is_for_activity(self) -> bool:
+        """Issued for an approved learning-log activity (not a training)."""
+        return self.activity_report_id is not None
 
     @property
     def verification_url(self) -> str:

@@ -11,6 +11,7 @@ competencies of their assigned trainings take one more query when they have any.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from typing import Any
@@ -44,28 +45,56 @@ def provide(*, employee: Any, needs: Sequence[Need], known: Mapping[str, Any]) -
         lowest[competency_id] = min(lowest.get(competency_id, need.achieved), need.achieved)
     for competency_id, listed in offers.items():
         floor = lowest.get(competency_id, 0)
-        for offer in listed:
+        for offer, candidate in _offered(competency_id, listed, url=url, note=waitlist_note):
             if offer.level is not None and offer.level < floor:
                 continue
             if offer.id in enrolled or not eligible_by(
                 unit_paths=offer.unit_paths, position_ids=offer.position_ids, employee=employee
             ):
                 continue
-            full = offer.seats_left <= 0
-            candidates.append(
-                Candidate(
-                    kind=TRAINING,
-                    item_id=offer.id,
-                    title=offer.title,
-                    url=f"{url}{offer.slug}/",
-                    competency_id=competency_id,
-                    level=offer.level,
-                    order=(offer.start_at.timestamp(),),  # the soonest first
-                    full=full,
-                    note=waitlist_note if full else _start_note(offer.start_at),
-                )
-            )
+            candidates.append(candidate)
     return candidates
+
+
+# The candidates of each shared offer list (selectors.open_offers), per language: they belong to
+# no one, so a process builds them once per catalogue version instead of once per person.
+_OFFERED: dict[tuple[int, int, str], tuple[list[Any], list[tuple[Any, Candidate]]]] = {}
+_OFFERED_MAX = 2048
+_OFFERED_LOCK = threading.Lock()
+
+
+def _offered(
+    competency_id: int, listed: list[selectors.Offer], *, url: str, note: str
+) -> list[tuple[selectors.Offer, Candidate]]:
+    if not listed:
+        return []
+    language = get_language() or ""
+    key = (competency_id, id(listed), language)
+    kept = _OFFERED.get(key)
+    if kept is not None and kept[0] is listed:
+        return kept[1]
+    pairs = [
+        (
+            offer,
+            Candidate(
+                kind=TRAINING,
+                item_id=offer.id,
+                title=offer.title,
+                url=f"{url}{offer.slug}/",
+                competency_id=competency_id,
+                level=offer.level,
+                order=(offer.start_at.timestamp(),),  # the soonest first
+                full=offer.seats_left <= 0,
+                note=note if offer.seats_left <= 0 else _start_note(offer.start_at),
+            ),
+        )
+        for offer in listed
+    ]
+    with _OFFERED_LOCK:
+        if len(_OFFERED) >= _OFFERED_MAX:
+            _OFFERED.clear()  # old catalogue versions: their lists are gone from selectors too
+        _OFFERED[key] = (listed, pairs)  # the list itself is kept, so its id is not reused
+    return pairs
 
 
 def _start_note(start_at: Any) -> str:

@@ -119,6 +119,43 @@ class TrainingBusy(TrainingError):
     )
 
 
+class ApprovalRequired(TrainingError):
+    """register() was asked for a training that needs the supervisor's approval first."""
+
+    default_message = gettext_lazy(
+        "Pendaftaran pelatihan ini memerlukan persetujuan atasan langsung; ajukan permintaan."
+    )
+
+
+class NoSupervisor(TrainingError):
+    default_message = gettext_lazy(
+        "Pendaftaran pelatihan ini memerlukan persetujuan atasan langsung, tetapi atasan Anda "
+        "belum tercatat. Hubungi pengelola SDM unit Anda agar menetapkannya."
+    )
+
+
+class AlreadyRequested(TrainingError):
+    default_message = gettext_lazy(
+        "Permintaan pendaftaran Anda untuk pelatihan ini sudah menunggu persetujuan atasan."
+    )
+
+
+class RequestNotPending(TrainingError):
+    default_message = gettext_lazy("Permintaan pendaftaran ini tidak sedang menunggu persetujuan.")
+
+
+class NotRequestDecider(TrainingError):
+    default_message = gettext_lazy(
+        "Hanya atasan langsung pegawai yang dapat memutuskan permintaan ini."
+    )
+
+
+class ReasonRequired(TrainingError):
+    default_message = gettext_lazy(
+        "Tuliskan alasan agar pegawai tahu mengapa permintaannya dikembalikan."
+    )
+
+
 def may_overbook(*, admin: User, training: Training) -> bool:
     """Whether `admin` may assign people beyond the capacity of `training`: a superuser always,
     an HR admin only when a unit in their subtrees organises it (the seats are that unit's to
@@ -156,8 +193,8 @@ def eligible_by(
     if unit_paths:
         if employee.unit is None:
             return False
-        path = employee.unit.path
-        if not any(path.startswith(prefix) for prefix in unit_paths):
+        prefixes = unit_paths if isinstance(unit_paths, tuple) else tuple(unit_paths)
+        if not employee.unit.path.startswith(prefixes):
             return False
     return not position_ids or employee.position_id in position_ids
 

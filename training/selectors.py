@@ -73,12 +73,31 @@ from training.models import (
     JpConversion,
     LearningKind,
     LearningRecord,
+    RegistrationRequest,
     Training,
     TrainingCompetency,
     TrainingKind,
     TrainingStatus,
 )
-from training.rules import TrainingError, self_registration_error
+from training.rules import NoSupervisor, TrainingError, self_registration_error
+from training.team import (  # registration requests and the team page
+    Team as Team,
+)
+from training.team import (
+    TeamMember as TeamMember,
+)
+from training.team import (
+    my_open_requests as my_open_requests,
+)
+from training.team import (
+    request_for as request_for,
+)
+from training.team import (
+    requests_waiting_for as requests_waiting_for,
+)
+from training.team import (
+    team_overview as team_overview,
+)
 
 _MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
 
@@ -266,6 +285,9 @@ class TrainingDetail:
     `state`: Training.registration_state() now.
     `cache_version`: the training.cache version its public part was read under (None: the
     cache was unavailable), for the page's shared fragments.
+    With Training.requires_approval, `can_register` means "may ask their supervisor": not while
+    a request waits (`request`), nor without a supervisor (`register_blocker` says HR must set
+    one).
     """
 
     training: Training
@@ -278,6 +300,10 @@ class TrainingDetail:
     can_cancel: bool
     state: str = ""
     cache_version: int | None = None
+    #: For a training that needs the supervisor's approval: the viewer's latest request (None if
+    #: none) and, when they may ask, who decides (None: nobody; register_blocker says so).
+    request: RegistrationRequest | None = None
+    supervisor: User | None = None
 
 
 def _public_training(id_or_slug: str) -> tuple[Training, dt.datetime | None]:
@@ -316,6 +342,16 @@ def training_for_detail(*, id_or_slug: str | int, user: User) -> TrainingDetail:
     seats_left = training.seats_left  # type: ignore[attr-defined]
     waitlist_count = training.waitlist_count  # type: ignore[attr-defined]
     can_register = enrollment is None and blocker is None and user.is_authenticated
+    request = supervisor = None
+    if training.requires_approval and enrollment is None and user.is_authenticated:
+        # Only these trainings pay for the request and the supervisor (up to four queries).
+        request = request_for(training=training, employee=user)
+        if request is not None and request.is_pending:
+            can_register = False
+        elif can_register:
+            supervisor = people_selectors.supervisor_of(employee=user)
+            if supervisor is None:
+                can_register, blocker = False, NoSupervisor()
     return TrainingDetail(
         training=training,
         enrollment=enrollment,
@@ -330,6 +366,8 @@ def training_for_detail(*, id_or_slug: str | int, user: User) -> TrainingDetail:
         and now < training.start_at,
         state=training.registration_state(now),
         cache_version=stamp,
+        request=request,
+        supervisor=supervisor,
     )
 
 
@@ -901,6 +939,21 @@ def valid_certificates_by_enrollment(
     return {row.enrollment_id: row for row in rows.order_by()}  # type: ignore[misc]
 
 
+def valid_certificates_by_report(
+    *, employee: User, report_ids: list[int] | None = None
+) -> dict[int, Certificate]:
+    """The person's valid certificates of approved learning-log activities keyed by report id
+    (all, or of `report_ids`). One query; only what the links need."""
+    rows = Certificate.objects.filter(
+        holder=employee, revoked_at__isnull=True, activity_report__isnull=False
+    ).only("pk", "number", "code", "activity_report_id", "holder_id")
+    if report_ids is not None:
+        if not report_ids:
+            return {}
+        rows = rows.filter(activity_report_id__in=report_ids)
+    return {row.activity_report_id: row for row in rows.order_by()}  # type: ignore[misc]
+
+
 def certificate_for_download(*, pk: int, user: User) -> Certificate:
     """A certificate its holder, an HR admin of the holder's units or a superuser may download.
     Raises Certificate.DoesNotExist (→ 404) for anyone else, as for a certificate that is not."""
@@ -924,6 +977,8 @@ VERIFICATION_FIELDS = (
     "holder_name",
     "holder_nip",
     "title",
+    "activity_report",
+    "mode",
     "started_on",
     "ended_on",
     "jp",

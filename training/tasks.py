@@ -49,6 +49,14 @@ def send_jp_digest() -> int:
     return told
 
 
+@shared_task(name="training.send_monthly_summaries", acks_late=True)
+def send_monthly_summaries() -> int:
+    """Beat, monthly: the summary email to HR admins and supervisors (each once a month)."""
+    sent = services.send_monthly_summaries()
+    logger.info("Monthly summaries: %d sent", sent)
+    return sent
+
+
 @shared_task(name="training.render_certificate", **SENDING_TASK)
 def render_certificate_task(*, certificate_id: int) -> bool:
     """Renders and stores a certificate's PDF (queued after the issuing commit); True if done."""
@@ -61,8 +69,10 @@ def render_certificate_task(*, certificate_id: int) -> bool:
 
 @shared_task(name="training.sweep_certificates", acks_late=True)
 def sweep_certificates() -> int:
-    """Beat: issues certificates completions missed, and queues the PDFs whose task was lost
-    (a broker down at commit). Both are marked in PostgreSQL, so nothing is lost meanwhile."""
+    """Beat: issues certificates completions missed (and, with
+    settings.CERTIFICATES_FOR_ACTIVITIES on, approved activity reports approved before it was),
+    and queues the PDFs whose task was lost (a broker down at commit). Both are marked in
+    PostgreSQL, so nothing is lost meanwhile."""
     issued = certificates.issue_missing()
     missing = certificates.certificates_without_pdf()
     for certificate_id in missing:

@@ -26,5 +26,10 @@ urlpatterns = [
     path("<slug:id_or_slug>/", views.training_detail, name="training-detail"),
     path("<slug:id_or_slug>/register", views.training_register, name="training-register"),
     path("<slug:id_or_slug>/cancel", views.training_cancel, name="training-cancel"),
+    path(
+        "<slug:id_or_slug>/withdraw-request",
+        views.training_request_withdraw,
+        name="training-request-withdraw",
+    ),
     path("<slug:id_or_slug>/calendar.ics", views.training_calendar, name="training-calendar"),
 ]

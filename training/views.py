@@ -374,6 +374,8 @@ def training_register(request: HttpRequest, id_or_slug: str) -> HttpResponse:
         training = selectors.training_for_registration(id_or_slug=id_or_slug, user=viewer)
     except Training.DoesNotExist as missing:
         raise Http404 from missing
+    if training.requires_approval:
+        return _ask_supervisor(request, training, viewer)
     try:
         enrollment = services.register(training=training, employee=viewer)
     except services.TrainingBusy as busy:
@@ -389,6 +391,40 @@ def training_register(request: HttpRequest, id_or_slug: str) -> HttpResponse:
     else:
         _say_registered(request, enrollment)
     return redirect("training:training-detail", id_or_slug=training.slug)
+
+
+def _ask_supervisor(request: HttpRequest, training: Training, viewer: User) -> HttpResponse:
+    """A training that needs the supervisor's approval: the registration becomes a request."""
+    try:
+        asked = services.request_registration(training=training, employee=viewer)
+    except services.AlreadyRequested as already:
+        messages.info(request, str(already))
+    except services.TrainingError as refused:
+        messages.error(request, str(refused))
+    else:
+        messages.success(
+            request,
+            _("Permintaan pendaftaran dikirim kepada atasan Anda, %(name)s.")
+            % {"name": asked.supervisor.full_name if asked.supervisor else ""},
+        )
+    return redirect("training:training-detail", id_or_slug=training.slug)
+
+
+@require_POST
+def training_request_withdraw(request: HttpRequest, id_or_slug: str) -> HttpResponse:
+    """The employee withdraws their pending registration request."""
+    detail = _detail_or_404(request, id_or_slug)
+    pending = detail.request
+    if pending is None or not pending.is_pending:
+        messages.info(request, _("Tidak ada permintaan pendaftaran yang menunggu."))
+    else:
+        try:
+            services.withdraw_registration_request(request=pending, by=_viewer(request))
+        except services.TrainingError as refused:
+            messages.error(request, str(refused))
+        else:
+            messages.success(request, _("Permintaan pendaftaran ditarik."))
+    return redirect("training:training-detail", id_or_slug=detail.training.slug)
 
 
 def _say_registered(request: HttpRequest, enrollment: Enrollment) -> None:
@@ -453,6 +489,7 @@ def training_mine(request: HttpRequest) -> HttpResponse:
         "mine": mine,
         "heads": _row_heads(request, mine),
         "jp": selectors.jp_summary(employee=_viewer(request)),
+        "requests": selectors.my_open_requests(employee=_viewer(request)),
         "today": timezone.localdate(),
     }
     return render(request, "training/training_mine.html", context)
@@ -583,7 +620,8 @@ class _Draft:
 
 
 def _draft(request: HttpRequest) -> tuple[NominationForm, _Draft]:
-    scope = people_selectors.report_scope(viewer=cast(User, request.user))
+    # HR's: a supervisor sees their team in the reports but does not nominate (team=False).
+    scope = people_selectors.report_scope(viewer=cast(User, request.user), team=False)
     if scope is None:
         raise Http404
     form = NominationForm(request.GET, scope=scope)

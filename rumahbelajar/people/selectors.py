@@ -8,7 +8,7 @@ from operator import or_
 from typing import Any
 
 from django.db import connection, connections, router
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 
 from rumahbelajar.people.models import Position, Unit, User
 from rumahbelajar.sqlrows import cache_related, columns, take
@@ -129,6 +129,45 @@ def supervisor_of(*, employee: User) -> User | None:
     )
 
 
+def team_of(*, supervisor: User) -> QuerySet[User]:
+    """The active people whose direct supervisor `supervisor` is by the first two rules of
+    supervisor_of (set by HR, or as head of their unit; for a head, of the parent unit). The
+    third rule's fallback (an HR admin standing in where a unit has no head) makes no team: those
+    HR admins see the people through their scope already. One query when evaluated, whatever the
+    team's size; indexed on the supervisor and the unit head."""
+    pk = supervisor.pk
+    no_explicit = Q(supervisor__isnull=True) | Q(supervisor__is_active=False)
+    as_head = Q(unit__head_id=pk) & ~Q(unit__head_id=F("pk"))
+    as_parent_head = Q(unit__head_id=F("pk")) & Q(unit__parent__head_id=pk)
+    return (
+        User.objects.filter(is_active=True)
+        .exclude(pk=pk)
+        .filter(Q(supervisor_id=pk) | (no_explicit & (as_head | as_parent_head)))
+    )
+
+
+def is_supervisor(*, user: User) -> bool:
+    """Whether `user` leads a team: someone active has them as supervisor, or they head a unit
+    (whose people are their team, even while it has none). No query for the person a request
+    loaded (load_person reads it as `leads_team`); two small indexed ones otherwise."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    known = getattr(user, "leads_team", None)
+    if known is not None:
+        return bool(known)
+    return (
+        User.objects.filter(supervisor_id=user.pk, is_active=True).exists()
+        or Unit.objects.filter(head_id=user.pk).exists()
+    )
+
+
+def supervises(*, supervisor: User, employee: User) -> bool:
+    """Whether `employee` is in `supervisor`'s team (team_of). One query."""
+    if supervisor.pk is None or employee.pk == supervisor.pk:
+        return False
+    return team_of(supervisor=supervisor).filter(pk=employee.pk).exists()
+
+
 def subtree(*, unit: Unit) -> QuerySet[Unit]:
     return Unit.objects.filter(path__startswith=unit.path)
 
@@ -164,6 +203,11 @@ def can_change_employee(*, admin: User, employee: User) -> bool:
 def _person_sql(column: str = "id") -> str:
     return (
         f"SELECT {columns(User, 'u')}, {columns(Unit, 'n')}, {columns(Position, 'p')} "  # noqa: S608 (names from the models)
+        # Whether the person leads a team (is_supervisor), for the header's "Tim saya": two
+        # index probes in the same query rather than a query of its own on every page.
+        f', (EXISTS (SELECT 1 FROM "{User._meta.db_table}" s '
+        'WHERE s."supervisor_id" = u."id" AND s."is_active") '
+        f'OR EXISTS (SELECT 1 FROM "{Unit._meta.db_table}" h WHERE h."head_id" = u."id")) '
         f'FROM "{User._meta.db_table}" u '
         f'LEFT JOIN "{Unit._meta.db_table}" n ON n."id" = u."unit_id" '
         f'LEFT JOIN "{Position._meta.db_table}" p ON p."id" = u."position_id" '
@@ -199,10 +243,11 @@ def _load(sql: str, value: int | str) -> User | None:
         return None
     user, at = take(User, db, row, 0)
     unit, at = take(Unit, db, row, at)
-    position, _at = take(Position, db, row, at)
+    position, at = take(Position, db, row, at)
     assert user is not None  # the row is the user's
     cache_related(user, "unit", unit)
     cache_related(user, "position", position)
+    user.leads_team = bool(row[at])  # type: ignore[attr-defined]
     return user
 
 
@@ -212,30 +257,48 @@ def _load(sql: str, value: int | str) -> User | None:
 @dataclass(frozen=True)
 class ReportScope:
     """The people a viewer may see in the reports (/reports/competency/, /reports/jp/) and
-    nominate from them: everyone (`everyone`), or the employees whose unit lies in one of the
-    unit subtrees `unit_paths`. Planned: a supervisor's team (their members' ids) joins here.
+    nominate from them (HR only): everyone (`everyone`), or the employees whose unit lies in one
+    of the unit subtrees `unit_paths`, or a supervisor's team (`member_ids`, their ids); `within`
+    narrows a team to one unit subtree (the `unit` filter).
     """
 
     everyone: bool
     unit_paths: tuple[str, ...] = ()
+    member_ids: tuple[int, ...] = ()
+    within: str = ""
+
+    @property
+    def is_team(self) -> bool:
+        """A supervisor's team (no unit subtree of their own, nobody else)."""
+        return not self.everyone and not self.unit_paths
 
     def narrowed_to(self, unit: Unit) -> ReportScope:
         """The same people, only those in `unit`'s subtree (the `unit` filter); `unit` must be
         visible (units_in_report_scope)."""
+        if self.is_team:
+            return ReportScope(everyone=False, member_ids=self.member_ids, within=unit.path)
         return ReportScope(everyone=False, unit_paths=(unit.path,))
 
-    def sql(self, path_column: str) -> tuple[str, list[str]]:
-        """A WHERE condition on the unit path column `path_column` (e.g. 'n."path"'), and its
-        parameters: a prefix match per subtree, each served by the path index."""
+    def sql(self, path_column: str, id_column: str = 'u."id"') -> tuple[str, list[Any]]:
+        """A WHERE condition on the unit path column `path_column` (e.g. 'n."path"') and the
+        person's id column `id_column`, and its parameters: a prefix match per subtree, each
+        served by the path index; a team by its members' ids."""
         if self.everyone:
             return "TRUE", []
-        if not self.unit_paths:
-            return "FALSE", []
+        if self.is_team:
+            if not self.member_ids:
+                return "FALSE", []
+            condition = f"{id_column} = ANY(%s)"
+            params: list[Any] = [list(self.member_ids)]
+            if self.within:
+                condition += f" AND {path_column} LIKE %s"
+                params.append(_like_prefix(self.within))
+            return f"({condition})", params
         condition = " OR ".join(f"{path_column} LIKE %s" for _path in self.unit_paths)
         return f"({condition})", [_like_prefix(path) for path in self.unit_paths]
 
     def contains(self, unit: Unit | None) -> bool:
-        """Whether a unit lies inside the scope. No query."""
+        """Whether a unit lies inside the scope's unit subtrees (a team has none). No query."""
         if self.everyone:
             return True
         return unit is not None and any(unit.path.startswith(p) for p in self.unit_paths)
@@ -246,13 +309,12 @@ def _like_prefix(path: str) -> str:
     return path.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
-def report_scope(*, viewer: User) -> ReportScope | None:
+def report_scope(*, viewer: User, team: bool = True) -> ReportScope | None:
     """The one place that decides who may see which people in the reports: a superuser sees
-    everyone; an HR admin (staff) the people of the unit subtrees they manage; anyone else
-    nobody (None: the report pages answer 404). At most one query (the managed units).
-
-    Planned: a supervisor sees their team — add it here, and every report, export and
-    nomination follows."""
+    everyone; an HR admin (staff) the people of the unit subtrees they manage; a supervisor
+    (is_supervisor) their team (team_of), unless `team` is False (the nomination is HR's);
+    anyone else nobody (None: the report pages answer 404). At most one query (the managed
+    units, or the team's ids)."""
     if not viewer.is_authenticated or not viewer.is_active:
         return None
     if viewer.is_superuser:
@@ -261,11 +323,18 @@ def report_scope(*, viewer: User) -> ReportScope | None:
         paths = managed_unit_paths(user=viewer)
         if paths:
             return ReportScope(everyone=False, unit_paths=tuple(paths))
+    if team and is_supervisor(user=viewer):
+        members = team_of(supervisor=viewer).order_by("pk").values_list("pk", flat=True)
+        return ReportScope(everyone=False, member_ids=tuple(members))
     return None
 
 
 def units_in_report_scope(*, scope: ReportScope) -> QuerySet[Unit]:
-    """The units a report's `unit` filter may name, in tree order."""
+    """The units a report's `unit` filter may name, in tree order (for a team: its members'
+    units)."""
     if scope.everyone:
         return Unit.objects.order_by("path")
+    if scope.is_team:
+        units = User.objects.filter(pk__in=scope.member_ids).values("unit_id")
+        return Unit.objects.filter(pk__in=units).order_by("path")
     return Unit.objects.filter(_subtree_q(list(scope.unit_paths), "path")).order_by("path")

@@ -15,6 +15,8 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from rumahbelajar.people import selectors as people_selectors
+
 register = template.Library()
 
 
@@ -68,6 +70,7 @@ def _header_parts(
     authenticated: bool,
     staff: bool,
     reports: bool,
+    team: bool = False,
 ) -> tuple[str, ...]:
     """includes/site_header.html for one language, navigation state and kind of visitor, split
     around the placeholders: [markup, placeholder, markup, placeholder, ...]."""
@@ -79,6 +82,7 @@ def _header_parts(
             "authenticated": authenticated,
             "staff": staff,
             "reports": reports,
+            "team": team,
             "nav": dict(nav),
             "logo_url": static("img/logo.svg"),
             "user_name": _NAME,
@@ -107,7 +111,7 @@ def site_header(context: template.Context) -> SafeString:
     request = context["request"]
     user = context.get("user")
     authenticated = user is not None and bool(user.is_authenticated)
-    staff = reports = False
+    staff = reports = team = False
     name = email = badge = unread = ""
     if user is not None and authenticated:
         # The unread count is kept on the person's row, loaded for every request anyway.
@@ -120,8 +124,14 @@ def site_header(context: template.Context) -> SafeString:
             )
         staff, email = bool(user.is_staff), user.email
         name = user.full_name or email
-        # HR admins and superusers get the reports of the people they manage in their menu.
-        reports = staff and user.has_perm("people.view_user")
+        # HR admins and superusers get the reports of the people they manage in their menu: the
+        # reports' own rule (people.selectors.report_scope), at most one query, which the report
+        # pages then reuse; a permission check loaded every permission of the account per page.
+        reports = (staff or user.is_superuser) and (
+            people_selectors.report_scope(viewer=user, team=False) is not None
+        )
+        # Supervisors get their team and its reports (read with the person: no query).
+        team = people_selectors.is_supervisor(user=user)
     values = {
         _NAME: escape(name),
         _EMAIL: escape(email),
@@ -132,6 +142,6 @@ def site_header(context: template.Context) -> SafeString:
         _UNREAD: unread,
     }
     parts = _header_parts(
-        get_language() or "", _nav_state(request.path), authenticated, staff, reports
+        get_language() or "", _nav_state(request.path), authenticated, staff, reports, team
     )
     return mark_safe("".join(values.get(part, part) for part in parts))  # noqa: S308 (escaped above)

@@ -105,3 +105,27 @@ def test_seed_again_issues_no_second_certificate(seeded):
     demo.seed(log=lambda _text: None)
 
     assert Certificate.objects.count() == before > 0
+
+
+def test_seed_approval_training_open_and_demo_employee_asks_atasan(seeded):
+    from rumahbelajar.people.selectors import supervisor_of, team_of
+    from training import services
+
+    training = Training.objects.get(title="Pelatihan Demo Perlu Persetujuan")
+    employee = User.objects.get(email="pegawai@demo.rumahbelajar.id")
+    atasan = User.objects.get(email="atasan@demo.rumahbelajar.id")
+
+    asked = services.request_registration(training=training, employee=employee)
+
+    assert (training.kind, training.status, training.requires_approval) == (
+        "open",
+        "published",
+        True,
+    )
+    assert training.registration_opens_at < timezone.now() < training.registration_closes_at
+    assert (
+        Training.objects.get(title="Pelatihan Demo Kapasitas Terbatas").requires_approval is False
+    )
+    assert supervisor_of(employee=employee) == atasan
+    assert asked.supervisor == atasan
+    assert team_of(supervisor=atasan).count() > 1

@@ -1024,8 +1024,9 @@ def test_mine_shows_only_my_own_trainings(client, colleague, my_year):
 
 
 def _mine_queries(client, django_assert_max_num_queries) -> int:
-    # The viewer, their enrolments and their JP (the rows' training parts are shared).
-    with django_assert_max_num_queries(3) as captured:
+    # The viewer, their enrolments, their JP (the rows' training parts are shared) and their
+    # registration requests waiting for or returned by their supervisor.
+    with django_assert_max_num_queries(4) as captured:
         response = client.get(MINE)
     assert response.status_code == 200
     return len(captured)

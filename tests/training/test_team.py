@@ -1,0 +1,370 @@
+"""A supervisor's team (/team/), their reading of the team's maps, and the reports scoped to the
+team (/reports/competency/ with its drill-down and exports, /reports/jp/); nomination stays HR's.
+
+The cast: Unit A1's head ("kepala") supervises Alice and Bob; Unit B1's head ("kepala B")
+supervises Charlie; the HR admin of Kanwil A and the superuser lead no team."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from decimal import Decimal
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+from openpyxl import load_workbook
+
+from competency.models import Competency
+from rumahbelajar.people import services as people_services
+from rumahbelajar.people.models import PositionKind
+from rumahbelajar.people.selectors import is_supervisor, report_scope, team_of
+from tests.people.factories import PositionFactory, UnitFactory, UserFactory
+from tests.report_helpers import store_map
+from tests.requests import client_for, get_ok_counting_queries
+from tests.training.factories import TrainingFactory
+from training import services
+from training.models import LearningRecord, TrainingKind
+
+pytestmark = pytest.mark.django_db
+
+TEAM = "/team/"
+HEATMAP = "/reports/competency/"
+JP = "/reports/jp/"
+
+
+@pytest.fixture
+def head(unit_a1):
+    person = UserFactory(email="kepala@example.test", full_name="Kepala Unit A1", unit=unit_a1)
+    people_services.set_unit_head(unit=unit_a1, head=person)
+    return person
+
+
+@pytest.fixture
+def head_b(unit_b1):
+    person = UserFactory(email="kepala.b@example.test", full_name="Kepala Unit B1", unit=unit_b1)
+    people_services.set_unit_head(unit=unit_b1, head=person)
+    return person
+
+
+@pytest.fixture
+def people(cast, head, head_b):
+    return {**cast, "supervisor": head, "other_supervisor": head_b}
+
+
+@pytest.fixture
+def analyst():
+    return PositionFactory(code="analis", name="Analis SDM", kind=PositionKind.FUNGSIONAL_KEAHLIAN)
+
+
+@pytest.fixture
+def maps(people, analyst):
+    m1, m2 = Competency.objects.get(code="M1"), Competency.objects.get(code="M2")
+    store_map(people["employee"], analyst, {m1: (3, 1), m2: (3, 3)})
+    store_map(people["colleague"], analyst, {m1: (3, 3), m2: (3, 2)})
+    store_map(people["outsider"], analyst, {m1: (4, 1)})
+    return people
+
+
+# --- who is in a team ---------------------------------------------------------------------------
+
+
+def test_team_of_head_is_their_unit_and_explicit_supervisor_wins(people, unit_a1):
+    charlie = people["outsider"]
+    charlie.supervisor = people["supervisor"]
+    charlie.save()
+
+    team = set(team_of(supervisor=people["supervisor"]))
+    other = set(team_of(supervisor=people["other_supervisor"]))
+
+    assert team == {people["employee"], people["colleague"], charlie}
+    assert other == set()
+
+
+def test_team_of_a_head_includes_heads_of_child_units(people, kanwil_a, unit_a1):
+    chief = UserFactory(email="kakanwil@example.test", unit=kanwil_a)
+    people_services.set_unit_head(unit=kanwil_a, head=chief)
+
+    assert set(team_of(supervisor=chief)) == {people["supervisor"], people["hr_admin"]}
+
+
+def test_is_supervisor_only_for_heads_and_named_supervisors(people):
+    assert [is_supervisor(user=people[w]) for w in ("supervisor", "employee", "hr_admin")] == [
+        True,
+        False,
+        False,
+    ]
+
+
+# --- /team/ -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("who", "status"),
+    [
+        ("anonymous", 302),
+        ("employee", 404),
+        ("colleague", 404),
+        ("outsider", 404),
+        ("supervisor", 200),
+        ("other_supervisor", 200),
+        ("hr_admin", 404),
+        ("superuser", 404),
+    ],
+)
+def test_team_page_access_by_cast_only_supervisors(people, who, status):
+    client = Client() if who == "anonymous" else client_for(people[who])
+
+    response = client.get(TEAM)
+
+    assert response.status_code == status
+    if status == 200:
+        assert "no-store" in response["Cache-Control"]
+
+
+def test_team_page_shows_each_member_with_map_gaps_jp_assignments_and_waiting(maps, analyst):
+    alice = maps["employee"]
+    LearningRecord.objects.create(
+        employee=alice,
+        year=timezone.localdate().year,
+        jp=Decimal("7.5"),
+        kind="klasikal",
+        activity_type="training",
+        description="Diklat",
+        date=timezone.localdate(),
+    )
+    training = TrainingFactory(title="Pelatihan Wajib Etika", kind=TrainingKind.MANDATED)
+    services.assign(
+        training=training,
+        employees=[alice],
+        assigned_by=maps["superuser"],
+        due_date=timezone.localdate() - dt.timedelta(days=1),
+    )
+    asking = TrainingFactory(title="Pelatihan Perlu Izin", requires_approval=True)
+    services.request_registration(training=asking, employee=alice)
+
+    response = client_for(maps["supervisor"]).get(TEAM)
+
+    text = response.content.decode()
+    assert response.status_code == 200
+    assert "Alice Pegawai" in text
+    assert "Bob Rekan" in text
+    assert "Charlie Luar" not in text
+    assert f"/competency/employees/{alice.nip}/" in text
+    assert "M1" in text  # Alice's largest gap
+    assert "7,50 / 20" in text
+    assert "Pelatihan Wajib Etika" in text
+    assert "Lewat batas waktu" in text
+    assert '<a href="/team/approvals/">1</a>' in text
+
+
+def test_team_page_pages_a_large_team(people, monkeypatch):
+    monkeypatch.setattr("training.team.MEMBERS_PER_PAGE", 1)
+    client = client_for(people["supervisor"])
+
+    first = client.get(TEAM).content.decode()
+    second = client.get(TEAM, {"page": "2"}).content.decode()
+    odd = client.get(TEAM, {"page": "x9"})
+
+    assert "Alice Pegawai" in first
+    assert "Bob Rekan" not in first
+    assert "Bob Rekan" in second
+    assert "Halaman 2 dari 2" in second
+    assert odd.status_code == 200
+
+
+def test_team_page_empty_team_says_so(people, ministry):
+    empty = UnitFactory(code="unit-kosong", name="Unit Kosong", kind="unit", parent=ministry)
+    lonely = UserFactory(email="kepala.kosong@example.test", unit=None)
+    people_services.set_unit_head(unit=empty, head=lonely)
+
+    response = client_for(lonely).get(TEAM)
+
+    assert response.status_code == 200
+    assert "Belum ada anggota tim" in response.content.decode()
+
+
+def _grow_team(unit, analyst, n: int) -> None:
+    m1 = Competency.objects.get(code="M1")
+    training = TrainingFactory(kind=TrainingKind.MANDATED, capacity=100)
+    members = [UserFactory(unit=unit) for _ in range(n)]
+    for person in members:
+        store_map(person, analyst, {m1: (3, 1)})
+        LearningRecord.objects.create(
+            employee=person,
+            year=timezone.localdate().year,
+            jp=Decimal("2"),
+            kind="klasikal",
+            activity_type="training",
+            description="Diklat",
+            date=timezone.localdate(),
+        )
+    superuser = UserFactory(is_staff=True, is_superuser=True, nip=None, unit=None)
+    services.assign(
+        training=training,
+        employees=members,
+        assigned_by=superuser,
+        due_date=timezone.localdate() + dt.timedelta(days=3),
+    )
+
+
+def test_team_page_queries_constant_in_team_size(
+    people, unit_a1, analyst, django_assert_max_num_queries
+):
+    client = client_for(people["supervisor"])
+    _grow_team(unit_a1, analyst, 1)
+    client.get(TEAM)  # warm the per-process caches
+    _small, few = get_ok_counting_queries(client, TEAM)
+    _grow_team(unit_a1, analyst, 12)
+
+    with django_assert_max_num_queries(few):
+        response = client.get(TEAM)
+
+    assert response.status_code == 200
+    assert few <= 12
+    assert response.content.decode().count("/competency/employees/") == 15  # 2 + 1 + 12
+
+
+# --- the header -------------------------------------------------------------------------------
+
+
+def test_header_links_team_for_supervisors_only_whatever_was_cached_first(people):
+    employee_page = client_for(people["employee"]).get("/trainings/mine/")
+    supervisor_page = client_for(people["supervisor"]).get("/trainings/mine/")
+    employee_again = client_for(people["colleague"]).get("/trainings/mine/")
+
+    assert 'href="/team/"' not in employee_page.content.decode()
+    assert 'href="/team/"' in supervisor_page.content.decode()
+    assert 'href="/reports/jp/"' in supervisor_page.content.decode()
+    assert 'href="/team/"' not in employee_again.content.decode()
+
+
+# --- a team member's map ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("who", "whose", "status"),
+    [
+        ("supervisor", "employee", 200),
+        ("supervisor", "colleague", 200),
+        ("supervisor", "outsider", 404),
+        ("supervisor", "hr_admin", 404),
+        ("other_supervisor", "employee", 404),
+        ("other_supervisor", "outsider", 200),
+        ("employee", "colleague", 404),
+        ("employee", "supervisor", 404),
+    ],
+)
+def test_employee_map_supervisor_reads_their_team_only(maps, who, whose, status):
+    response = client_for(maps[who]).get(f"/competency/employees/{maps[whose].nip}/")
+
+    assert response.status_code == status
+
+
+# --- the reports, scoped to the team ------------------------------------------------------------
+
+
+def test_report_scope_of_a_supervisor_is_their_team(maps):
+    scope = report_scope(viewer=maps["supervisor"])
+
+    assert scope is not None
+    assert scope.is_team
+    assert set(scope.member_ids) == {maps["employee"].pk, maps["colleague"].pk}
+    assert report_scope(viewer=maps["supervisor"], team=False) is None
+    assert report_scope(viewer=maps["employee"]) is None
+
+
+@pytest.mark.parametrize(
+    ("who", "status"),
+    [
+        ("employee", 404),
+        ("outsider", 404),
+        ("supervisor", 200),
+        ("other_supervisor", 200),
+        ("hr_admin", 200),
+        ("superuser", 200),
+    ],
+)
+@pytest.mark.parametrize("url", [HEATMAP, JP])
+def test_reports_access_by_cast_includes_supervisors(maps, who, status, url):
+    response = client_for(maps[who]).get(url)
+
+    assert response.status_code == status
+
+
+def test_jp_report_supervisor_sees_their_team_only(maps):
+    supervisor, other = client_for(maps["supervisor"]), client_for(maps["other_supervisor"])
+
+    mine = supervisor.get(JP).content.decode()
+    theirs = other.get(JP).content.decode()
+    exported = supervisor.get(JP, {"format": "csv"}).content.decode("utf-8-sig")
+
+    assert "Alice Pegawai" in mine
+    assert "Bob Rekan" in mine
+    assert "Charlie Luar" not in mine
+    assert "Charlie Luar" in theirs
+    assert "Alice Pegawai" not in theirs
+    names = {row[1] for row in list(csv.reader(io.StringIO(exported)))[1:]}
+    assert names == {"Alice Pegawai", "Bob Rekan"}
+
+
+def test_heatmap_supervisor_counts_their_team_only(maps, analyst):
+    response = client_for(maps["supervisor"]).get(HEATMAP, {"format": "xlsx"})
+
+    rows = list(load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
+    by_code = {row[2]: row for row in rows[1:]}
+    assert by_code["M1"][5:7] == (2, 1)  # two people, Alice below; Charlie not counted
+    assert by_code["M2"][5:7] == (2, 1)
+
+
+def test_heatmap_drilldown_and_export_supervisor_sees_no_one_else(maps, analyst):
+    cell = {"position": analyst.pk, "competency": "M1"}
+    supervisor, other = client_for(maps["supervisor"]), client_for(maps["other_supervisor"])
+
+    page = supervisor.get(HEATMAP, cell).content.decode()
+    exported = other.get(HEATMAP, {**cell, "format": "csv"}).content.decode("utf-8-sig")
+
+    assert "Alice Pegawai" in page
+    assert "Charlie Luar" not in page
+    assert "Usulkan pelatihan" not in page  # nominating is HR's
+    names = [row[1] for row in list(csv.reader(io.StringIO(exported)))[1:]]
+    assert names == ["Charlie Luar"]
+
+
+def test_heatmap_unit_filter_outside_the_team_is_refused_not_widened(maps, unit_b1, analyst):
+    response = client_for(maps["supervisor"]).get(
+        HEATMAP, {"unit": unit_b1.pk, "position": analyst.pk, "competency": "M1"}
+    )
+
+    assert "Charlie Luar" not in response.content.decode()
+
+
+def test_heatmap_unit_filter_inside_the_team_narrows_it(maps, unit_a1, analyst):
+    response = client_for(maps["supervisor"]).get(
+        HEATMAP, {"unit": unit_a1.pk, "position": analyst.pk, "competency": "M1"}
+    )
+
+    text = response.content.decode()
+    assert response.status_code == 200
+    assert "Alice Pegawai" in text
+    assert "Charlie Luar" not in text
+
+
+def test_nomination_stays_hr_only(maps, analyst):
+    url = f"/trainings/nominations/new/?position={analyst.pk}&competency=M1"
+
+    assert client_for(maps["supervisor"]).get(url).status_code == 404
+    assert client_for(maps["hr_admin"]).get(url).status_code == 200
+
+
+def test_reports_query_count_for_a_supervisor_constant_in_team_size(
+    maps, unit_a1, analyst, django_assert_max_num_queries
+):
+    client = client_for(maps["supervisor"])
+    client.get(JP)
+    _r, few = get_ok_counting_queries(client, JP, {"page": 2})
+    _grow_team(unit_a1, analyst, 10)
+
+    with django_assert_max_num_queries(few):
+        client.get(JP, {"page": 2})

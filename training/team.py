@@ -1,0 +1,251 @@
+"""What a supervisor reads about their team (/team/) and the registration requests (the
+employee's own, and those waiting at /team/approvals/). Re-exported by training.selectors.
+
+The team page costs the same number of queries whatever the team's size: the counts, a page of
+the members, then one query each for their maps, their largest gaps, their JP this year, their open assignments and
+what waits for the supervisor, each over every member at once (people.selectors.team_of
+decides who is in the team).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Count, QuerySet, Sum
+from django.utils import timezone
+
+from competency.models import CompetencyMap, CompetencyMapItem, JpmCategory
+from rumahbelajar.people import selectors as people_selectors
+from rumahbelajar.people.models import EmployeeType, User
+from training.models import (
+    PENDING_STATUSES,
+    YEARLY_JP_TARGET,
+    ActivityReport,
+    Enrollment,
+    EnrollmentSource,
+    EnrollmentStatus,
+    LearningRecord,
+    RegistrationRequest,
+    RequestState,
+    Training,
+    TrainingStatus,
+)
+
+#: The largest gaps shown per member.
+GAPS_PER_MEMBER = 3
+#: An open assignment is "due" when its deadline (or, without one, its start) is this close.
+DUE_WITHIN_DAYS = 30
+
+
+# --- registration requests -----------------------------------------------------------------------
+
+
+def request_for(*, training: Training, employee: User) -> RegistrationRequest | None:
+    """The person's latest request for this training (pending, or the last decided one), with
+    its supervisor; None if they never asked. One query."""
+    if not employee.is_authenticated:
+        return None
+    return (
+        RegistrationRequest.objects.filter(training=training, employee=employee)
+        .select_related("supervisor")
+        .order_by("-created_at", "-id")
+        .first()
+    )
+
+
+def requests_waiting_for(*, user: User) -> QuerySet[RegistrationRequest]:
+    """The registration requests waiting for `user` as supervisor, oldest first, with the
+    training and the employee's unit loaded (one query)."""
+    return (
+        RegistrationRequest.objects.filter(supervisor=user, state=RequestState.PENDING)
+        .select_related("training", "employee__unit", "employee__position")
+        .order_by("created_at", "id")
+    )
+
+
+def my_open_requests(*, employee: User) -> list[RegistrationRequest]:
+    """The person's requests still pending, and those returned whose training they have not
+    asked for again, newest first, with the training (one query)."""
+    rows = (
+        RegistrationRequest.objects.filter(
+            employee=employee, state__in=[RequestState.PENDING, RequestState.RETURNED]
+        )
+        .select_related("training", "supervisor")
+        .order_by("-created_at", "-id")
+    )
+    seen: set[int] = set()
+    result = []
+    for row in rows:
+        if row.training_id in seen:
+            continue
+        seen.add(row.training_id)
+        result.append(row)
+    return result
+
+
+# --- the team -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Gap:
+    code: str
+    name: str
+    required: int
+    achieved: int
+    gap: int
+
+
+@dataclass(frozen=True)
+class OpenAssignment:
+    training: Training
+    due_date: dt.date | None
+    overdue: bool
+
+
+@dataclass
+class TeamMember:
+    person: User
+    jpm: Decimal | None = None
+    category: str = ""
+    has_map: bool = False
+    gaps: list[Gap] = field(default_factory=list)
+    jp: Decimal = Decimal(0)
+    jp_target: int = YEARLY_JP_TARGET
+    assignments: list[OpenAssignment] = field(default_factory=list)
+    waiting_reports: int = 0
+    waiting_requests: int = 0
+
+    @property
+    def category_label(self) -> str:
+        return str(JpmCategory(self.category).label) if self.category in JpmCategory.values else ""
+
+    @property
+    def jp_percent(self) -> int:
+        return min(100, int(100 * self.jp / self.jp_target)) if self.jp_target else 100
+
+    @property
+    def jp_met(self) -> bool:
+        return self.jp >= self.jp_target
+
+    @property
+    def waiting(self) -> int:
+        return self.waiting_reports + self.waiting_requests
+
+    @property
+    def overdue_count(self) -> int:
+        return sum(1 for a in self.assignments if a.overdue)
+
+
+@dataclass(frozen=True)
+class Team:
+    """One page of the team (`members`), how many there are in all (`size`) and what waits for
+    the supervisor in all (`waiting`: reports and registration requests)."""
+
+    members: list[TeamMember]
+    year: int
+    size: int = 0
+    waiting: int = 0
+    page: int = 1
+    pages: int = 1
+
+
+def _target(employee_type: str) -> int:
+    from training.selectors import jp_target  # the one place of the targets
+
+    return jp_target(employee_type=employee_type or EmployeeType.PNS)
+
+
+#: Team members per page (a head of a large unit leads hundreds).
+MEMBERS_PER_PAGE = 50
+
+
+def team_overview(*, supervisor: User, today: dt.date | None = None, page: int = 1) -> Team:
+    """A page of `supervisor`'s team by name, each member with their stored map's JPM and band,
+    their largest gaps, their JP this year against their target, the assigned trainings they
+    have not attended (due soon or overdue first) and the reports and registration requests they
+    have waiting for `supervisor`. Ten queries whatever the team's size (four when it is
+    empty)."""
+    today = today or timezone.localdate()
+    team = people_selectors.team_of(supervisor=supervisor)
+    size = team.count()
+    waiting = (
+        ActivityReport.objects.filter(approver=supervisor, status__in=PENDING_STATUSES).count()
+        + RegistrationRequest.objects.filter(
+            supervisor=supervisor, state=RequestState.PENDING
+        ).count()
+    )
+    pages = max(1, -(-size // MEMBERS_PER_PAGE))
+    page = min(max(page, 1), pages)
+    start = (page - 1) * MEMBERS_PER_PAGE
+    people = list(
+        team.select_related("unit", "position").order_by("full_name", "pk")[
+            start : start + MEMBERS_PER_PAGE
+        ]
+    )
+    members = {p.pk: TeamMember(person=p, jp_target=_target(p.employee_type)) for p in people}
+    base = {"year": today.year, "size": size, "waiting": waiting, "page": page, "pages": pages}
+    if not members:
+        return Team(members=[], **base)
+    ids = list(members)
+    for employee_id, jpm, category in CompetencyMap.objects.filter(employee_id__in=ids).values_list(
+        "employee_id", "jpm", "category"
+    ):
+        member = members[employee_id]
+        member.jpm, member.category, member.has_map = jpm, category, True
+    gaps = (
+        CompetencyMapItem.objects.filter(map_id__in=ids, gap__gt=0)
+        .order_by("map_id", "-gap", "competency__sort_order", "competency__code")
+        .values_list(
+            "map_id", "competency__code", "competency__name", "required", "achieved", "gap"
+        )
+    )
+    for employee_id, code, name, required, achieved, gap in gaps:
+        member = members[employee_id]
+        if len(member.gaps) < GAPS_PER_MEMBER:
+            member.gaps.append(Gap(code, name, required, achieved, gap))
+    for employee_id, total in (
+        LearningRecord.objects.filter(employee_id__in=ids, year=today.year)
+        .values("employee_id")
+        .annotate(total=Sum("jp"))
+        .values_list("employee_id", "total")
+    ):
+        members[employee_id].jp = total or Decimal(0)
+    soon = today + dt.timedelta(days=DUE_WITHIN_DAYS)
+    open_assignments = (
+        Enrollment.objects.filter(
+            employee_id__in=ids,
+            source=EnrollmentSource.ASSIGNED,
+            status__in=[EnrollmentStatus.REGISTERED, EnrollmentStatus.NO_SHOW],
+        )
+        .exclude(training__status=TrainingStatus.CANCELLED)
+        .select_related("training")
+        .order_by("due_date", "training__start_at", "id")
+    )
+    for enrollment in open_assignments:
+        due = enrollment.due_date or timezone.localtime(enrollment.training.end_at).date()
+        if due > soon:
+            continue
+        members[enrollment.employee_id].assignments.append(
+            OpenAssignment(enrollment.training, enrollment.due_date, due < today)
+        )
+    for employee_id, count in (
+        ActivityReport.objects.filter(
+            approver=supervisor, status__in=PENDING_STATUSES, employee_id__in=ids
+        )
+        .values("employee_id")
+        .annotate(count=Count("pk"))
+        .values_list("employee_id", "count")
+    ):
+        members[employee_id].waiting_reports = count
+    for employee_id, count in (
+        RegistrationRequest.objects.filter(
+            supervisor=supervisor, state=RequestState.PENDING, employee_id__in=ids
+        )
+        .values("employee_id")
+        .annotate(count=Count("pk"))
+        .values_list("employee_id", "count")
+    ):
+        members[employee_id].waiting_requests = count
+    return Team(members=[members[p.pk] for p in people], **base)
