@@ -20,9 +20,9 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
+from harness import print_rows, recreate_database
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = ROOT / ".venv" / "bin" / "python"
@@ -105,15 +105,6 @@ _FILL_SQL = [
 ]
 
 
-def _admin_url(url: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit(parts._replace(path="/postgres"))
-
-
-def _db_name(url: str) -> str:
-    return urlsplit(url).path.lstrip("/")
-
-
 def _env() -> dict[str, str]:
     return {
         **os.environ,
@@ -136,19 +127,6 @@ def _manage(*args: str) -> str:
         text=True,
     )
     return completed.stdout
-
-
-def _create_database() -> None:
-    name = _db_name(DATABASE_URL)
-    with psycopg.connect(_admin_url(DATABASE_URL), autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-
-
-def _drop_database() -> None:
-    name = _db_name(DATABASE_URL)
-    with psycopg.connect(_admin_url(DATABASE_URL), autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def _fill(employees: int) -> tuple[int, int, float]:
@@ -181,14 +159,14 @@ def _timed_command(*args: str) -> tuple[float, float, int]:
 
 def run() -> list[tuple[str, str]]:
     """Builds the scratch database, times the command, drops the database."""
-    _create_database()
+    recreate_database(DATABASE_URL)
     try:
         _manage("migrate", "--no-input", "-v0")
         standards, results, fill_seconds = _fill(EMPLOYEES)
         runs = [_timed_command("--all") for _ in range(RUNS)]
         sweep = _timed_command("--stale")
     finally:
-        _drop_database()
+        recreate_database(DATABASE_URL, create=False)
     reported = statistics.median(r[1] for r in runs)
     wall = statistics.median(r[0] for r in runs)
     maps = runs[0][2]
@@ -213,11 +191,7 @@ def run() -> list[tuple[str, str]]:
 
 
 def main() -> int:
-    rows = run()
-    width = max(len(name) for name, _ in rows)
-    for name, figure in rows:
-        print(f"{name:<{width}}  {figure}")
-    return 0
+    return print_rows(run())
 
 
 if __name__ == "__main__":

@@ -22,10 +22,9 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
-from psycopg import sql
+from harness import recreate_database
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = ROOT / ".venv" / "bin" / "python"
@@ -56,14 +55,6 @@ print("FIGURES " + json.dumps(out))
 print("PLAN")
 print(selectors.search_ebooks(q="hukum")[:24].explain(analyze=True, buffers=True))
 """
-
-
-def _admin_url(url: str) -> str:
-    return urlunsplit(urlsplit(url)._replace(path="/postgres"))
-
-
-def _db_name(url: str) -> str:
-    return urlsplit(url).path.lstrip("/")
 
 
 def _env(media: Path) -> dict[str, str]:
@@ -97,14 +88,6 @@ def _manage(media: Path, *args: str, check: bool = True) -> tuple[float, str]:
     return time.monotonic() - started, completed.stdout
 
 
-def _database(action: str) -> None:
-    name = sql.Identifier(_db_name(DATABASE_URL))
-    with psycopg.connect(_admin_url(DATABASE_URL), autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(name))
-        if action == "create":
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(name))
-
-
 def _vacuum() -> tuple[int, str]:
     with psycopg.connect(DATABASE_URL, autocommit=True) as conn:
         conn.execute("VACUUM ANALYZE ebooks_ebook")
@@ -119,7 +102,7 @@ def _vacuum() -> tuple[int, str]:
 def run() -> list[tuple[str, str]]:
     """Builds the scratch database, imports, seeds, searches, drops the database."""
     rows: list[tuple[str, str]] = []
-    _database("create")
+    recreate_database(DATABASE_URL)
     try:
         with tempfile.TemporaryDirectory(prefix="rb-bench-ebooks-") as tmp:
             media, folder = Path(tmp) / "media", Path(tmp) / "pdfs"
@@ -177,7 +160,7 @@ def run() -> list[tuple[str, str]]:
             rows.append(("ebooks search: plan uses the GIN index", "yes" if uses_gin else "NO"))
             print("EXPLAIN ANALYZE of search_ebooks(q='hukum')[:24]:\n" + plan, file=sys.stderr)
     finally:
-        _database("drop")
+        recreate_database(DATABASE_URL, create=False)
     return rows
 
 

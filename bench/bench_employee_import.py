@@ -18,9 +18,8 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
-import psycopg
+from harness import recreate_database
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = ROOT / ".venv" / "bin" / "python"
@@ -38,12 +37,6 @@ def _env() -> dict[str, str]:
         "MEDIA_ROOT": "/tmp/rb_bench_employee_import_media",
         "PYTHONPATH": str(ROOT),
     }
-
-
-def _admin(sql: str) -> None:
-    parts = urlsplit(DATABASE_URL)
-    with psycopg.connect(urlunsplit(parts._replace(path="/postgres")), autocommit=True) as conn:
-        conn.execute(sql.encode())
 
 
 def setup():
@@ -149,8 +142,7 @@ def _inner() -> None:
 
 
 def run() -> list[tuple[str, str]]:
-    _admin('DROP DATABASE IF EXISTS "rb_bench_employee_import" WITH (FORCE)')
-    _admin('CREATE DATABASE "rb_bench_employee_import"')
+    recreate_database(DATABASE_URL)
     try:
         subprocess.run(
             [str(PYTHON), "manage.py", "migrate", "-v0"], cwd=ROOT, env=_env(), check=True
@@ -165,7 +157,7 @@ def run() -> list[tuple[str, str]]:
             timeout=1200,
         )
     finally:
-        _admin('DROP DATABASE IF EXISTS "rb_bench_employee_import" WITH (FORCE)')
+        recreate_database(DATABASE_URL, create=False)
     line = next(x for x in completed.stdout.splitlines() if x.startswith("RESULT "))
     create, update, rss = line.split()[1:]
     return [

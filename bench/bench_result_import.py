@@ -24,9 +24,9 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
+from harness import print_rows, recreate_database
 
 ROOT = Path(__file__).resolve().parent.parent
 DATABASE_URL = os.environ.get(
@@ -63,22 +63,6 @@ _FILL_SQL = [
     " is_active, is_staff, date_joined) VALUES ('!', TRUE, 'root@bench.test', 'Root', '', '',"
     " TRUE, TRUE, now())",
 ]
-
-
-def _admin_url(url: str) -> str:
-    return urlunsplit(urlsplit(url)._replace(path="/postgres"))
-
-
-def _db_name(url: str) -> str:
-    return urlsplit(url).path.lstrip("/")
-
-
-def _recreate_database(*, create: bool) -> None:
-    name = _db_name(DATABASE_URL)
-    with psycopg.connect(_admin_url(DATABASE_URL), autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        if create:
-            conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def _setup_django(media_root: str) -> None:
@@ -173,7 +157,7 @@ def _one_run(run: int, workdir: Path) -> tuple[float, float, float, int, int]:
 
 def run() -> list[tuple[str, str]]:
     """Builds the scratch database, times three imports, drops the database."""
-    _recreate_database(create=True)
+    recreate_database(DATABASE_URL)
     try:
         with tempfile.TemporaryDirectory() as workdir:
             _setup_django(workdir)
@@ -185,7 +169,7 @@ def run() -> list[tuple[str, str]]:
             runs = [_one_run(n, Path(workdir)) for n in range(RUNS)]
             connections.close_all()
     finally:
-        _recreate_database(create=False)
+        recreate_database(DATABASE_URL, create=False)
     check = statistics.median(r[0] for r in runs)
     apply = statistics.median(r[1] for r in runs)
     total = statistics.median(r[0] + r[1] for r in runs)
@@ -211,11 +195,7 @@ def run() -> list[tuple[str, str]]:
 
 
 def main() -> int:
-    rows = run()
-    width = max(len(name) for name, _ in rows)
-    for name, figure in rows:
-        print(f"{name:<{width}}  {figure}")
-    return 0
+    return print_rows(run())
 
 
 if __name__ == "__main__":

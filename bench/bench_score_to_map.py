@@ -20,9 +20,8 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
-import psycopg
+from harness import recreate_database
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = ROOT / ".venv" / "bin" / "python"
@@ -44,12 +43,6 @@ def _env() -> dict[str, str]:
         "LOG_LEVEL": "WARNING",
         "PYTHONPATH": str(ROOT),
     }
-
-
-def _admin(sql: str) -> None:
-    parts = urlsplit(DATABASE_URL)
-    with psycopg.connect(urlunsplit(parts._replace(path="/postgres")), autocommit=True) as conn:
-        conn.execute(sql.encode())
 
 
 def _inner() -> None:
@@ -103,8 +96,7 @@ def _inner() -> None:
 
 
 def run() -> list[tuple[str, str]]:
-    _admin('DROP DATABASE IF EXISTS "rb_bench_score_map" WITH (FORCE)')
-    _admin('CREATE DATABASE "rb_bench_score_map"')
+    recreate_database(DATABASE_URL)
     worker = None
     try:
         subprocess.run(
@@ -146,7 +138,7 @@ def run() -> list[tuple[str, str]]:
             os.killpg(worker.pid, signal.SIGTERM)
             worker.wait(timeout=30)
         subprocess.run(["redis-cli", "-n", "9", "flushdb"], check=False, capture_output=True)
-        _admin('DROP DATABASE IF EXISTS "rb_bench_score_map" WITH (FORCE)')
+        recreate_database(DATABASE_URL, create=False)
     p95 = latencies[int(0.95 * (len(latencies) - 1))]
     return [
         ("score → map: samples", str(len(latencies))),

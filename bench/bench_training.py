@@ -27,7 +27,8 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+
+from harness import database_name, print_rows, recreate_database
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = ROOT / ".venv" / "bin" / "python"
@@ -40,15 +41,10 @@ CAPACITIES = (10, 100, 999)
 TIMEOUT_SECONDS = 600
 
 
-def _admin_url(url: str) -> str:
-    return urlunsplit(urlsplit(url)._replace(path="/postgres"))
-
-
-def _db_name(url: str) -> str:
-    name = urlsplit(url).path.lstrip("/")
+def _refuse_unless_scratch(url: str) -> None:
+    name = database_name(url)
     if not name.startswith("rb_bench"):
         raise SystemExit(f"refusing to use {name!r}: the scratch database must start with rb_bench")
-    return name
 
 
 def _env() -> dict[str, str]:
@@ -65,18 +61,10 @@ def _env() -> dict[str, str]:
     }
 
 
-def _psql(statement: str) -> None:
-    import psycopg
-
-    with psycopg.connect(_admin_url(DATABASE_URL), autocommit=True) as conn:
-        conn.execute(statement)
-
-
 def run() -> list[tuple[str, str]]:
     """Creates the scratch database, runs the bursts in a fresh process, drops the database."""
-    name = _db_name(DATABASE_URL)
-    _psql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    _psql(f'CREATE DATABASE "{name}"')
+    _refuse_unless_scratch(DATABASE_URL)
+    recreate_database(DATABASE_URL)
     try:
         subprocess.run(
             [str(PYTHON), "manage.py", "migrate", "--no-input", "-v0"],
@@ -96,7 +84,7 @@ def run() -> list[tuple[str, str]]:
             timeout=TIMEOUT_SECONDS,
         )
     finally:
-        _psql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        recreate_database(DATABASE_URL, create=False)
     results = json.loads(completed.stdout.strip().splitlines()[-1])
     rows = [
         (
@@ -254,11 +242,7 @@ def main() -> int:
     if "--burst" in sys.argv:
         _burst()
         return 0
-    rows = run()
-    width = max(len(name) for name, _ in rows)
-    for name, figure in rows:
-        print(f"{name:<{width}}  {figure}")
-    return 0
+    return print_rows(run())
 
 
 if __name__ == "__main__":

@@ -193,24 +193,37 @@ def _drop_database(admin_url: str, name: str) -> None:
         )
 
 
-@contextlib.contextmanager
-def scratch_database(ctx: Context, *, keep: bool = False) -> Iterator[None]:
-    """A fresh, empty database for the run (dropped first if a crashed run left one)."""
+def database_name(url: str) -> str:
+    return urlsplit(url).path.lstrip("/")
+
+
+def recreate_database(url: str, *, create: bool = True) -> None:
+    """Drops the database `url` names (a crashed run may have left it) and, with `create`, makes
+    it again, empty. Also for the self-contained benchmarks' own scratch databases."""
     import psycopg
     from psycopg import sql
 
-    name = urlsplit(ctx.database_url).path.lstrip("/")
-    admin_url = with_path(ctx.database_url, "postgres")
-    _drop_database(admin_url, name)
-    with psycopg.connect(admin_url, autocommit=True, connect_timeout=5) as conn:
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    admin_url = with_path(url, "postgres")
+    _drop_database(admin_url, database_name(url))
+    if create:
+        with psycopg.connect(admin_url, autocommit=True, connect_timeout=5) as conn:
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(database_name(url))))
+
+
+@contextlib.contextmanager
+def scratch_database(ctx: Context, *, keep: bool = False) -> Iterator[None]:
+    """A fresh, empty database for the run (dropped first if a crashed run left one)."""
+    recreate_database(ctx.database_url)
     try:
         yield
     finally:
         if keep:
-            print(f"bench: kept the scratch database {name!r}", file=sys.stderr)
+            print(
+                f"bench: kept the scratch database {database_name(ctx.database_url)!r}",
+                file=sys.stderr,
+            )
         else:
-            _drop_database(admin_url, name)
+            recreate_database(ctx.database_url, create=False)
 
 
 @contextlib.contextmanager
@@ -433,3 +446,12 @@ def format_columns(table: Table) -> str:
             out.append(f"{label.ljust(label_width)}  {figure}  {bar}  {result}".rstrip())
     out += [f"  {note}" for note in table.notes]
     return "\n".join(out)
+
+
+def print_rows(rows: list[tuple[str, str]]) -> int:
+    """Prints a self-contained benchmark's rows, (name, figure), as two columns: what its main()
+    shows when it runs on its own (run.py puts the same rows in its table)."""
+    width = max(len(name) for name, _ in rows)
+    for name, figure in rows:
+        print(f"{name:<{width}}  {figure}")
+    return 0

@@ -20,8 +20,8 @@ from competency.models import (
     PositionStandard,
     ResultSource,
 )
-from rumahbelajar.people.models import Position, PositionKind, Unit
-from rumahbelajar.people.selectors import ReportScope, units_in_report_scope
+from rumahbelajar.people.models import Position, PositionKind
+from rumahbelajar.report_forms import PagedReportForm
 
 LEVEL_CHOICES = [(level, str(level)) for level in services.LEVELS]
 _TECHNICAL_CODE_RE = re.compile(r"^T[0-9A-Z.\-]+$")
@@ -143,13 +143,9 @@ class AssessmentResultAdminForm(forms.ModelForm):
         return cleaned
 
 
-class CompetencyReportForm(forms.Form):
-    """The competency report's filters and drill-down (GET). Never refuses a request: an invalid
-    value is named in the form's errors and left out, the report shows the rest."""
+class CompetencyReportForm(PagedReportForm):
+    """The competency report's filters and drill-down (GET)."""
 
-    unit = forms.ModelChoiceField(
-        label=_("Unit kerja (beserta subunit)"), queryset=Unit.objects.none(), required=False
-    )
     kind = forms.ChoiceField(
         label=_("Jenis jabatan"),
         choices=[("", _("Semua jenis")), *PositionKind.choices],
@@ -157,24 +153,6 @@ class CompetencyReportForm(forms.Form):
     )
     position = forms.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
     competency = forms.CharField(required=False, max_length=20)
-    page = forms.IntegerField(required=False, min_value=1, max_value=100_000)
-    format = forms.ChoiceField(
-        choices=[("", "html"), ("csv", "CSV"), ("xlsx", "XLSX")], required=False
-    )
-
-    def __init__(self, *args: Any, scope: ReportScope, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        unit_field = self.fields["unit"]
-        assert isinstance(unit_field, forms.ModelChoiceField)
-        unit_field.queryset = units_in_report_scope(scope=scope)
-        unit_field.empty_label = _("Semua unit saya")
-
-    def value(self, name: str) -> Any:
-        """The cleaned value of a valid field, else None (the report ignores it)."""
-        self.is_valid()
-        if name in self.errors:
-            return None
-        return self.cleaned_data.get(name) or None
 
 
 class TargetPositionForm(forms.Form):

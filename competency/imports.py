@@ -50,10 +50,10 @@ from competency.models import (
 from rumahbelajar.imports.models import ImportStatus
 from rumahbelajar.imports.pipeline import ErrorReport, Outcome, RowPipeline
 from rumahbelajar.imports.reader import Columns
+from rumahbelajar.imports.reader import nip as nip_cell
 from rumahbelajar.imports.reader import text as _text
 from rumahbelajar.people import selectors as people_selectors
 from rumahbelajar.people.models import User
-from rumahbelajar.people.nip import normalize_nip
 from rumahbelajar.queue import queue_after_commit
 
 REQUIRED_COLUMNS = ("nip", "competency", "level", "assessed_on")
@@ -105,19 +105,9 @@ class ResultRowChecker:
     # per row, without the database
     def _clean(self, number: int, raw: dict[str, Any]) -> dict[str, Any] | None:
         errors_before = self.outcome.error_count
-        raw_nip = raw.get("nip")
-        nip = normalize_nip(_text(raw_nip))
-        if isinstance(raw_nip, float):
-            self._error(
-                number,
-                "nip",
-                _(
-                    "NIP tersimpan sebagai angka sehingga digit terakhirnya hilang; format kolom NIP sebagai Teks."
-                ),
-                raw_nip,
-            )
-        elif not nip:
-            self._error(number, "nip", _("NIP wajib diisi."))
+        nip, nip_error = nip_cell(raw.get("nip"))
+        if nip_error:
+            self._error(number, "nip", nip_error, raw.get("nip"))
 
         code = _text(raw.get("competency")).upper()
         competency = self.competencies.get(code)

@@ -15,7 +15,6 @@ from functools import cache
 from typing import Any
 
 from django.conf import settings
-from django.db import connections, router
 from django.db.models import Q
 from django.http import Http404
 
@@ -38,7 +37,7 @@ from rumahbelajar.people.selectors import (
     load_person_by_nip,
     supervises,
 )
-from rumahbelajar.sqlrows import cache_related, columns, take
+from rumahbelajar.sqlrows import cache_related, columns, fetch, take
 
 _NIP_RE = re.compile(r"^[0-9]{18}$")
 
@@ -73,10 +72,7 @@ def map_for_employee(*, employee: User) -> CompetencyMap | None:
     next level means; None when the employee is at level 5). Check `cmap.stale` before trusting
     the figures: a stale map is being recomputed.
     """
-    db = router.db_for_read(CompetencyMap)
-    with connections[db].cursor() as cursor:
-        cursor.execute(_map_sql(), [employee.pk])
-        rows = cursor.fetchall()
+    db, rows = fetch(CompetencyMap, _map_sql(), [employee.pk])
     if not rows:
         return None
     cmap, at = take(CompetencyMap, db, rows[0], 0)
@@ -141,10 +137,7 @@ def results_history(*, employee: User) -> list[AssessmentResult]:
     group per competency whose first result is the one that counts. `result.competency` is loaded
     (one instance per competency) and `result.is_latest` is True on that first result. One
     query, written once per process (rumahbelajar.sqlrows)."""
-    db = router.db_for_read(AssessmentResult)
-    with connections[db].cursor() as cursor:
-        cursor.execute(_history_sql(), [employee.pk])
-        rows = cursor.fetchall()
+    db, rows = fetch(AssessmentResult, _history_sql(), [employee.pk])
     results = []
     competency: Competency | None = None
     for row in rows:
@@ -275,13 +268,23 @@ def _half_up(value: Decimal, places: str) -> Decimal:
     return value.quantize(Decimal(places), rounding=ROUND_HALF_UP)
 
 
-def _report_where(scope: ReportScope, kind: str | None) -> tuple[str, list[Any]]:
+def _report_rows(scope: ReportScope, kind: str | None) -> tuple[str, list[Any]]:
+    """The FROM and WHERE of the competency report's queries: the map items of the active people
+    in `scope` (m the map, u the person, n their unit, p the map's position, i the item),
+    optionally of one position kind. A caller may add conditions with AND."""
     condition, params = scope.sql('n."path"')
-    where = f'u."is_active" AND {condition}'
+    rows = (
+        f'FROM "{CompetencyMap._meta.db_table}" m '
+        f'JOIN "{User._meta.db_table}" u ON u."id" = m."employee_id" '
+        f'JOIN "{Unit._meta.db_table}" n ON n."id" = u."unit_id" '
+        f'JOIN "{Position._meta.db_table}" p ON p."id" = m."position_id" '
+        f'JOIN "{CompetencyMapItem._meta.db_table}" i ON i."map_id" = m."employee_id" '
+        f'WHERE u."is_active" AND {condition}'
+    )
     if kind:
-        where += ' AND p."kind" = %s'
+        rows += ' AND p."kind" = %s'
         params = [*params, kind]
-    return where, params
+    return rows, params
 
 
 def competency_heatmap(*, scope: ReportScope, kind: str | None = None) -> Heatmap:
@@ -289,22 +292,13 @@ def competency_heatmap(*, scope: ReportScope, kind: str | None = None) -> Heatma
     ReportScope.narrowed_to for a unit), optionally of one position kind. Positions by name,
     competencies in the dictionary's order; only positions and competencies with people. Two
     queries (the aggregate, then the positions and competencies it names)."""
-    where, params = _report_where(scope, kind)
+    source, params = _report_rows(scope, kind)
     sql = (
-        'SELECT m."position_id", i."competency_id", count(*), '  # noqa: S608 (names from the models)
+        'SELECT m."position_id", i."competency_id", count(*), '
         'count(*) FILTER (WHERE i."gap" > 0), coalesce(sum(i."gap"), 0), max(i."required") '
-        f'FROM "{CompetencyMap._meta.db_table}" m '
-        f'JOIN "{User._meta.db_table}" u ON u."id" = m."employee_id" '
-        f'JOIN "{Unit._meta.db_table}" n ON n."id" = u."unit_id" '
-        f'JOIN "{Position._meta.db_table}" p ON p."id" = m."position_id" '
-        f'JOIN "{CompetencyMapItem._meta.db_table}" i ON i."map_id" = m."employee_id" '
-        f"WHERE {where} "
-        'GROUP BY m."position_id", i."competency_id"'
+        f'{source} GROUP BY m."position_id", i."competency_id"'
     )
-    db = router.db_for_read(CompetencyMap)
-    with connections[db].cursor() as cursor:
-        cursor.execute(sql, params)
-        cells = [HeatCell(*row) for row in cursor.fetchall()]
+    cells = [HeatCell(*row) for row in fetch(CompetencyMap, sql, params)[1]]
     if not cells:
         return Heatmap(competencies=[], rows=[])
     positions = {p.pk: p for p in Position.objects.filter(pk__in={c.position_id for c in cells})}
@@ -369,7 +363,7 @@ def heatmap_cell_people(
     """The people of one heatmap cell (the same people the cell counts), the largest gap first,
     then by name; with `below_only`, only those under the standard. The rows from `offset`, at
     most `limit`, and the whole cell's figures. One query (two for a page past the end)."""
-    where, params = _report_where(scope, kind)
+    where, params = _report_rows(scope, kind)
     where += ' AND m."position_id" = %s AND i."competency_id" = %s'
     params = [*params, position_id, competency_id]
     if below_only:
@@ -379,21 +373,12 @@ def heatmap_cell_people(
         page = " LIMIT %s OFFSET %s"
         params = [*params, limit, offset]
     sql = (
-        'SELECT u."id", u."full_name", coalesce(u."nip", \'\'), n."name", i."required", '  # noqa: S608 (names from the models)
+        'SELECT u."id", u."full_name", coalesce(u."nip", \'\'), n."name", i."required", '
         'i."achieved", i."gap", i."assessed", count(*) OVER (), '
         'count(*) FILTER (WHERE i."gap" > 0) OVER (), sum(i."gap") OVER () '
-        f'FROM "{CompetencyMap._meta.db_table}" m '
-        f'JOIN "{User._meta.db_table}" u ON u."id" = m."employee_id" '
-        f'JOIN "{Unit._meta.db_table}" n ON n."id" = u."unit_id" '
-        f'JOIN "{Position._meta.db_table}" p ON p."id" = m."position_id" '
-        f'JOIN "{CompetencyMapItem._meta.db_table}" i ON i."map_id" = m."employee_id" '
-        f"WHERE {where} "
-        f'ORDER BY i."gap" DESC, u."full_name", u."id"{page}'
+        f'{where} ORDER BY i."gap" DESC, u."full_name", u."id"{page}'
     )
-    db = router.db_for_read(CompetencyMap)
-    with connections[db].cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
+    _db, rows = fetch(CompetencyMap, sql, params)
     if not rows:
         if offset and limit is not None:  # past the end: the figures without the page
             whole = heatmap_cell_people(
@@ -485,10 +470,7 @@ def target_for(*, employee: User) -> TargetMap | None:
     """The employee's gaps against their target position, or None when they chose none. One
     query, written once per process (rumahbelajar.sqlrows); the arithmetic is competency.gaps',
     the same as the stored maps'. Not stored: a target changes no map."""
-    db = router.db_for_read(TargetPosition)
-    with connections[db].cursor() as cursor:
-        cursor.execute(_target_sql(), [employee.pk])
-        rows = cursor.fetchall()
+    db, rows = fetch(TargetPosition, _target_sql(), [employee.pk])
     if not rows:
         return None
     position, at = take(Position, db, rows[0], 0)

@@ -226,7 +226,7 @@ def _cell(
             header=_people_header(),
             rows=_people_rows(found.rows, position=position, competency=competency),
         )
-    cell_query = {**filters, "position": position.pk, "competency": competency.code}
+    cell_query = urlencode({**filters, "position": position.pk, "competency": competency.code})
     pages = max(1, -(-found.people // PEOPLE_PER_PAGE))
     context = {
         "form": form,
@@ -237,7 +237,8 @@ def _cell(
         "page": page,
         "pages": pages,
         "query": urlencode(filters),
-        "cell_query": urlencode(cell_query),
+        "cell_query": cell_query,
+        "page_prefix": f"?{cell_query}&page=",
         # Nominating is HR's (a supervisor reads their team's cell only).
         "may_nominate": not scope.is_team,
     }

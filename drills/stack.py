@@ -245,23 +245,18 @@ class Stack:
         }
 
     def manage(self, *args: str, timeout: float = 600) -> str:
-        proc = subprocess.run(
-            [PYTHON, "manage.py", *args],
-            cwd=REPO,
-            env=self.env,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            check=False,
-        )
-        if proc.returncode != 0:
-            raise DrillError(f"manage.py {' '.join(args)} failed:\n{proc.stderr[-3000:]}")
-        return proc.stdout
+        return self._run([PYTHON, "manage.py", *args], f"manage.py {' '.join(args)}", timeout)
 
     def probe(self, action: str, *args: str, timeout: float = 600) -> dict:
         """Runs drills/probe.py ACTION in a Django process on this stack; its JSON answer."""
+        out = self._run([PYTHON, PROBE, action, *args], f"probe {action}", timeout)
+        return json.loads(out.strip().splitlines()[-1])
+
+    def _run(self, command: list[str], what: str, timeout: float) -> str:
+        """Runs a Python process on this stack to the end; its output, or DrillError with the
+        tail of its errors."""
         proc = subprocess.run(
-            [PYTHON, PROBE, action, *args],
+            command,
             cwd=REPO,
             env=self.env,
             capture_output=True,
@@ -270,8 +265,8 @@ class Stack:
             check=False,
         )
         if proc.returncode != 0:
-            raise DrillError(f"probe {action} failed:\n{proc.stderr[-3000:]}")
-        return json.loads(proc.stdout.strip().splitlines()[-1])
+            raise DrillError(f"{what} failed:\n{proc.stderr[-3000:]}")
+        return proc.stdout
 
     def _spawn(self, name: str, command: list[str], extra: dict[str, str] | None = None) -> Process:
         log = self.folder / f"{name}.log"

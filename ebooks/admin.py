@@ -160,6 +160,19 @@ class CategoryAdmin(admin.ModelAdmin):
 # --- e-books --------------------------------------------------------------------------------------
 
 
+#: A book's file and what was read from it: shown, never edited (a new edition is a new e-book).
+FILE_FIELDS = (
+    "cover_preview",
+    "file_link",
+    "file_format",
+    "page_count",
+    "size",
+    "sha256",
+    "created_at",
+    "updated_at",
+)
+
+
 @admin.register(Ebook)
 class EbookAdmin(ImportJobAdminMixin, admin.ModelAdmin):
     form = EbookAdminForm
@@ -185,33 +198,13 @@ class EbookAdmin(ImportJobAdminMixin, admin.ModelAdmin):
     ordering = ("-created_at", "-pk")
     show_full_result_count = False
     list_per_page = 50
-    readonly_fields = (
-        "cover_preview",
-        "file_link",
-        "file_format",
-        "page_count",
-        "size",
-        "sha256",
-        "created_at",
-        "updated_at",
-    )
+    readonly_fields = FILE_FIELDS
     fieldsets = (
         (None, {"fields": ("title", "slug", "authors", "publisher", "year", "language", "isbn")}),
         (None, {"fields": ("description", "categories", "is_published")}),
         (
             _("Berkas (tidak dapat diganti; unggah edisi baru sebagai e-book baru)"),
-            {
-                "fields": (
-                    "cover_preview",
-                    "file_link",
-                    "file_format",
-                    "page_count",
-                    "size",
-                    "sha256",
-                    "created_at",
-                    "updated_at",
-                )
-            },
+            {"fields": FILE_FIELDS},
         ),
     )
     actions = ("publish", "withdraw")

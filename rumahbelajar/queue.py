@@ -16,6 +16,16 @@ from django.db import transaction
 
 logger = logging.getLogger(__name__)
 
+#: The retry policy of a task that sends something out or writes a file (emails, a certificate's
+#: PDF): a network or disk error (OSError) is retried with backoff, at most 5 times, which is also
+#: the bound when its worker dies under it (settings.CELERY_TASK_RETRY_ON_WORKER_LOST).
+SENDING_TASK: dict[str, Any] = {
+    "acks_late": True,
+    "autoretry_for": (OSError,),
+    "retry_backoff": True,
+    "max_retries": 5,
+}
+
 
 def publish(task: Any, /, **kwargs: Any) -> bool:
     """Publishes `task` now; False (logged) when the broker is down. For code outside a

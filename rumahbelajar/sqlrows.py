@@ -3,6 +3,7 @@ competency map), written once per process instead of built and compiled by the O
 (which costs more than PostgreSQL spends running them).
 
     columns(User, "u")            -> 'u."id", u."password", ...'   (every concrete column)
+    db, rows = fetch(User, sql, [pk])   # the rows, from the database User is read from
     user, at = take(User, db, row, 0)   # the instance from row[0:n]; `at` is where the next starts
 """
 
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import models
+from django.db import connections, models, router
 
 
 def _fields(model: type[models.Model], skip: tuple[str, ...] = ()) -> list[models.Field[Any, Any]]:
@@ -21,6 +22,15 @@ def columns(model: type[models.Model], alias: str, *, skip: tuple[str, ...] = ()
     """Every concrete column of `model` under the table alias `alias`, in field order, but the
     fields named in `skip` (left deferred: read from the database if ever asked for)."""
     return ", ".join(f'{alias}."{field.column}"' for field in _fields(model, skip))
+
+
+def fetch(model: type[models.Model], sql: str, params: Any) -> tuple[str, list[tuple[Any, ...]]]:
+    """Runs `sql` on the database `model` is read from: that database's alias (for `take`) and
+    every row."""
+    db = router.db_for_read(model)
+    with connections[db].cursor() as cursor:
+        cursor.execute(sql, params)
+        return db, cursor.fetchall()
 
 
 def take[M: models.Model](

@@ -1,7 +1,7 @@
 """The fixed cast of people every access test uses, in a small unit tree:
 
     Kementerian
-    ├── Kanwil A ── Unit A1: employee (alice), colleague (bob)
+    ├── Kanwil A ── Unit A1: employee (alice), colleague (bob), their head (`head`, on request)
     └── Kanwil B ── Unit B1: outsider (charlie)
 
 hr_admin manages Kanwil A's subtree; superuser sees everything.
@@ -17,6 +17,7 @@ from django.core.cache import cache
 from django.utils import translation
 from hypothesis import settings as hypothesis_settings
 
+from rumahbelajar.people import services as people_services
 from rumahbelajar.people.models import UnitKind
 from rumahbelajar.people.roles import HR_ADMIN, ensure_role_groups
 from tests.people.factories import UnitFactory, UserFactory
@@ -130,6 +131,15 @@ def employee(unit_a1):
 @pytest.fixture
 def colleague(unit_a1):
     return UserFactory(email="bob@example.test", full_name="Bob Rekan", unit=unit_a1)
+
+
+@pytest.fixture
+def head(unit_a1):
+    """The head of Unit A1: the employee's and the colleague's supervisor (people.selectors
+    .supervisor_of), who approves their learning reports."""
+    person = UserFactory(email="kepala@example.test", full_name="Kepala Unit A1", unit=unit_a1)
+    people_services.set_unit_head(unit=unit_a1, head=person)
+    return person
 
 
 @pytest.fixture

@@ -12,6 +12,16 @@ from rumahbelajar.people.models import Position, Unit, User
 from rumahbelajar.people.roles import HR_ADMIN, ensure_role_groups
 from tests.people.factories import UserFactory
 
+#: Who of the fixed cast may open an HR report (and its downloads): HR admins and superusers; to
+#: everyone else the report does not exist.
+HR_REPORT_ACCESS = [
+    ("employee", 404),
+    ("colleague", 404),
+    ("outsider", 404),
+    ("hr_admin", 200),
+    ("superuser", 200),
+]
+
 
 def other_hr_admin(unit: Unit) -> User:
     """An HR admin who manages `unit`'s subtree (the cast's outsider's office, say)."""

@@ -34,13 +34,6 @@ def test_healthz_redis_unreachable_answers_503_naming_redis(client, settings):
     assert body["redis"].startswith("down")
 
 
-def test_dashboard_anonymous_redirects_to_login(client, db):
-    response = client.get("/")
-
-    assert response.status_code == 302
-    assert response.url.startswith("/accounts/login/")
-
-
 def test_dashboard_employee_sees_page(client, employee):
     client.force_login(employee)
 

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from rumahbelajar.people import selectors as people_selectors
 from rumahbelajar.people.models import Position, PositionKind, Unit, User
+from rumahbelajar.report_forms import PagedReportForm, ScopedReportForm
 from training import selectors
 from training.models import ActivityType, Enrollment, LearningKind, LearningRecord, Training
 
@@ -203,36 +204,11 @@ class LearningRecordAdminForm(forms.ModelForm):
 # --- the JP compliance report and the nomination from a heatmap cell -----------------------------
 
 
-class _ScopedReportForm(forms.Form):
-    """GET filters of a report page. Never refuses a request: an invalid value is named in the
-    form's errors and left out."""
-
-    unit = forms.ModelChoiceField(
-        label=_("Unit kerja (beserta subunit)"), queryset=Unit.objects.none(), required=False
-    )
-
-    def __init__(self, *args: Any, scope: people_selectors.ReportScope, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        unit_field = _choice(self, "unit")
-        unit_field.queryset = people_selectors.units_in_report_scope(scope=scope)
-        unit_field.empty_label = _("Semua unit saya")
-
-    def value(self, name: str) -> Any:
-        """The cleaned value of a valid field, else None."""
-        self.is_valid()
-        if name in self.errors:
-            return None
-        return self.cleaned_data.get(name) or None
+class JpReportForm(PagedReportForm):
+    """The JP compliance report's filters: the unit, the page, the download format."""
 
 
-class JpReportForm(_ScopedReportForm):
-    page = forms.IntegerField(required=False, min_value=1, max_value=100_000)
-    format = forms.ChoiceField(
-        choices=[("", "html"), ("csv", "CSV"), ("xlsx", "XLSX")], required=False
-    )
-
-
-class NominationForm(_ScopedReportForm):
+class NominationForm(ScopedReportForm):
     """Which heatmap cell the nomination comes from (the report's `unit`, `kind`, `position`,
     `competency`), and the chosen training."""
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Collection, Sequence
+from typing import Any
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -65,35 +66,35 @@ class TrainingFull(TrainingError):
     default_message = gettext_lazy("Kuota pelatihan ini sudah penuh.")
 
 
-class CapacityExceeded(TrainingFull):
+class _SeatsShort(TrainingError):
+    """An assignment needs more seats than are free: `needed` and `free`, and a message (the
+    class's `template`) that gives both."""
+
+    template: Any  # a gettext_lazy text with %(needed)d and %(free)d
+
+    def __init__(self, *, needed: int, free: int) -> None:
+        self.needed = needed
+        self.free = free
+        super().__init__(str(self.template) % {"needed": needed, "free": free})
+
+
+class CapacityExceeded(_SeatsShort, TrainingFull):
     """An assignment needs more seats than are free; retry with allow_overbooking=True."""
 
-    def __init__(self, *, needed: int, free: int) -> None:
-        self.needed = needed
-        self.free = free
-        super().__init__(
-            _(
-                "Penugasan membutuhkan %(needed)d kursi, sedangkan kursi yang tersisa "
-                "%(free)d. Konfirmasi untuk melebihi kapasitas."
-            )
-            % {"needed": needed, "free": free}
-        )
+    template = gettext_lazy(
+        "Penugasan membutuhkan %(needed)d kursi, sedangkan kursi yang tersisa "
+        "%(free)d. Konfirmasi untuk melebihi kapasitas."
+    )
 
 
-class OverbookingNotAllowed(TrainingError):
+class OverbookingNotAllowed(_SeatsShort):
     """An assignment beyond the capacity of a training organised outside the admin's units."""
 
-    def __init__(self, *, needed: int, free: int) -> None:
-        self.needed = needed
-        self.free = free
-        super().__init__(
-            _(
-                "Penugasan membutuhkan %(needed)d kursi, sedangkan kursi yang tersisa "
-                "%(free)d. Melebihi kapasitas hanya boleh untuk pelatihan yang diselenggarakan "
-                "unit yang Anda kelola."
-            )
-            % {"needed": needed, "free": free}
-        )
+    template = gettext_lazy(
+        "Penugasan membutuhkan %(needed)d kursi, sedangkan kursi yang tersisa "
+        "%(free)d. Melebihi kapasitas hanya boleh untuk pelatihan yang diselenggarakan "
+        "unit yang Anda kelola."
+    )
 
 
 class OutsideScope(TrainingError):

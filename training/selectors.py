@@ -37,7 +37,7 @@ from rumahbelajar.people import selectors as people_selectors
 from rumahbelajar.people.models import EmployeeType, Unit, User
 from rumahbelajar.people.nip import format_nip
 from rumahbelajar.people.selectors import ReportScope
-from rumahbelajar.sqlrows import cache_related, columns, take
+from rumahbelajar.sqlrows import cache_related, columns, fetch, take
 from training import cache as catalogue_cache
 from training.activities import (  # the learning log's reads, for other apps and the wiring
     Review as Review,
@@ -471,10 +471,7 @@ def _my_trainings_sql() -> str:
 
 def my_trainings(*, employee: User) -> MyTrainings:
     """The person's non-cancelled enrolments, grouped (see MyTrainings). One query."""
-    db = router.db_for_read(Enrollment)
-    with connections[db].cursor() as cursor:
-        cursor.execute(_my_trainings_sql(), [employee.pk, EnrollmentStatus.CANCELLED])
-        rows = cursor.fetchall()
+    db, rows = fetch(Enrollment, _my_trainings_sql(), [employee.pk, EnrollmentStatus.CANCELLED])
     result = MyTrainings()
     for data in rows:
         row, at = take(Enrollment, db, data, 0)

@@ -9,22 +9,14 @@ import logging
 
 from celery import shared_task
 
-from rumahbelajar.queue import publish
+from rumahbelajar.queue import SENDING_TASK, publish
 from training import certificates, emails, services
 from training.models import Certificate, Enrollment
 
 logger = logging.getLogger(__name__)
 
 
-@shared_task(
-    name="training.send_enrollment_emails",
-    acks_late=True,
-    autoretry_for=(OSError,),
-    retry_backoff=True,
-    # Also the bound when its worker dies under it (settings.CELERY_TASK_RETRY_ON_WORKER_LOST).
-    max_retries=5,
-    default_retry_delay=30,
-)
+@shared_task(name="training.send_enrollment_emails", **SENDING_TASK, default_retry_delay=30)
 def send_enrollment_emails_task(*, kind: str, enrollment_ids: list[int]) -> int:
     """Sends the `kind` email ("promoted", "assigned", "reminder", "training_cancelled") to each
     enrolment's person whose state still calls for it; returns how many were sent."""
@@ -65,13 +57,7 @@ def send_monthly_summaries() -> int:
     return sent
 
 
-@shared_task(
-    name="training.render_certificate",
-    acks_late=True,
-    autoretry_for=(OSError,),
-    retry_backoff=True,
-    max_retries=5,
-)
+@shared_task(name="training.render_certificate", **SENDING_TASK)
 def render_certificate_task(*, certificate_id: int) -> bool:
     """Renders and stores a certificate's PDF (queued after the issuing commit); True if done."""
     try:

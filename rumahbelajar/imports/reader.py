@@ -25,6 +25,7 @@ from django.core.files.base import File
 from django.utils.translation import gettext as _
 
 from rumahbelajar.imports.models import ImportFormat
+from rumahbelajar.people.nip import normalize_nip
 
 Row = tuple[int, dict[str, Any]]
 # An entry this small cannot be a bomb whatever its ratio (a styles.xml of repeated tags).
@@ -266,3 +267,17 @@ class CsvCopy:
         self.text.flush()
         self.file.seek(0)
         return File(self.file)
+
+
+def nip(value: Any) -> tuple[str, str]:
+    """A NIP cell as its digits (the displayed form's spaces and dots dropped), and what makes the
+    cell unusable ('' when nothing does): a spreadsheet that stored the NIP as a number has lost
+    its last digits; an empty cell has none. The NIP's own rules are people.nip's."""
+    digits = normalize_nip(text(value))
+    if isinstance(value, float):
+        return digits, _(
+            "NIP tersimpan sebagai angka sehingga digit terakhirnya hilang; format kolom NIP sebagai Teks."
+        )
+    if not digits:
+        return digits, _("NIP wajib diisi.")
+    return digits, ""

@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from rumahbelajar.people import services
 from rumahbelajar.people.models import Unit, User
 from rumahbelajar.people.nip import normalize_nip
 
@@ -25,16 +26,10 @@ class EmployeeAdminForm(forms.ModelForm):
 
     class Meta:
         model = User
-        # The admin narrows this per user (superuser-only access fields) through its fieldsets.
+        # The employee data the services write, then the admin access (superuser-only: the admin
+        # narrows this per user through its fieldsets).
         fields = [
-            "email",
-            "full_name",
-            "nip",
-            "employee_type",
-            "unit",
-            "position",
-            "rank",
-            "supervisor",
+            *services.EMPLOYEE_FIELDS,
             "is_active",
             "is_staff",
             "is_superuser",

@@ -26,10 +26,11 @@ from import_export import fields, resources, widgets
 
 from rumahbelajar.imports.pipeline import ErrorReport, Outcome
 from rumahbelajar.imports.reader import Columns
+from rumahbelajar.imports.reader import nip as nip_cell
 from rumahbelajar.imports.reader import text as _text
 from rumahbelajar.people import selectors
 from rumahbelajar.people.models import EmployeeType, Position, Rank, Unit, User
-from rumahbelajar.people.nip import normalize_nip, validate_nip, validate_nip_format
+from rumahbelajar.people.nip import validate_nip, validate_nip_format
 
 # Canonical column names (the export writes exactly these, so an exported file imports back)
 # and the Indonesian headings people also use.
@@ -170,19 +171,9 @@ class EmployeeRowChecker:
                 raw.get("employee_type"),
             )
 
-        raw_nip = raw.get("nip")
-        nip = normalize_nip(_text(raw_nip))
-        if isinstance(raw_nip, float):
-            self._error(
-                number,
-                "nip",
-                _(
-                    "NIP tersimpan sebagai angka sehingga digit terakhirnya hilang; format kolom NIP sebagai Teks."
-                ),
-                raw_nip,
-            )
-        elif not nip:
-            self._error(number, "nip", _("NIP wajib diisi."))
+        nip, nip_error = nip_cell(raw.get("nip"))
+        if nip_error:
+            self._error(number, "nip", nip_error, raw.get("nip"))
         else:
             try:
                 if employee_type is None:

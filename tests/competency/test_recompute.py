@@ -23,6 +23,7 @@ from competency.models import (
 from rumahbelajar.people.models import User
 from tests.competency.factories import TechnicalCompetencyFactory, fixed
 from tests.people.factories import PositionFactory, UserFactory
+from tests.workers import test_database_url
 
 JAN = dt.date(2025, 1, 15)
 
@@ -239,15 +240,7 @@ def test_recompute_stale_maps_nothing_due_recomputes_nothing(employee, standard)
 @pytest.mark.django_db
 def test_recompute_stale_maps_another_sweep_running_skips_without_waiting(employee):
     services.mark_maps_stale(employee_ids=[employee.pk])
-    s = connection.settings_dict
-    other = psycopg.connect(
-        host=s["HOST"] or "127.0.0.1",
-        port=s["PORT"] or 5432,
-        user=s["USER"],
-        password=s["PASSWORD"] or None,
-        dbname=s["NAME"],
-        autocommit=True,
-    )
+    other = psycopg.connect(test_database_url(), autocommit=True)
     try:
         other.execute("SELECT pg_advisory_lock(%s)", [services._SWEEP_LOCK_KEY])
 

@@ -23,7 +23,7 @@ from rumahbelajar.people.models import PositionKind, User
 from rumahbelajar.people.selectors import ReportScope, report_scope
 from tests.conftest import PASSWORD
 from tests.people.factories import PositionFactory, UnitFactory, UserFactory
-from tests.report_helpers import other_hr_admin, store_map
+from tests.report_helpers import HR_REPORT_ACCESS, other_hr_admin, store_map
 
 pytestmark = pytest.mark.django_db
 
@@ -64,16 +64,7 @@ def cell_text(response) -> str:
 # --- who may see it ---------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("who", "status"),
-    [
-        ("employee", 404),
-        ("colleague", 404),
-        ("outsider", 404),
-        ("hr_admin", 200),
-        ("superuser", 200),
-    ],
-)
+@pytest.mark.parametrize(("who", "status"), HR_REPORT_ACCESS)
 def test_competency_report_access_by_cast_only_hr_and_superuser(client, maps, who, status):
     login(client, maps[who])
 

@@ -134,31 +134,21 @@ def test_record_result_empty_external_id_is_stored_as_null(employee):
 # --- the latest result counts: by assessment date, then by arrival ---------------------------
 
 
-def test_latest_result_later_date_wins_over_earlier_arrival(employee, standard):
-    record(employee, level=4, assessed_on=FEB)
-    record(employee, level=2, assessed_on=JAN)
+@pytest.mark.parametrize(
+    ("first", "second", "expected"),
+    [
+        pytest.param((4, FEB), (2, JAN), 4, id="later-date-wins-over-later-arrival"),
+        pytest.param((4, JAN), (2, JAN), 2, id="same-date-later-recorded-wins"),
+        pytest.param((2, FEB), (5, JAN), 2, id="older-date-arriving-later-does-not-win"),
+    ],
+)
+def test_latest_result_by_date_then_arrival(employee, standard, first, second, expected):
+    for level, assessed_on in (first, second):
+        record(employee, level=level, assessed_on=assessed_on)
 
     level = achieved(employee)
 
-    assert level == 4
-
-
-def test_latest_result_same_date_later_recorded_wins(employee, standard):
-    record(employee, level=4, assessed_on=JAN)
-    record(employee, level=2, assessed_on=JAN)
-
-    level = achieved(employee)
-
-    assert level == 2
-
-
-def test_latest_result_older_date_arriving_later_does_not_win(employee, standard):
-    record(employee, level=2, assessed_on=FEB)
-    record(employee, level=5, assessed_on=JAN)
-
-    level = achieved(employee)
-
-    assert level == 2
+    assert level == expected
 
 
 def test_latest_result_same_date_tie_bulk_agrees(employee, standard):

@@ -17,7 +17,7 @@ from competency import selectors, services
 from competency.models import TargetPosition
 from tests.competency.api_helpers import client_with_token, map_url
 from tests.competency.factories import ResultFactory, TechnicalCompetencyFactory, fixed
-from tests.people.conftest import admin_post
+from tests.people.conftest import admin_post, change_url, form_data
 from tests.people.factories import PositionFactory
 
 pytestmark = pytest.mark.django_db
@@ -208,36 +208,15 @@ def test_target_page_query_count_does_not_grow_with_positions(client, employee, 
 
 
 def _target_post(client, person, position_id) -> object:
-    url = reverse("admin:people_user_change", args=[person.pk])
     data = {
-        "email": person.email,
-        "full_name": person.full_name,
-        "nip": person.nip or "",
-        "employee_type": person.employee_type,
-        "unit": person.unit_id or "",
-        "position": person.position_id or "",
-        "rank": person.rank,
-        "is_active": "on",
+        **form_data(person, is_active="on"),
         "target_position-TOTAL_FORMS": "1",
         "target_position-INITIAL_FORMS": "0",
         "target_position-MIN_NUM_FORMS": "0",
         "target_position-MAX_NUM_FORMS": "1",
         "target_position-0-position": str(position_id),
     }
-    page = client.get(url)
-    formsets = (page.context or {}).get("inline_admin_formsets") or []
-    for inline in formsets:
-        prefix = inline.formset.prefix
-        if prefix != "target_position":
-            data.update(
-                {
-                    f"{prefix}-TOTAL_FORMS": "0",
-                    f"{prefix}-INITIAL_FORMS": "0",
-                    f"{prefix}-MIN_NUM_FORMS": "0",
-                    f"{prefix}-MAX_NUM_FORMS": "1000",
-                }
-            )
-    return client.post(url, data)
+    return admin_post(client, change_url(person), data)
 
 
 def test_admin_hr_sets_the_target_of_a_person_of_their_units(client, hr_admin, employee, aim):

@@ -3,20 +3,13 @@ and query, and rendered afresh as soon as a write changes what the catalogue sho
 
 from __future__ import annotations
 
-import pytest
-
 from ebooks import cache as catalogue_cache
 from ebooks import services
-from ebooks.models import Category, Ebook
+from ebooks.models import Ebook
 from tests.ebooks.test_views import make_book
 from tests.requests import get_ok_counting_queries
 
 LIST = "/ebooks/"
-
-
-@pytest.fixture
-def law(db) -> Category:
-    return Category.objects.create(name="Hukum", slug="hukum", sort_order=1)
 
 
 def _get(client, params=None):

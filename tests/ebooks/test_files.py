@@ -48,58 +48,48 @@ def test_inspect_file_handwritten_pdf_is_accepted(tmp_path):
     assert (info.page_count, info.text) == (1, "Tulisan tangan")
 
 
-def test_inspect_file_html_named_pdf_is_refused_as_html(tmp_path):
-    path = f.write(tmp_path, "palsu.pdf", f.FAKE_PDF_HTML)
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        pytest.param(
+            "palsu.pdf",
+            lambda: f.FAKE_PDF_HTML,
+            "Isi berkas adalah halaman HTML, bukan PDF atau EPUB.",
+            id="html-named-pdf",
+        ),
+        pytest.param(
+            "x.pdf",
+            lambda: b"\x89PNG\r\n\x1a\n" + b"\0" * 100,
+            "Bukan berkas PDF atau EPUB (isi berkas tidak dikenali).",
+            id="unknown-bytes",
+        ),
+        pytest.param("kosong.pdf", lambda: b"", "Berkas kosong.", id="empty"),
+    ],
+)
+def test_inspect_file_not_a_book_is_refused_saying_what_it_is(tmp_path, name, content, message):
+    path = f.write(tmp_path, name, content())
 
     with pytest.raises(files.FileRefused) as refused:
         files.inspect_file(path)
 
-    assert str(refused.value) == "Isi berkas adalah halaman HTML, bukan PDF atau EPUB."
+    assert str(refused.value) == message
 
 
-def test_inspect_file_unknown_bytes_are_refused(tmp_path):
-    path = f.write(tmp_path, "x.pdf", b"\x89PNG\r\n\x1a\n" + b"\0" * 100)
-
-    with pytest.raises(files.FileRefused) as refused:
-        files.inspect_file(path)
-
-    assert str(refused.value) == "Bukan berkas PDF atau EPUB (isi berkas tidak dikenali)."
-
-
-def test_inspect_file_empty_file_is_refused(tmp_path):
-    path = f.write(tmp_path, "kosong.pdf", b"")
-
-    with pytest.raises(files.FileRefused) as refused:
-        files.inspect_file(path)
-
-    assert str(refused.value) == "Berkas kosong."
-
-
-def test_inspect_file_encrypted_pdf_is_refused_as_encrypted(tmp_path):
-    path = f.write(tmp_path, "rahasia.pdf", f.encrypted_pdf())
+@pytest.mark.parametrize(
+    ("name", "content", "reason"),
+    [
+        pytest.param("rahasia.pdf", f.encrypted_pdf, "PDF terenkripsi", id="encrypted"),
+        pytest.param("potong.pdf", f.truncated_pdf, "PDF rusak atau terpotong", id="truncated"),
+        pytest.param("rusak.pdf", f.garbage_pdf, "PDF rusak: ", id="garbage-between-markers"),
+    ],
+)
+def test_inspect_file_unreadable_pdf_is_refused_with_its_reason(tmp_path, name, content, reason):
+    path = f.write(tmp_path, name, content())
 
     with pytest.raises(files.FileRefused) as refused:
         files.inspect_file(path)
 
-    assert str(refused.value).startswith("PDF terenkripsi")
-
-
-def test_inspect_file_truncated_pdf_is_refused_as_truncated(tmp_path):
-    path = f.write(tmp_path, "potong.pdf", f.truncated_pdf())
-
-    with pytest.raises(files.FileRefused) as refused:
-        files.inspect_file(path)
-
-    assert str(refused.value).startswith("PDF rusak atau terpotong")
-
-
-def test_inspect_file_garbage_between_pdf_markers_is_refused_as_broken(tmp_path):
-    path = f.write(tmp_path, "rusak.pdf", f.garbage_pdf())
-
-    with pytest.raises(files.FileRefused) as refused:
-        files.inspect_file(path)
-
-    assert str(refused.value).startswith("PDF rusak: ")
+    assert str(refused.value).startswith(reason)
 
 
 def test_inspect_file_valid_epub_reads_metadata_text_and_cover(tmp_path):

@@ -425,18 +425,11 @@ def _staged_job(owner, *, status="pending", age=dt.timedelta(0)):
 
 def test_run_ebook_import_job_held_by_another_worker_is_left_alone(employee):
     import psycopg
-    from django.db import connection
+
+    from tests.workers import test_database_url
 
     job = _staged_job(employee)
-    s = connection.settings_dict
-    other = psycopg.connect(
-        host=s["HOST"] or "127.0.0.1",
-        port=s["PORT"] or 5432,
-        user=s["USER"],
-        password=s["PASSWORD"] or None,
-        dbname=s["NAME"],
-        autocommit=True,
-    )
+    other = psycopg.connect(test_database_url(), autocommit=True)
     try:
         other.execute(
             "SELECT pg_advisory_lock(hashtextextended(%s, 0))", [f"ebooks-import:{job.pk}"]

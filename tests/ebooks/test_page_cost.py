@@ -13,7 +13,7 @@ import ebooks.cache
 import ebooks.forms
 import rumahbelajar.versions
 from ebooks import selectors, services
-from ebooks.models import Category, Ebook
+from ebooks.models import Ebook
 from tests.ebooks.factories import EbookFactory
 from tests.ebooks.test_views import LIST, login, make_book, text
 
@@ -26,11 +26,6 @@ class _UnreachableCache:
             raise RedisConnectionError("Redis is away")
 
         return fail
-
-
-@pytest.fixture
-def law(db) -> Category:
-    return Category.objects.create(name="Hukum", slug="hukum", sort_order=1)
 
 
 @pytest.fixture

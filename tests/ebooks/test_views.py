@@ -3,23 +3,21 @@ private file and cover. The reader and the reading position are in test_reader.p
 
 from __future__ import annotations
 
-import importlib
 import io
 import re
 
 import pytest
-from django.apps import apps
 from django.core.cache import cache
 from django.test import Client
-from fpdf import FPDF
 from pytest_django.asserts import assertContains, assertNotContains, assertRedirects
 
 from competency.models import Competency
 from ebooks import services
 from ebooks.forms import FILTER_CHOICES_KEY
 from ebooks.models import Category, Ebook, Favourite
+from tests.competency.conftest import ensure_dictionary
 from tests.conftest import PASSWORD
-from tests.ebooks.factories import EbookFactory, epub_bytes
+from tests.ebooks.factories import EbookFactory, epub_bytes, fpdf_pdf
 
 pytestmark = pytest.mark.django_db
 
@@ -29,27 +27,6 @@ EVERYONE = ["employee", "colleague", "outsider", "hr_admin", "superuser"]
 
 
 # --- Data -----------------------------------------------------------------------------------------
-
-
-def pdf_bytes(*, title: str, pages: int = 3, body: str = "") -> bytes:
-    """A real PDF made by fpdf2: the title and a body on every page (different books, different
-    bytes, since the import refuses duplicates)."""
-    pdf = FPDF()
-    pdf.set_title(title)
-    pdf.set_font("helvetica", size=14)
-    for number in range(1, pages + 1):
-        pdf.add_page()
-        pdf.multi_cell(0, 10, f"{title}\nHalaman {number}\n{body}")
-    return bytes(pdf.output())
-
-
-def ensure_dictionary() -> None:
-    """The regulation's nine competencies (M1…M8, SK1) come from a data migration, which a
-    transactional test (the browser tests) flushes away in a reused test database: load them
-    again when they are missing (the loader is idempotent)."""
-    if not Competency.objects.filter(code="M1").exists():
-        migration = importlib.import_module("competency.migrations.0002_load_dictionary")
-        migration.load(apps, None)
 
 
 def make_book(
@@ -66,7 +43,9 @@ def make_book(
     if competencies:
         ensure_dictionary()
     outcome = services.import_ebook(
-        path_or_file=io.BytesIO(pdf_bytes(title=title, pages=pages, body=body)),
+        path_or_file=io.BytesIO(
+            fpdf_pdf(title=title, author="", pages=pages, text=f"{title}\n{body}")
+        ),
         original_name=f"{title}.pdf",
         title=title,
         categories=categories,
@@ -76,16 +55,6 @@ def make_book(
     )
     assert outcome.status == "accepted", outcome.reason
     return outcome.ebook
-
-
-@pytest.fixture
-def law(db) -> Category:
-    return Category.objects.create(name="Hukum", slug="hukum", sort_order=1)
-
-
-@pytest.fixture
-def service(db) -> Category:
-    return Category.objects.create(name="Pelayanan Publik", slug="pelayanan-publik", sort_order=2)
 
 
 @pytest.fixture

@@ -9,14 +9,12 @@ from decimal import Decimal
 import pytest
 from django.core import mail
 from django.db import transaction
-from django.test import Client
 from django.urls import reverse
 
 from notifications import services
 from notifications.models import EmailOptOut, Notification
-from rumahbelajar.people import services as people_services
 from rumahbelajar.people.models import User
-from tests.people.factories import UserFactory
+from tests.requests import client_for
 from tests.training.test_activities import file_report
 from training import services as training_services
 from training.models import LearningRecord
@@ -24,19 +22,6 @@ from training.models import LearningRecord
 pytestmark = pytest.mark.django_db
 
 LIST = reverse("notifications:notification-list")
-
-
-def client_for(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
-@pytest.fixture
-def head(unit_a1):
-    person = UserFactory(email="kepala@example.test", full_name="Kepala Unit A1", unit=unit_a1)
-    people_services.set_unit_head(unit=unit_a1, head=person)
-    return person
 
 
 def test_notify_emails_once_after_commit(employee, django_capture_on_commit_callbacks):

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import pytest
 from django.test import Client
+from django.urls import reverse
 
+from rumahbelajar.people.models import User
 from tests import sheets
 from tests.people.factories import PositionFactory
 
@@ -44,3 +46,24 @@ def admin_post(client: Client, url: str, data: dict):
             }
         )
     return client.post(url, {**extra, **data})
+
+
+def change_url(user: User) -> str:
+    """The person's page in the user admin."""
+    return reverse("admin:people_user_change", args=[user.pk])
+
+
+def form_data(user: User, **overrides) -> dict:
+    """The user admin's form as it stands for `user`, with `overrides` (None drops a field)."""
+    data = {
+        "email": user.email,
+        "full_name": user.full_name,
+        "nip": user.nip or "",
+        "employee_type": user.employee_type,
+        "unit": user.unit_id or "",
+        "position": user.position_id or "",
+        "rank": user.rank,
+        "is_active": "on" if user.is_active else "",
+        **overrides,
+    }
+    return {k: v for k, v in data.items() if v is not None}

@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 
 from rumahbelajar.people.models import User
 from rumahbelajar.people.roles import HR_ADMIN
-from tests.people.conftest import admin_post
+from tests.people.conftest import admin_post, change_url, form_data
 from tests.people.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -19,25 +19,6 @@ pytestmark = pytest.mark.django_db
 CHANGELIST = reverse("admin:people_user_changelist")
 ADD = reverse("admin:people_user_add")
 EXPORT = reverse("admin:people_user_export")
-
-
-def change_url(user: User) -> str:
-    return reverse("admin:people_user_change", args=[user.pk])
-
-
-def form_data(user: User, **overrides) -> dict:
-    data = {
-        "email": user.email,
-        "full_name": user.full_name,
-        "nip": user.nip or "",
-        "employee_type": user.employee_type,
-        "unit": user.unit_id or "",
-        "position": user.position_id or "",
-        "rank": user.rank,
-        "is_active": "on" if user.is_active else "",
-        **overrides,
-    }
-    return {k: v for k, v in data.items() if v is not None}
 
 
 def listed_emails(response) -> set[str]:

@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from rumahbelajar.people import selectors, services
 from rumahbelajar.people.models import Unit, User
-from tests.people.conftest import admin_post, csv_bytes
+from tests.people.conftest import admin_post, change_url, csv_bytes, form_data
 from tests.people.factories import UserFactory
 from tests.people.test_import import apply, latest_job, nip, row, upload
 
@@ -105,20 +105,9 @@ def test_unit_admin_superuser_sets_head(cast, superuser, unit_a1, employee):
 def test_employee_admin_hr_cannot_pick_supervisor_outside_units(
     cast, hr_client, employee, outsider
 ):
-    url = reverse("admin:people_user_change", args=[employee.pk])
-    data = {
-        "email": employee.email,
-        "full_name": employee.full_name,
-        "nip": employee.nip,
-        "employee_type": employee.employee_type,
-        "unit": employee.unit_id,
-        "position": "",
-        "rank": "",
-        "supervisor": outsider.pk,
-        "is_active": "on",
-    }
+    data = form_data(employee, supervisor=outsider.pk)
 
-    response = admin_post(hr_client, url, data)
+    response = admin_post(hr_client, change_url(employee), data)
 
     assert response.status_code == 200
     assert "supervisor" in response.context["adminform"].form.errors
@@ -126,20 +115,9 @@ def test_employee_admin_hr_cannot_pick_supervisor_outside_units(
 
 
 def test_employee_admin_hr_sets_supervisor_in_units(cast, hr_client, employee, colleague):
-    url = reverse("admin:people_user_change", args=[employee.pk])
-    data = {
-        "email": employee.email,
-        "full_name": employee.full_name,
-        "nip": employee.nip,
-        "employee_type": employee.employee_type,
-        "unit": employee.unit_id,
-        "position": "",
-        "rank": "",
-        "supervisor": colleague.pk,
-        "is_active": "on",
-    }
+    data = form_data(employee, supervisor=colleague.pk)
 
-    response = admin_post(hr_client, url, data)
+    response = admin_post(hr_client, change_url(employee), data)
 
     assert response.status_code == 302
     assert User.objects.get(pk=employee.pk).supervisor == colleague

@@ -15,9 +15,10 @@ from django.apps import apps
 from django.utils import timezone
 
 from reports.models import SiasnCourseType, SiasnSent
-from tests.training.factories import TrainingFactory, in_days
+from tests.report_helpers import HR_REPORT_ACCESS
+from tests.training.factories import in_days, registered_for_past_training
 from training import services
-from training.models import ActivityType, Certificate, LearningKind, LearningRecord, Training
+from training.models import ActivityType, Certificate, LearningKind, LearningRecord
 
 pytestmark = pytest.mark.django_db
 URL = "/reports/siasn/"
@@ -43,17 +44,15 @@ def _course_types(db):
 
 
 def completed(employee, hr_admin, *, title="Pelatihan Analisis Kebijakan", jp="8.6"):
-    training = TrainingFactory(title=title, jp=Decimal(jp), organizer_unit=employee.unit)
-    enrollment = services.register(training=training, employee=employee)
     start = timezone.make_aware(dt.datetime(timezone.localdate().year, 1, 5, 8))
-    start = min(start, in_days(-1))
-    Training.objects.filter(pk=training.pk).update(
-        start_at=start,
-        end_at=start + dt.timedelta(days=2),
-        registration_opens_at=None,
-        registration_closes_at=None,
+    enrollment = registered_for_past_training(
+        employee,
+        start=min(start, in_days(-1)),
+        length=dt.timedelta(days=2),
+        title=title,
+        jp=Decimal(jp),
+        organizer_unit=employee.unit,
     )
-    enrollment.refresh_from_db()
     return services.complete(enrollment=enrollment, by=hr_admin)
 
 
@@ -62,11 +61,7 @@ def csv_rows(response) -> list[list[str]]:
     return list(csv.reader(io.StringIO(text)))
 
 
-@pytest.mark.parametrize(
-    ("who", "status"),
-    [("employee", 404), ("colleague", 404), ("outsider", 404), ("hr_admin", 200),
-     ("superuser", 200)],
-)  # fmt: skip
+@pytest.mark.parametrize(("who", "status"), HR_REPORT_ACCESS)
 def test_siasn_access_hr_and_superuser_only(client, cast, who, status):
     client.force_login(cast[who])
 

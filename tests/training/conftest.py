@@ -17,3 +17,12 @@ def _reference_data(request):
     request.getfixturevalue("db")
     if not (Competency.objects.filter(code="M1").exists() and JpConversion.objects.exists()):
         restore_reference_data()
+
+
+@pytest.fixture
+def _restore_reference_data(django_db_blocker):
+    """For a transactional test (`pytest.mark.usefixtures("_restore_reference_data")`, set up
+    before its transactional_db so torn down after the flush): the reference data back."""
+    yield
+    with django_db_blocker.unblock():
+        restore_reference_data()

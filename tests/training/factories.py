@@ -9,7 +9,7 @@ from django.utils import timezone
 from factory.django import DjangoModelFactory
 
 from training import services
-from training.models import Training, TrainingKind, TrainingMode, TrainingStatus
+from training.models import Enrollment, Training, TrainingKind, TrainingMode, TrainingStatus
 
 
 def in_days(days: float) -> dt.datetime:
@@ -54,6 +54,25 @@ class TrainingFactory(DjangoModelFactory):
     def eligible_positions(self, create, extracted, **kwargs):
         if create and extracted:
             self.eligible_positions.set(extracted)
+
+
+def registered_for_past_training(
+    employee, *, start: dt.datetime | None = None, length=dt.timedelta(hours=6), **fields
+) -> Enrollment:
+    """`employee`'s enrolment in a training (`fields` for TrainingFactory) they registered for
+    and which has since taken place (from `start`, by default two days ago, for `length`), so
+    HR may mark it completed."""
+    training = TrainingFactory(**fields)
+    enrollment = services.register(training=training, employee=employee)
+    start = start or in_days(-2)
+    Training.objects.filter(pk=training.pk).update(
+        start_at=start,
+        end_at=start + length,
+        registration_opens_at=None,
+        registration_closes_at=None,
+    )
+    enrollment.refresh_from_db()
+    return enrollment
 
 
 def restore_reference_data() -> None:

@@ -10,13 +10,12 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from competency.models import Competency
-from rumahbelajar.people import services as people_services
 from tests.people.factories import UserFactory
+from tests.requests import client_for
 from training import services
 from training.models import (
     ActivityReport,
@@ -33,26 +32,12 @@ NEW = reverse("training:activity-new")
 APPROVALS = reverse("team:approval-list")
 
 
-def client_for(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
 def png_bytes() -> bytes:
     from PIL import Image
 
     out = io.BytesIO()
     Image.new("RGB", (20, 20), (10, 120, 60)).save(out, "PNG")
     return out.getvalue()
-
-
-@pytest.fixture
-def head(unit_a1):
-    """The head of Unit A1: the employee's and the colleague's supervisor."""
-    person = UserFactory(email="kepala@example.test", full_name="Kepala Unit A1", unit=unit_a1)
-    people_services.set_unit_head(unit=unit_a1, head=person)
-    return person
 
 
 def form_data(**overrides) -> dict:

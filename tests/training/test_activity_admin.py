@@ -4,23 +4,17 @@
 from __future__ import annotations
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 
 from rumahbelajar.people.roles import HR_ADMIN, ensure_role_groups
 from tests.people.factories import UserFactory
+from tests.requests import client_for
 from tests.training.test_activities import file_report
 from training.models import LearningRecord, ReportStatus
 
 pytestmark = pytest.mark.django_db
 
 CHANGELIST = reverse("admin:training_activityreport_changelist")
-
-
-def client_for(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 @pytest.fixture

@@ -10,18 +10,10 @@ import pytest
 from django.utils import timezone
 
 from tests.people.factories import UserFactory
-from tests.training.factories import TrainingFactory, in_days, restore_reference_data
+from tests.training.factories import TrainingFactory, in_days
 from tests.training.test_concurrency import run_at_once
 from training import services
 from training.models import Certificate, Enrollment, Training
-
-
-@pytest.fixture
-def _restore_reference_data(django_db_blocker):
-    yield
-    with django_db_blocker.unblock():
-        restore_reference_data()
-
 
 pytestmark = pytest.mark.usefixtures("_restore_reference_data")
 

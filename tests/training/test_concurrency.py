@@ -14,17 +14,9 @@ import pytest
 from django.db import connection, transaction
 
 from tests.people.factories import UserFactory
-from tests.training.factories import TrainingFactory, restore_reference_data
+from tests.training.factories import TrainingFactory
 from training import services
 from training.models import Enrollment, EnrollmentStatus, Training
-
-
-@pytest.fixture
-def _restore_reference_data(django_db_blocker):
-    yield
-    with django_db_blocker.unblock():
-        restore_reference_data()
-
 
 # Set up before each test's transactional_db argument, so torn down after its flush.
 pytestmark = pytest.mark.usefixtures("_restore_reference_data")

@@ -16,7 +16,7 @@ from openpyxl import load_workbook
 from rumahbelajar.people.models import EmployeeType
 from tests.conftest import PASSWORD
 from tests.people.factories import UserFactory
-from tests.report_helpers import other_hr_admin
+from tests.report_helpers import HR_REPORT_ACCESS, other_hr_admin
 from tests.training.factories import TrainingFactory
 from training import selectors, services
 from training.cache import bump_reports_version
@@ -68,16 +68,7 @@ def ledger(cast):
     return cast
 
 
-@pytest.mark.parametrize(
-    ("who", "status"),
-    [
-        ("employee", 404),
-        ("colleague", 404),
-        ("outsider", 404),
-        ("hr_admin", 200),
-        ("superuser", 200),
-    ],
-)
+@pytest.mark.parametrize(("who", "status"), HR_REPORT_ACCESS)
 def test_jp_report_access_by_cast(client, ledger, who, status):
     login(client, ledger[who])
 

@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from tests.training.factories import TrainingFactory, in_days
+from tests.training.factories import TrainingFactory, in_days, registered_for_past_training
 from training import selectors, services
 from training.models import (
     ActivityType,
@@ -17,7 +17,6 @@ from training.models import (
     EnrollmentStatus,
     LearningKind,
     LearningRecord,
-    Training,
     TrainingMode,
 )
 
@@ -26,17 +25,9 @@ pytestmark = pytest.mark.django_db
 
 def started_training_with(employee, *, jp="8", mode=TrainingMode.KLASIKAL, days_ago=2):
     """A training the employee registered for, which has since taken place."""
-    training = TrainingFactory(jp=Decimal(jp), mode=mode)
-    enrollment = services.register(training=training, employee=employee)
-    start = in_days(-days_ago)
-    Training.objects.filter(pk=training.pk).update(
-        start_at=start,
-        end_at=start + dt.timedelta(hours=6),
-        registration_opens_at=None,
-        registration_closes_at=None,
+    return registered_for_past_training(
+        employee, start=in_days(-days_ago), jp=Decimal(jp), mode=mode
     )
-    enrollment.refresh_from_db()
-    return enrollment
 
 
 def test_complete_credits_training_jp_to_ledger(employee, hr_admin):

@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from tests.training.factories import TrainingFactory, in_days
+from tests.training.factories import TrainingFactory, in_days, registered_for_past_training
 from training import services
 from training.models import (
     Enrollment,
@@ -120,11 +120,8 @@ def test_learning_record_one_per_enrollment(employee):
 def test_employee_with_completed_training_can_be_deleted(employee, hr_admin):
     from rumahbelajar.people import services as people_services
 
-    training = TrainingFactory()
-    enrollment = services.register(training=training, employee=employee)
-    Training.objects.filter(pk=training.pk).update(
-        start_at=in_days(-2), end_at=in_days(-1.9), registration_closes_at=None
-    )
+    enrollment = registered_for_past_training(employee)
+    training = enrollment.training
     services.complete(enrollment=enrollment, by=hr_admin)
 
     people_services.delete_employee(employee=employee)
@@ -136,11 +133,7 @@ def test_employee_with_completed_training_can_be_deleted(employee, hr_admin):
 def test_enrollment_with_ledger_line_not_deleted_alone(employee, hr_admin):
     from django.db.models import RestrictedError
 
-    training = TrainingFactory()
-    enrollment = services.register(training=training, employee=employee)
-    Training.objects.filter(pk=training.pk).update(
-        start_at=in_days(-2), end_at=in_days(-1.9), registration_closes_at=None
-    )
+    enrollment = registered_for_past_training(employee)
     services.complete(enrollment=enrollment, by=hr_admin)
 
     with pytest.raises(RestrictedError):

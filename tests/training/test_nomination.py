@@ -11,7 +11,7 @@ from competency.models import Competency
 from rumahbelajar.people.models import PositionKind
 from tests.conftest import PASSWORD
 from tests.people.factories import PositionFactory, UserFactory
-from tests.report_helpers import other_hr_admin, store_map
+from tests.report_helpers import HR_REPORT_ACCESS, other_hr_admin, store_map
 from tests.training.factories import TrainingFactory
 from training.models import Enrollment, EnrollmentSource, EnrollmentStatus, TrainingCompetency
 
@@ -47,16 +47,15 @@ def training_for(level: int, **kwargs):
     return training
 
 
-@pytest.mark.parametrize(
-    ("who", "status"),
-    [
-        ("employee", 404),
-        ("colleague", 404),
-        ("outsider", 404),
-        ("hr_admin", 200),
-        ("superuser", 200),
-    ],
-)
+def confirm(client, cell, training, employees, **extra):
+    """Posts the nomination of `employees` from the cell to `training` (`extra`: more fields)."""
+    return client.post(
+        f"{URL}?position={cell['position']}&competency=M1&training={training.pk}",
+        {"employee": [person.pk for person in employees], "action": "confirm", **extra},
+    )
+
+
+@pytest.mark.parametrize(("who", "status"), HR_REPORT_ACCESS)
 def test_nomination_access_by_cast(client, cast, cell, who, status):
     login(client, cast[who])
 
@@ -100,10 +99,7 @@ def test_nomination_confirm_assigns_selected_people(client, cast, cell):
     training = training_for(3)
     login(client, cast["hr_admin"])
 
-    response = client.post(
-        f"{URL}?position={cell['position']}&competency=M1&training={training.pk}",
-        {"employee": [cast["employee"].pk], "action": "confirm"},
-    )
+    response = confirm(client, cell, training, [cast["employee"]])
 
     assert response.status_code == 302
     rows = list(Enrollment.objects.values_list("employee_id", "source", "status"))
@@ -127,10 +123,7 @@ def test_nomination_over_capacity_refused_without_overbooking(client, cast, cell
     training = training_for(3, capacity=1)
     login(client, cast["hr_admin"])
 
-    response = client.post(
-        f"{URL}?position={cell['position']}&competency=M1&training={training.pk}",
-        {"employee": [cast["employee"].pk, cast["colleague"].pk], "action": "confirm"},
-    )
+    response = confirm(client, cell, training, [cast["employee"], cast["colleague"]])
 
     assert response.status_code == 409
     assert Enrollment.objects.count() == 0
@@ -140,13 +133,8 @@ def test_nomination_overbooking_not_allowed_outside_own_units(client, cast, cell
     training = training_for(3, capacity=1, organizer_unit=kanwil_b)
     login(client, cast["hr_admin"])
 
-    response = client.post(
-        f"{URL}?position={cell['position']}&competency=M1&training={training.pk}",
-        {
-            "employee": [cast["employee"].pk, cast["colleague"].pk],
-            "allow_overbooking": "on",
-            "action": "confirm",
-        },
+    response = confirm(
+        client, cell, training, [cast["employee"], cast["colleague"]], allow_overbooking="on"
     )
 
     assert response.status_code == 409
@@ -158,13 +146,8 @@ def test_nomination_overbooking_allowed_for_own_units(client, cast, cell, kanwil
     training = training_for(3, capacity=1, organizer_unit=kanwil_a)
     login(client, cast["hr_admin"])
 
-    response = client.post(
-        f"{URL}?position={cell['position']}&competency=M1&training={training.pk}",
-        {
-            "employee": [cast["employee"].pk, cast["colleague"].pk],
-            "allow_overbooking": "on",
-            "action": "confirm",
-        },
+    response = confirm(
+        client, cell, training, [cast["employee"], cast["colleague"]], allow_overbooking="on"
     )
 
     assert response.status_code == 302
@@ -175,10 +158,7 @@ def test_nomination_cannot_smuggle_people_outside_scope(client, cast, cell):
     training = training_for(3)
     login(client, cast["hr_admin"])
 
-    response = client.post(
-        f"{URL}?position={cell['position']}&competency=M1&training={training.pk}",
-        {"employee": [cast["outsider"].pk], "action": "confirm"},
-    )
+    response = confirm(client, cell, training, [cast["outsider"]])
 
     assert response.status_code == 200  # the form names the invalid choice
     assert response.context["confirm"].errors["employee"]
@@ -218,10 +198,7 @@ def test_nomination_post_by_non_hr_is_404_and_assigns_nobody(client, cast, cell,
     training = training_for(3)
     login(client, cast[who])
 
-    response = client.post(
-        f"{URL}?position={cell['position']}&competency=M1&training={training.pk}",
-        {"employee": [cast["employee"].pk], "action": "confirm"},
-    )
+    response = confirm(client, cell, training, [cast["employee"]])
 
     assert response.status_code == 404
     assert Enrollment.objects.count() == 0

@@ -12,7 +12,7 @@ from django.db import connection
 from django.utils import timezone
 
 from tests.people.factories import UserFactory
-from tests.training.factories import TrainingFactory, in_days, restore_reference_data
+from tests.training.factories import TrainingFactory, in_days
 from training import services, tasks
 from training.models import Enrollment, TrainingKind
 
@@ -103,13 +103,6 @@ def test_send_reminders_no_commit_sends_nothing(employee, hr_admin):
     services.send_due_reminders()
 
     assert len(mail.outbox) == 0
-
-
-@pytest.fixture
-def _restore_reference_data(django_db_blocker):
-    yield
-    with django_db_blocker.unblock():
-        restore_reference_data()
 
 
 @pytest.mark.usefixtures("_restore_reference_data")

@@ -4,31 +4,17 @@ sebagai ulasan", shows on the book's page; its author or a content admin withdra
 from __future__ import annotations
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 
-from rumahbelajar.people import services as people_services
 from rumahbelajar.people.roles import CONTENT_ADMIN, ensure_role_groups
 from tests.ebooks.factories import EbookFactory
 from tests.people.factories import UserFactory
+from tests.requests import client_for
 from tests.training.test_activities import form_data
 from training import services
 from training.models import ActivityReport
 
 pytestmark = pytest.mark.django_db
-
-
-def client_for(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
-@pytest.fixture
-def head(unit_a1):
-    person = UserFactory(email="kepala@example.test", full_name="Kepala Unit A1", unit=unit_a1)
-    people_services.set_unit_head(unit=unit_a1, head=person)
-    return person
 
 
 @pytest.fixture

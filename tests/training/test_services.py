@@ -77,56 +77,53 @@ def test_register_window_not_open_refused(employee):
     assert str(exc.value) == "Pendaftaran belum dibuka."
 
 
-def test_register_window_closed_refused(employee):
-    training = TrainingFactory(
-        registration_opens_at=in_days(-5), registration_closes_at=in_days(-1)
-    )
+@pytest.mark.parametrize(
+    ("fields", "error", "message"),
+    [
+        pytest.param(
+            {"registration_opens_at": in_days(-5), "registration_closes_at": in_days(-1)},
+            services.RegistrationClosed,
+            "Pendaftaran sudah ditutup.",
+            id="window-closed",
+        ),
+        pytest.param(
+            {
+                "start_at": in_days(-0.1),
+                "registration_opens_at": None,
+                "registration_closes_at": None,
+            },
+            services.TrainingStarted,
+            "Pelatihan ini sudah dimulai; pendaftaran tidak dapat diproses.",
+            id="started",
+        ),
+        pytest.param(
+            {"kind": TrainingKind.MANDATED},
+            services.TrainingNotOpen,
+            "Pelatihan ini wajib dan pesertanya ditugaskan oleh pengelola SDM; "
+            "pendaftaran mandiri tidak tersedia.",
+            id="mandated",
+        ),
+        pytest.param(
+            {"status": TrainingStatus.CANCELLED},
+            services.TrainingCancelled,
+            "Pelatihan ini dibatalkan.",
+            id="cancelled",
+        ),
+        pytest.param(
+            {"status": TrainingStatus.DRAFT},
+            services.TrainingNotOpen,
+            "Pelatihan ini belum diterbitkan.",
+            id="draft",
+        ),
+    ],
+)
+def test_register_training_not_open_to_self_registration_refused(employee, fields, error, message):
+    training = TrainingFactory(**fields)
 
-    with pytest.raises(services.RegistrationClosed) as exc:
+    with pytest.raises(error) as exc:
         services.register(training=training, employee=employee)
 
-    assert str(exc.value) == "Pendaftaran sudah ditutup."
-
-
-def test_register_training_started_refused(employee):
-    training = TrainingFactory(
-        start_at=in_days(-0.1), registration_opens_at=None, registration_closes_at=None
-    )
-
-    with pytest.raises(services.TrainingStarted) as exc:
-        services.register(training=training, employee=employee)
-
-    assert str(exc.value) == "Pelatihan ini sudah dimulai; pendaftaran tidak dapat diproses."
-
-
-def test_register_mandated_training_refused(employee):
-    training = TrainingFactory(kind=TrainingKind.MANDATED)
-
-    with pytest.raises(services.TrainingNotOpen) as exc:
-        services.register(training=training, employee=employee)
-
-    assert str(exc.value) == (
-        "Pelatihan ini wajib dan pesertanya ditugaskan oleh pengelola SDM; "
-        "pendaftaran mandiri tidak tersedia."
-    )
-
-
-def test_register_cancelled_training_refused(employee):
-    training = TrainingFactory(status=TrainingStatus.CANCELLED)
-
-    with pytest.raises(services.TrainingCancelled) as exc:
-        services.register(training=training, employee=employee)
-
-    assert str(exc.value) == "Pelatihan ini dibatalkan."
-
-
-def test_register_draft_training_refused(employee):
-    training = TrainingFactory(status=TrainingStatus.DRAFT)
-
-    with pytest.raises(services.TrainingNotOpen) as exc:
-        services.register(training=training, employee=employee)
-
-    assert str(exc.value) == "Pelatihan ini belum diterbitkan."
+    assert str(exc.value) == message
 
 
 def test_register_other_unit_subtree_refused_not_eligible(outsider, kanwil_a):
