@@ -17,11 +17,12 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from functools import cache
 from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
-from django.db.models import Q, QuerySet, Sum
+from django.db import connection, transaction
+from django.db.models import Q, QuerySet, Sum, prefetch_related_objects
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -29,7 +30,8 @@ from django.utils.translation import gettext_lazy
 
 from notifications import services as notification_services
 from rumahbelajar.people import selectors as people_selectors
-from rumahbelajar.people.models import User
+from rumahbelajar.people.models import Unit, User
+from rumahbelajar.sqlrows import cache_related, columns, fetch, take
 from rumahbelajar.uploads import UploadRefused, check_evidence
 from training import certificates
 from training.models import (
@@ -147,14 +149,42 @@ def reports_of(*, employee: User) -> QuerySet[ActivityReport]:
     return ActivityReport.objects.filter(employee=employee).order_by("-created_at", "-id")
 
 
-def reports_waiting_for(*, user: User) -> QuerySet[ActivityReport]:
-    """The reports waiting for `user` as their approver, oldest first, with author, unit, book and
-    competencies loaded (two queries)."""
+def reports_waiting_for(*, user: User) -> list[ActivityReport]:
+    """The reports waiting for `user` as their approver, oldest first, with author, unit and book
+    loaded (one query, written once per process: every supervisor's queue page asks, most often
+    for nothing) and their competencies (one more when there are any)."""
+    db, rows = fetch(
+        ActivityReport, _waiting_reports_sql(), [user.pk, [str(s) for s in PENDING_STATUSES]]
+    )
+    ebook_model = ActivityReport._meta.get_field("ebook").related_model
+    waiting = []
+    for row in rows:
+        report, at = take(ActivityReport, db, row, 0)
+        employee, at = take(User, db, row, at)
+        unit, at = take(Unit, db, row, at)
+        ebook, _ = take(ebook_model, db, row, at)  # type: ignore[arg-type]
+        assert report is not None
+        assert employee is not None
+        cache_related(employee, "unit", unit)
+        cache_related(report, "employee", employee)
+        cache_related(report, "ebook", ebook)
+        waiting.append(report)
+    prefetch_related_objects(waiting, "competencies")
+    return waiting
+
+
+@cache
+def _waiting_reports_sql() -> str:
+    ebook_model = ActivityReport._meta.get_field("ebook").related_model
+    reports, users = ActivityReport._meta.db_table, User._meta.db_table
+    units, ebooks = Unit._meta.db_table, ebook_model._meta.db_table  # type: ignore[union-attr]
     return (
-        ActivityReport.objects.filter(approver=user, status__in=PENDING_STATUSES)
-        .select_related("employee__unit", "ebook")
-        .prefetch_related("competencies")
-        .order_by("submitted_at", "id")
+        f"SELECT {columns(ActivityReport, 'r')}, {columns(User, 'e')}, "  # noqa: S608 (names from the models)
+        f"{columns(Unit, 'u')}, {columns(ebook_model, 'b')} "  # type: ignore[arg-type]
+        f'FROM "{reports}" r JOIN "{users}" e ON e."id" = r."employee_id" '
+        f'LEFT JOIN "{units}" u ON u."id" = e."unit_id" '
+        f'LEFT JOIN "{ebooks}" b ON b."id" = r."ebook_id" '
+        'WHERE r."approver_id" = %s AND r."status" = ANY(%s) ORDER BY r."submitted_at", r."id"'
     )
 
 
@@ -184,28 +214,31 @@ class Review:
 
 
 def reviews_for_ebook(*, ebook_id: int, limit: int = 20) -> list[Review]:
-    """The book's reviews, newest first. One indexed query."""
-    rows = (
-        ActivityReport.objects.filter(
-            ebook_id=ebook_id,
-            status=ReportStatus.APPROVED,
-            show_as_review=True,
-            review_withdrawn_at=None,
-        )
-        .order_by("-decided_at", "-id")
-        .values_list(
-            "pk",
-            "employee_id",
-            "employee__full_name",
-            "employee__unit__name",
-            "summary",
-            "decided_at",
-        )[:limit]
-    )
+    """The book's reviews, newest first. One indexed query, written once per process (every
+    book page asks, most often for none)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_reviews_sql(), [ebook_id, limit])
+        rows = cursor.fetchall()
     return [
         Review(pk, author, name, unit or "", text, timezone.localtime(decided).date())
         for pk, author, name, unit, text, decided in rows
     ]
+
+
+@cache
+def _reviews_sql() -> str:
+    reports, users, units = ActivityReport._meta.db_table, User._meta.db_table, Unit._meta.db_table
+    return (
+        'SELECT r."id", r."employee_id", e."full_name", u."name", r."summary", r."decided_at" '  # noqa: S608 (names from the models)
+        f'FROM "{reports}" r JOIN "{users}" e ON e."id" = r."employee_id" '
+        f'LEFT JOIN "{units}" u ON u."id" = e."unit_id" '
+        # The status written in, not a parameter: a prepared statement's generic plan can use
+        # the partial index training_report_reviews only when the query states its condition.
+        f'WHERE r."ebook_id" = %s AND r."status" = \'{ReportStatus.APPROVED.value}\' '
+        'AND r."show_as_review" '
+        'AND r."review_withdrawn_at" IS NULL '
+        'ORDER BY r."decided_at" DESC, r."id" DESC LIMIT %s'
+    )
 
 
 # --- writes --------------------------------------------------------------------------------------

@@ -245,18 +245,24 @@ def _waitlist_position() -> RawSQL:
     return RawSQL(_WAITLIST_POSITION_SQL, (), output_field=IntegerField())  # noqa: S611
 
 
+@cache
+def _enrollment_sql() -> str:
+    """enrollment_for()'s query, written once per process: every training page asks it."""
+    return (
+        f'SELECT {columns(Enrollment, "e")} FROM "{Enrollment._meta.db_table}" e '  # noqa: S608 (names from the models)
+        'WHERE e."training_id" = %s AND e."employee_id" = %s '
+        f"AND e.\"status\" <> '{EnrollmentStatus.CANCELLED.value}' LIMIT 1"
+    )
+
+
 def enrollment_for(*, training: Training, employee: User) -> Enrollment | None:
     """The person's active (non-cancelled) enrolment on the training, with `waitlist_position`
     (1 = next in line; None unless waitlisted); None if they have none. One plain query, and a
     count for a waitlisted person (the correlated annotation cost more to build than to run)."""
     if not employee.is_authenticated:
         return None
-    enrollment = (
-        Enrollment.objects.filter(training=training, employee=employee)
-        .exclude(status=EnrollmentStatus.CANCELLED)
-        .order_by()
-        .first()
-    )
+    db, rows = fetch(Enrollment, _enrollment_sql(), [training.pk, employee.pk])
+    enrollment = take(Enrollment, db, rows[0], 0)[0] if rows else None
     if enrollment is None:
         return None
     enrollment.waitlist_position = None  # type: ignore[attr-defined]
