@@ -12,12 +12,12 @@ from functools import lru_cache
 from typing import Any
 
 from django import template
-from django.utils.html import format_html, format_html_join
+from django.utils.html import escape, format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 
-from competency.recommendations import Need, Suggestion
+from competency.recommendations import TRAINING, Candidate, Need, Suggestion
 
 register = template.Library()
 
@@ -44,18 +44,24 @@ def _words(language: str) -> dict[str, str]:
 
 
 def _suggestion(suggestion: Suggestion, words: dict[str, str]) -> str:
-    candidate = suggestion.candidate
+    """One suggestion's <li>: the item's part is the same for everyone it is suggested to (kept
+    per process), only the why is the person's."""
+    head = _suggestion_head(suggestion.candidate, suggestion.for_target, get_language() or "")
+    return f"{head}{escape(suggestion.why)}</p></li>"
+
+
+@lru_cache(maxsize=8192)
+def _suggestion_head(candidate: Candidate, for_target: bool, language: str) -> str:
+    words = _words(language)
     kind = (
         words["assigned"]
         if candidate.assigned
         else words["training"]
-        if suggestion.is_training
+        if candidate.kind == TRAINING
         else words["ebook"]
     )
     target = (
-        format_html(' <span class="step__target">{}</span>', words["target"])
-        if suggestion.for_target
-        else ""
+        format_html(' <span class="step__target">{}</span>', words["target"]) if for_target else ""
     )
     note = (
         format_html(' <span class="step__note">{}</span>', candidate.note) if candidate.note else ""
@@ -64,7 +70,7 @@ def _suggestion(suggestion: Suggestion, words: dict[str, str]) -> str:
         format_html(
             '<li class="step step--{css}"><p class="step__title">'
             '<span class="step__kind">{kind}</span> <a href="{url}">{title}</a>{note}{target}</p>'
-            '<p class="step__why"><span class="visually-hidden">{why_label} </span>{why}</p></li>',
+            '<p class="step__why"><span class="visually-hidden">{why_label} </span>',
             css="assigned" if candidate.assigned else candidate.kind,
             kind=kind,
             url=candidate.url,
@@ -72,7 +78,6 @@ def _suggestion(suggestion: Suggestion, words: dict[str, str]) -> str:
             note=note,
             target=target,
             why_label=words["why"],
-            why=suggestion.why,
         )
     )
 
