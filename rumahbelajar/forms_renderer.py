@@ -18,7 +18,7 @@ from django.forms.renderers import DjangoTemplates
 from django.template import Context
 from django.template.base import render_value_in_context
 from django.utils.html import conditional_escape
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import mark_safe
 
 _CONTEXT = Context(autoescape=True)
 
@@ -63,9 +63,7 @@ def _option(widget: Mapping[str, Any]) -> str:
 
 
 class FormRenderer(DjangoTemplates):
-    def render(
-        self, template_name: str, context: dict[str, Any], request: Any = None
-    ) -> SafeString:
+    def render(self, template_name: str, context: dict[str, Any], request: Any = None) -> str:
         fast = _FAST.get(template_name)
         if fast is not None:
             # Stripped, as Django's renderer strips what a template renders.

@@ -19,6 +19,6 @@ class DjangoTemplates(DjangoBackend):
         name, modules = DELIBERATE
         return [
             warning
-            for warning in super()._check_for_template_tags_with_the_same_name()
+            for warning in super()._check_for_template_tags_with_the_same_name()  # type: ignore[misc]
             if warning.msg != f"{name!r} is used for multiple template tag modules: {modules}"
         ]
