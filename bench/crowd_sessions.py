@@ -37,6 +37,8 @@ from types import SimpleNamespace
 
 REPO = Path(__file__).resolve().parent.parent
 HR_EMAIL = "hr@demo.rumahbelajar.id"
+# The demo supervisor: head of a unit, so their team is the unit's people (/team/).
+SUPERVISOR_EMAIL = "atasan@demo.rumahbelajar.id"
 NUMBERED = r"^pegawai[0-9]{4,}@demo\.rumahbelajar\.id$"
 SEED = 12  # the same crowd every run, so runs compare
 
@@ -162,6 +164,7 @@ def main(people: int, out: Path) -> None:
                 "session_engine": settings.SESSION_ENGINE,
                 "people": crowd,
                 "hr": session_for(hr),
+                "supervisor": session_for(User.objects.get(email=SUPERVISOR_EMAIL)),
                 "employees": employees,
                 "books": books,
                 "trainings": trainings,

@@ -32,10 +32,11 @@ from loadgen import LoadResult, Planned, median_of, run_load
 NAME = "web"
 
 # Who asks: person i of the crowd, the HR account (about employee i of the units it manages),
+# the demo supervisor (atasan@, head of a unit: their own team page; the seed makes one),
 # nobody about person i (PUBLIC: no cookies, distinct requests: anyone scanning person i's
 # certificate), or nobody at all (no cookies: the one request, again and again; an anonymous
 # visit has no identity).
-PERSON, HR, PUBLIC, ANONYMOUS = "person", "hr", "public", "anonymous"
+PERSON, HR, SUPERVISOR, PUBLIC, ANONYMOUS = "person", "hr", "supervisor", "public", "anonymous"
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,7 @@ PAGES: list[Page] = [
          ("{name}", "Kegiatan belajar saya</h1>")),
     Page("/trainings/activities/new/", "/trainings/activities/new/", PERSON,
          ("{name}", 'name="summary"')),
+    Page("/team/ (a supervisor)", "/team/", SUPERVISOR, ("{supervisor}", "Tim saya</h1>")),
     Page("/team/approvals/", "/team/approvals/", PERSON, ("{name}", "Menunggu persetujuan saya")),
     Page("/notifications/", "/notifications/", PERSON, ("{name}", "Notifikasi</h1>")),
     Page("/accounts/login/ (anonymous)", "/accounts/login/", ANONYMOUS, ('name="password"',)),
@@ -192,6 +194,7 @@ class Crowd:
         fields = {
             "name": person["name"],
             "hr": data["hr"]["name"],
+            "supervisor": data["supervisor"]["name"],
             "nip": employee["nip"],
             "employee": employee["name"],
             "book": book["ref"],
@@ -204,7 +207,7 @@ class Crowd:
             "certificate_number": person["certificate"]["number"],
             "certificate_file": person["certificate"]["file"],
         }
-        asker = data["hr"] if page.who == HR else person
+        asker = {HR: data["hr"], SUPERVISOR: data["supervisor"]}.get(page.who, person)
         cookie = "" if page.who == PUBLIC else self.cookie(asker)
         return Planned(
             page.path.format(**fields),

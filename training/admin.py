@@ -33,6 +33,7 @@ from training.models import (
     EnrollmentStatus,
     JpConversion,
     LearningRecord,
+    RegistrationRequest,
     Training,
     TrainingCompetency,
     TrainingSession,
@@ -677,3 +678,43 @@ class CertificateAdmin(admin.ModelAdmin):
                 certificate=c, by=_admin(request), reason=reason
             ),
         )
+
+
+@admin.register(RegistrationRequest)
+class RegistrationRequestAdmin(admin.ModelAdmin):
+    """Registration requests of the HR admin's people (all for superusers), to read: the
+    employee's supervisor decides them at /team/approvals/."""
+
+    list_display = ("training", "employee", "supervisor", "state", "created_at", "decided_at")
+    list_filter = ("state",)
+    list_select_related = ("training", "employee", "supervisor")
+    search_fields = ("training__title", "employee__full_name", "employee__nip")
+    ordering = ("-created_at", "-id")
+    show_full_result_count = False
+    readonly_fields = (
+        "training",
+        "employee",
+        "supervisor",
+        "state",
+        "reason",
+        "enrollment",
+        "created_at",
+        "decided_at",
+        "decided_by",
+    )
+    fields = readonly_fields
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[RegistrationRequest]:
+        visible = people_selectors.employees_visible_to(user=_admin(request))
+        return RegistrationRequest.objects.filter(employee__in=visible.values("pk")).select_related(
+            "training", "employee", "supervisor"
+        )
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

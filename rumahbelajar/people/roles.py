@@ -24,6 +24,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "training.view_learningrecord",
         "training.view_activityreport",
         "training.change_activityreport",
+        "training.view_registrationrequest",
         "training.view_certificate",
         "training.change_certificate",
         "reports.view_siasncoursetype",
