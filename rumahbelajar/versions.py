@@ -110,9 +110,55 @@ def shared_fragment(
         found = None
     if isinstance(found, str):
         return found
-    html = render()
+    waited = _wait_for_another(key, seconds)
+    if waited is not None:
+        return waited
+    try:
+        html = render()
+    finally:
+        _release(key)
     try:
         cache.set(key, html, seconds)
     except Exception:  # only costs the next request a render
         logger.warning("versions: %s not stored", key, exc_info=True)
     return html
+
+
+# Single flight: when a shared fragment is missing (a write moved its version on, or it expired),
+# one request renders it while the others that ask meanwhile wait for it rather than all render
+# it at once (a report over 50,000 people took 10 s to answer when a dozen rendered it together).
+# A request that waits longer than this renders the fragment itself, so a lost lock costs time,
+# never an answer.
+SINGLE_FLIGHT_WAIT_SECONDS = 15.0
+_POLL_SECONDS = 0.05
+
+
+def _lock_key(key: str) -> str:
+    return f"{key}:rendering"
+
+
+def _wait_for_another(key: str, seconds: int) -> str | None:
+    """None when this request is to render `key` (it took the lock, or the cache is away); the
+    fragment when another request rendered it meanwhile."""
+    try:
+        if cache.add(_lock_key(key), 1, timeout=int(SINGLE_FLIGHT_WAIT_SECONDS) + 5):
+            return None
+    except Exception:
+        return None
+    deadline = time.monotonic() + SINGLE_FLIGHT_WAIT_SECONDS
+    while time.monotonic() < deadline:
+        time.sleep(_POLL_SECONDS)
+        try:
+            found = cache.get(key)
+        except Exception:
+            return None
+        if isinstance(found, str):
+            return found
+    return None
+
+
+def _release(key: str) -> None:
+    try:
+        cache.delete(_lock_key(key))
+    except Exception:  # it expires by itself
+        logger.warning("versions: %s lock not released", key, exc_info=True)

@@ -13,8 +13,10 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cache
+from typing import Any
 
-from django.db.models import Count, Sum
+from django.db import connection
+from django.db.models import Sum
 from django.utils import timezone
 
 from competency.models import CompetencyMap, CompetencyMapItem, JpmCategory
@@ -226,20 +228,19 @@ def team_overview(*, supervisor: User, today: dt.date | None = None, page: int =
     today = today or timezone.localdate()
     team = people_selectors.team_of(supervisor=supervisor)
     size = team.count()
-    waiting = (
-        ActivityReport.objects.filter(approver=supervisor, status__in=PENDING_STATUSES).count()
-        + RegistrationRequest.objects.filter(
-            supervisor=supervisor, state=RequestState.PENDING
-        ).count()
-    )
+    waiting = sum(_waiting_counts(supervisor).values())
     pages = max(1, -(-size // MEMBERS_PER_PAGE))
     page = min(max(page, 1), pages)
     start = (page - 1) * MEMBERS_PER_PAGE
-    people = list(
-        team.select_related("unit", "position").order_by("full_name", "pk")[
+    # The page's ids first (a sort of narrow rows: a unit head's team can be thousands of
+    # people), then those people with their unit and position.
+    page_ids = list(
+        team.order_by("full_name", "pk").values_list("pk", flat=True)[
             start : start + MEMBERS_PER_PAGE
         ]
     )
+    found = User.objects.select_related("unit", "position").in_bulk(page_ids)
+    people = [found[pk] for pk in page_ids if pk in found]
     members = {p.pk: TeamMember(person=p, jp_target=_target(p.employee_type)) for p in people}
     base = {"year": today.year, "size": size, "waiting": waiting, "page": page, "pages": pages}
     if not members:
@@ -286,22 +287,35 @@ def team_overview(*, supervisor: User, today: dt.date | None = None, page: int =
         members[enrollment.employee_id].assignments.append(
             OpenAssignment(enrollment.training, enrollment.due_date, due < today)
         )
-    for employee_id, count in (
-        ActivityReport.objects.filter(
-            approver=supervisor, status__in=PENDING_STATUSES, employee_id__in=ids
-        )
-        .values("employee_id")
-        .annotate(count=Count("pk"))
-        .values_list("employee_id", "count")
-    ):
-        members[employee_id].waiting_reports = count
-    for employee_id, count in (
-        RegistrationRequest.objects.filter(
-            supervisor=supervisor, state=RequestState.PENDING, employee_id__in=ids
-        )
-        .values("employee_id")
-        .annotate(count=Count("pk"))
-        .values_list("employee_id", "count")
-    ):
-        members[employee_id].waiting_requests = count
+    for (employee_id, kind), count in _waiting_counts(supervisor, ids).items():
+        if kind == "report":
+            members[employee_id].waiting_reports = count
+        else:
+            members[employee_id].waiting_requests = count
     return Team(members=[members[p.pk] for p in people], **base)
+
+
+def _waiting_counts(supervisor: User, ids: list[int] | None = None) -> dict[Any, int]:
+    """What waits for `supervisor`: the pending reports and registration requests, in one query.
+    Without `ids`: {"report": n, "request": m}; with them: {(employee id, kind): n} for those
+    people."""
+    reports, requests = ActivityReport._meta.db_table, RegistrationRequest._meta.db_table
+    pending = [str(status) for status in PENDING_STATUSES]
+    per = ', "employee_id"' if ids is not None else ""
+    only = ' AND "employee_id" = ANY(%s)' if ids is not None else ""
+    sql = (
+        f"SELECT 'report'{per}, count(*) FROM \"{reports}\" "  # noqa: S608 (names from the models)
+        f'WHERE "approver_id" = %s AND "status" = ANY(%s){only}'
+        + (' GROUP BY "employee_id"' if ids is not None else "")
+        + f" UNION ALL SELECT 'request'{per}, count(*) FROM \"{requests}\" "  # noqa: S608
+        f'WHERE "supervisor_id" = %s AND "state" = %s{only}'
+        + (' GROUP BY "employee_id"' if ids is not None else "")
+    )
+    params: list[Any] = [supervisor.pk, pending] + ([ids] if ids is not None else [])
+    params += [supervisor.pk, str(RequestState.PENDING)] + ([ids] if ids is not None else [])
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    if ids is None:
+        return {kind: count for kind, count in rows}
+    return {(employee_id, kind): count for kind, employee_id, count in rows}
