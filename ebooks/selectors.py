@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-import threading
 from collections.abc import Callable, Mapping
 from functools import cache
 from typing import Any
@@ -461,45 +460,23 @@ def finished_ebooks(*, user: Any, ebook_ids: list[int]) -> set[int]:
 CARD_FIELDS = ("id", "slug", "title", "cover", "sha256", "file_format", "page_count")
 
 
-# What _shared() read or found, kept by the process under the same names: the names carry the
-# catalogue version, so a write anywhere (which moves the version) leaves these unread. A crowd's
-# dashboards and maps ask for the same few dozen entries: the process unpickles each once.
-_KEPT: dict[str, Any] = {}
-_KEPT_MAX = 4096
-_KEPT_LOCK = threading.Lock()
-
-
-def _keep(values: dict[str, Any]) -> None:
-    with _KEPT_LOCK:
-        if len(_KEPT) + len(values) > _KEPT_MAX:
-            _KEPT.clear()  # mostly older versions' entries
-        _KEPT.update(values)
-
-
 def _shared[K, V](
     current: int | None, keys: dict[K, str], find: Callable[[list[K]], dict[K, V]]
 ) -> dict[K, V]:
-    """The values of `keys`: kept by this process, else from the cache (one MGET), else `find`
-    for the rest, stored for the next person (one MSET). Without a catalogue version (cache
-    away) everything is found afresh and nothing is kept."""
+    """The values of `keys` from the cache (one MGET), `find` for the rest, stored for the next
+    person (one MSET). Without a catalogue version (cache away) everything is found afresh."""
     from ebooks import cache as catalogue_cache  # the cache module imports the forms
 
     found: dict[K, V] = {}
     if current is not None:
-        found = {key: _KEPT[name] for key, name in keys.items() if name in _KEPT}
-        unread = [name for key, name in keys.items() if key not in found]
-        stored = catalogue_cache.read_shared(*unread) if unread else {}
-        found.update({key: stored[name] for key, name in keys.items() if name in stored})
-        if stored:
-            _keep(stored)
+        stored = catalogue_cache.read_shared(*keys.values()) if keys else {}
+        found = {key: stored[name] for key, name in keys.items() if name in stored}
     missing = [key for key in keys if key not in found]
     if missing:
         fresh = find(missing)
         found.update(fresh)
         if current is not None:
-            named = {keys[key]: fresh[key] for key in missing if key in fresh}
-            catalogue_cache.store_shared(named)
-            _keep(named)
+            catalogue_cache.store_shared({keys[key]: fresh[key] for key in missing if key in fresh})
     return found
 
 
