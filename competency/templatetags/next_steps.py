@@ -43,10 +43,10 @@ def _words(language: str) -> dict[str, str]:
     }
 
 
-def _suggestion(suggestion: Suggestion, words: dict[str, str]) -> str:
+def _suggestion(suggestion: Suggestion, language: str) -> str:
     """One suggestion's <li>: the item's part is the same for everyone it is suggested to (kept
     per process), only the why is the person's."""
-    head = _suggestion_head(suggestion.candidate, suggestion.for_target, get_language() or "")
+    head = _suggestion_head(suggestion.candidate, suggestion.for_target, language)
     return f"{head}{escape(suggestion.why)}</p></li>"
 
 
@@ -85,8 +85,8 @@ def _suggestion_head(candidate: Candidate, for_target: bool, language: str) -> s
 @register.simple_tag
 def suggestion_list(suggestions: Iterable[Suggestion], css_class: str = "steps") -> SafeString:
     """A <ul> of suggestions: kind, link, a short note, the why; "" when there are none."""
-    words = _words(get_language() or "")
-    rows = "".join(_suggestion(suggestion, words) for suggestion in suggestions)
+    language = get_language() or ""
+    rows = "".join(_suggestion(suggestion, language) for suggestion in suggestions)
     if not rows:
         return mark_safe("")
     return format_html('<ul class="{}">{}</ul>', css_class, mark_safe(rows))  # noqa: S308
@@ -96,7 +96,8 @@ def suggestion_list(suggestions: Iterable[Suggestion], css_class: str = "steps")
 def develop_list(develop: Sequence[tuple[Need, list[Suggestion]]], show_steps: bool) -> SafeString:
     """The map page's competencies to develop (current position first, then the target's), each
     with its gap and, on one's own map, its best e-books and trainings with their why."""
-    words = _words(get_language() or "")
+    language = get_language() or ""
+    words = _words(language)
     items = []
     for need, suggestions in develop:
         competency = need.competency
@@ -120,7 +121,7 @@ def develop_list(develop: Sequence[tuple[Need, list[Suggestion]]], show_steps: b
             )
         steps = ""
         if show_steps:
-            listed = "".join(_suggestion(s, words) for s in suggestions)
+            listed = "".join(_suggestion(s, language) for s in suggestions)
             steps = (
                 str(format_html('<ul class="steps">{}</ul>', mark_safe(listed)))  # noqa: S308
                 if listed
