@@ -322,8 +322,8 @@ def report_scope(*, viewer: User, team: bool = True) -> ReportScope | None:
     """The one place that decides who may see which people in the reports: a superuser sees
     everyone; an HR admin (staff) the people of the unit subtrees they manage; a supervisor
     (is_supervisor) their team (team_of), unless `team` is False (the nomination is HR's);
-    anyone else nobody (None: the report pages answer 404). At most one query (the managed
-    units, or the team's ids)."""
+    anyone else nobody (None: the report pages answer 404). At most one query for HR (the
+    managed units), two for a supervisor (the units they head, then the team's ids)."""
     if not viewer.is_authenticated or not viewer.is_active:
         return None
     if viewer.is_superuser:
