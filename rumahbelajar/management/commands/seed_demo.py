@@ -19,6 +19,7 @@ import time
 from django.apps import apps
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import connection
 
 from rumahbelajar.people.demo import DEFAULT_EMPLOYEES, MAX_EMPLOYEES
 
@@ -89,6 +90,12 @@ class Command(BaseCommand):
                 trainings=options["trainings"],
                 log=self.stdout.write,
             )
+        # Fresh planner statistics for what was just loaded, as PostgreSQL advises after a bulk
+        # load: until autovacuum gets round to it (never, where it is off), the planner guesses
+        # a few rows per table and chooses plans that scan whole tables for one person's rows
+        # (a person's trainings cost 2.5 ms instead of 0.1 ms with 3,000 certificates). ~1 s.
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
         self.stdout.write(
             self.style.SUCCESS(f"Demo data ready in {time.monotonic() - started:.1f} s.")
         )
