@@ -223,22 +223,21 @@ def team_overview(*, supervisor: User, today: dt.date | None = None, page: int =
     """A page of `supervisor`'s team by name, each member with their stored map's JPM and band,
     their largest gaps, their JP this year against their target, the assigned trainings they
     have not attended (due soon or overdue first) and the reports and registration requests they
-    have waiting for `supervisor`. Ten queries whatever the team's size (four when it is
+    have waiting for `supervisor`. Nine queries whatever the team's size (three when it is
     empty)."""
     today = today or timezone.localdate()
-    team = people_selectors.team_of(supervisor=supervisor)
-    size = team.count()
     waiting = sum(_waiting_counts(supervisor).values())
-    pages = max(1, -(-size // MEMBERS_PER_PAGE))
-    page = min(max(page, 1), pages)
-    start = (page - 1) * MEMBERS_PER_PAGE
-    # The page's ids first (a sort of narrow rows: a unit head's team can be thousands of
-    # people), then those people with their unit and position.
-    page_ids = list(
-        team.order_by("full_name", "pk").values_list("pk", flat=True)[
-            start : start + MEMBERS_PER_PAGE
-        ]
+    page = max(page, 1)
+    size, page_ids = people_selectors.team_page(
+        supervisor=supervisor, offset=(page - 1) * MEMBERS_PER_PAGE, limit=MEMBERS_PER_PAGE
     )
+    if not page_ids and page > 1:  # past the end (a bookmark of a team that has since shrunk)
+        size, _ = people_selectors.team_page(supervisor=supervisor, offset=0, limit=1)
+        page = max(1, -(-size // MEMBERS_PER_PAGE))
+        size, page_ids = people_selectors.team_page(
+            supervisor=supervisor, offset=(page - 1) * MEMBERS_PER_PAGE, limit=MEMBERS_PER_PAGE
+        )
+    pages = max(1, -(-size // MEMBERS_PER_PAGE))
     found = User.objects.select_related("unit", "position").in_bulk(page_ids)
     people = [found[pk] for pk in page_ids if pk in found]
     members = {p.pk: TeamMember(person=p, jp_target=_target(p.employee_type)) for p in people}

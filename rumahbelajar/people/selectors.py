@@ -155,6 +155,64 @@ def team_of(*, supervisor: User) -> QuerySet[User]:
     )
 
 
+# team_of() as one statement for a page of the team: each rule an index lookup of its own
+# (UNION ALL: the rules are disjoint, since the second needs no active explicit supervisor), the
+# size counted in the same pass. The ORM's OR of both rules read a unit head's 7,000 people twice,
+# to count them and to sort them (2 x 11 ms). The units come first, as in team_of: planned
+# from a subquery, the people of a unit or two were found by a scan of all 100,000.
+_TEAM_PAGE = """
+SELECT {pk}, count(*) OVER () FROM (
+    SELECT u.{pk}, u.{name} FROM {users} u
+     WHERE u.{supervisor} = %(pk)s AND u.{active} AND u.{pk} <> %(pk)s
+    UNION ALL
+    SELECT u.{pk}, u.{name} FROM {users} u
+      LEFT JOIN {users} s ON s.{pk} = u.{supervisor}
+     WHERE u.{unit} = ANY(%(units)s) AND u.{active} AND u.{pk} <> %(pk)s
+       AND (u.{supervisor} IS NULL OR NOT s.{active})
+       AND (u.{unit} = ANY(%(own)s) OR u.{pk} = ANY(%(heads)s))
+) team
+ORDER BY {name}, {pk} LIMIT %(limit)s OFFSET %(offset)s
+"""
+
+
+@cache
+def _team_page_sql() -> str:
+    user = User._meta
+    return _TEAM_PAGE.format(
+        users=connection.ops.quote_name(user.db_table),
+        pk=user.pk.column,
+        name=user.get_field("full_name").column,
+        supervisor=user.get_field("supervisor").column,  # type: ignore[union-attr]
+        active=user.get_field("is_active").column,
+        unit=user.get_field("unit").column,  # type: ignore[union-attr]
+    )
+
+
+def team_page(*, supervisor: User, offset: int, limit: int) -> tuple[int, list[int]]:
+    """How many people team_of(supervisor) holds, and the ids of `limit` of them from `offset`
+    on, by name (then id). Two queries (the units the supervisor heads, then the page). The
+    size is 0 past the last page (no row to count on)."""
+    pk = supervisor.pk
+    headed = list(
+        Unit.objects.filter(Q(head_id=pk) | Q(parent__head_id=pk)).values_list("pk", "head_id")
+    )
+    own = [unit for unit, head in headed if head == pk]
+    # Of a child unit only its head (for a head, the parent unit's head is the supervisor).
+    heads = [head for unit, head in headed if head not in (pk, None) and unit not in own]
+    params = {
+        "pk": pk,
+        "units": [unit for unit, _head in headed],
+        "own": own,
+        "heads": heads,
+        "limit": limit,
+        "offset": max(offset, 0),
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(_team_page_sql(), params)
+        rows = cursor.fetchall()
+    return (rows[0][1] if rows else 0), [row[0] for row in rows]
+
+
 def is_supervisor(*, user: User) -> bool:
     """Whether `user` leads a team: someone active has them as supervisor, or they head a unit
     (whose people are their team, even while it has none). No query for the person a request

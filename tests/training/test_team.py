@@ -19,7 +19,7 @@ from openpyxl import load_workbook
 from competency.models import Competency
 from rumahbelajar.people import services as people_services
 from rumahbelajar.people.models import PositionKind
-from rumahbelajar.people.selectors import is_supervisor, report_scope, team_of
+from rumahbelajar.people.selectors import is_supervisor, report_scope, team_of, team_page
 from tests.people.factories import PositionFactory, UnitFactory, UserFactory
 from tests.report_helpers import store_map
 from tests.requests import client_for, get_ok_counting_queries
@@ -87,6 +87,43 @@ def test_team_of_a_head_includes_heads_of_child_units(people, kanwil_a, unit_a1)
     people_services.set_unit_head(unit=kanwil_a, head=chief)
 
     assert set(team_of(supervisor=chief)) == {people["supervisor"], people["hr_admin"]}
+
+
+def test_team_page_is_team_of_by_name_in_pages_with_its_size(people, kanwil_a, unit_a1, unit_b1):
+    """team_page() (one statement for /team/) against team_of() (the rule), with every rule at
+    work: people of the unit, an explicit supervisor elsewhere, an inactive explicit supervisor
+    (the unit head stands in), someone who left, a child unit's head, and an explicit
+    supervisor who is someone else (not in the team)."""
+    chief = UserFactory(email="kakanwil@example.test", full_name="Kakanwil", unit=kanwil_a)
+    people_services.set_unit_head(unit=kanwil_a, head=chief)
+    gone = UserFactory(full_name="Atasan Pensiun", unit=unit_b1, is_active=False)
+    for name, unit, supervisor, active in [
+        ("Zaenal", kanwil_a, None, True),
+        ("Andi", unit_b1, chief, True),  # explicit, in another unit
+        ("Budi", kanwil_a, gone, True),  # explicit but inactive: the head stands in
+        ("Citra", kanwil_a, None, False),  # left
+        ("Dewi", kanwil_a, people["outsider"], True),  # someone else's
+        ("Andi", kanwil_a, None, True),  # same name: then by id
+    ]:
+        UserFactory(full_name=name, unit=unit, supervisor=supervisor, is_active=active)
+
+    expected = list(team_of(supervisor=chief).order_by("full_name", "pk").values_list("pk", flat=True))
+    pages = [team_page(supervisor=chief, offset=start, limit=2) for start in range(0, 8, 2)]
+
+    assert len(expected) == 6  # Andi x2, Budi, Zaenal, the head of A1, the HR admin
+    assert [size for size, _ids in pages[:3]] == [6, 6, 6]
+    assert [pk for _size, ids in pages for pk in ids] == expected
+    assert pages[3] == (0, [])  # past the end
+    assert team_page(supervisor=people["employee"], offset=0, limit=50) == (0, [])
+
+
+def test_team_page_past_the_end_shows_the_last_page(people, monkeypatch):
+    monkeypatch.setattr("training.team.MEMBERS_PER_PAGE", 1)
+
+    answer = client_for(people["supervisor"]).get(TEAM, {"page": "9"}).content.decode()
+
+    assert "Halaman 2 dari 2" in answer
+    assert "Bob Rekan" in answer
 
 
 def test_is_supervisor_only_for_heads_and_named_supervisors(people):
