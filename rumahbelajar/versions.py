@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import threading
 import time
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -40,9 +41,45 @@ def _fresh() -> int:
     return time.time_ns() // 1000
 
 
+# Within a request the counters are read once, together: the first read fetches every counter
+# this process has read before (a handful: the catalogues', the reports') in one MGET, and the
+# request keeps those values. The dashboard read two counters in two round trips to Redis. A
+# request thus sees one version of each catalogue throughout; outside requests (tasks, commands)
+# every read goes to the cache. Started and ended by the request signals (RumahBelajarConfig).
+_request = threading.local()
+_known: set[str] = set()
+
+
+def request_started(**_kwargs: Any) -> None:
+    _request.values = {}
+
+
+def request_finished(**_kwargs: Any) -> None:
+    _request.values = None
+
+
 def current(keys: list[str], *, lifetime: Lifetime = _for_good) -> list[int]:
-    """The counters' values, creating the missing ones. One MGET (and an ADD + MGET for gaps)."""
-    found = cache.get_many(keys)
+    """The counters' values, creating the missing ones. One MGET (and an ADD + MGET for gaps);
+    within a request, none for counters already read in it."""
+    values: dict[str, int] | None = getattr(_request, "values", None)
+    if values is None:
+        return _read(keys, lifetime=lifetime)
+    wanted = [key for key in keys if key not in values]
+    if wanted:
+        also = [key for key in tuple(_known) if key not in values and key not in wanted]
+        found = cache.get_many(wanted + also)
+        values.update((key, int(found[key])) for key in also if found.get(key) is not None)
+        values.update(zip(wanted, _read(wanted, lifetime=lifetime, found=found), strict=True))
+        _known.update(wanted)
+    return [values[key] for key in keys]
+
+
+def _read(
+    keys: list[str], *, lifetime: Lifetime, found: dict[str, Any] | None = None
+) -> list[int]:
+    if found is None:
+        found = cache.get_many(keys)
+    found = {key: found[key] for key in keys if found.get(key) is not None}
     missing = [key for key in keys if key not in found]
     for key in missing:
         cache.add(key, _fresh(), timeout=lifetime(key))
@@ -56,8 +93,11 @@ def current(keys: list[str], *, lifetime: Lifetime = _for_good) -> list[int]:
 
 
 def move_on(keys: Iterable[str], *, lifetime: Lifetime = _for_good) -> None:
-    """Moves the counters on once, now."""
+    """Moves the counters on once, now (and forgets what this request read of them)."""
+    values: dict[str, int] | None = getattr(_request, "values", None)
     for key in keys:
+        if values is not None:
+            values.pop(key, None)
         try:
             cache.incr(key)
         except ValueError:  # missing: any new value differs from every stored one
