@@ -46,13 +46,15 @@ _NIP_RE = re.compile(r"^[0-9]{18}$")
 def _map_sql() -> str:
     """The map, its position, and per item the competency and the dictionary's level
     achieved + 1, in the dictionary's order: one row per item (one row with NULL items for a
-    map without any)."""
+    map without any). Each row ends with the target position's id (NULL: none chosen)."""
     return (
         f"SELECT {columns(CompetencyMap, 'm')}, {columns(Position, 'p')}, "  # noqa: S608 (names from the models)
         f"{columns(CompetencyMapItem, 'i')}, {columns(Competency, 'c')}, "
-        'l."id", l."description", l."indicators" '
+        'l."id", l."description", l."indicators", target."position_id" '
         f'FROM "{CompetencyMap._meta.db_table}" m '
         f'LEFT JOIN "{Position._meta.db_table}" p ON p."id" = m."position_id" '
+        f'LEFT JOIN "{TargetPosition._meta.db_table}" target '
+        '  ON target."employee_id" = m."employee_id" '
         f'LEFT JOIN "{CompetencyMapItem._meta.db_table}" i ON i."map_id" = m."employee_id" '
         f'LEFT JOIN "{Competency._meta.db_table}" c ON c."id" = i."competency_id" '
         f'LEFT JOIN "{CompetencyLevel._meta.db_table}" l '
@@ -66,7 +68,8 @@ def map_for_employee(*, employee: User) -> CompetencyMap | None:
     """The employee's stored map, or None if none was ever computed. One query, written once
     per process (rumahbelajar.sqlrows): every map page, the dashboard and the API read it.
 
-    `cmap.position` is loaded; `cmap.items.all()` is prefetched in the dictionary's order
+    `cmap.position` is loaded, and `cmap.target_position_id` (None: no target chosen);
+    `cmap.items.all()` is prefetched in the dictionary's order
     (competency sort order, then code) with `item.competency` loaded and `item.next_level` set to
     the CompetencyLevel of level `achieved + 1` (its `description` and `indicators` say what the
     next level means; None when the employee is at level 5). Check `cmap.stale` before trusting
@@ -79,6 +82,7 @@ def map_for_employee(*, employee: User) -> CompetencyMap | None:
     position, items_at = take(Position, db, rows[0], at)
     assert cmap is not None  # every row is the map's
     cache_related(cmap, "position", position)
+    cmap.target_position_id = rows[0][-1]  # type: ignore[attr-defined]
     items = []
     for row in rows:
         item, at = take(CompetencyMapItem, db, row, items_at)
@@ -466,10 +470,13 @@ def _target_sql() -> str:
     )
 
 
-def target_for(*, employee: User) -> TargetMap | None:
+def target_for(*, employee: User, cmap: CompetencyMap | None = None) -> TargetMap | None:
     """The employee's gaps against their target position, or None when they chose none. One
-    query, written once per process (rumahbelajar.sqlrows); the arithmetic is competency.gaps',
-    the same as the stored maps'. Not stored: a target changes no map."""
+    query, written once per process (rumahbelajar.sqlrows); none when `cmap` (the employee's
+    map from map_for_employee) says no target is chosen, as for most people. The arithmetic is
+    competency.gaps', the same as the stored maps'. Not stored: a target changes no map."""
+    if cmap is not None and getattr(cmap, "target_position_id", True) is None:
+        return None
     db, rows = fetch(TargetPosition, _target_sql(), [employee.pk])
     if not rows:
         return None

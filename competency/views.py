@@ -114,7 +114,7 @@ def _render_map(request: HttpRequest, *, employee: User, own: bool) -> HttpRespo
 
 def _map_context(cmap: CompetencyMap | None, *, employee: User, own: bool) -> dict[str, object]:
     items = list(cmap.items.all()) if cmap is not None else []
-    target = selectors.target_for(employee=employee)
+    target = selectors.target_for(employee=employee, cmap=cmap)
     # What to learn next is said to the person themself ("level Anda …"): on their own map.
     steps = (
         recommendations.next_steps(

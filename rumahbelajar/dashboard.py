@@ -29,7 +29,7 @@ def dashboard_context(*, user: User) -> dict[str, Any]:
     cmap = competency_selectors.map_for_employee(employee=employee)
     items = list(cmap.items.all()) if cmap is not None else []
     mine = training_selectors.my_trainings(employee=employee)
-    target = competency_selectors.target_for(employee=employee)
+    target = competency_selectors.target_for(employee=employee, cmap=cmap)
     steps = recommendations.next_steps(
         employee=employee,
         current=items,

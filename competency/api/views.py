@@ -241,12 +241,9 @@ def map_detail(request: HttpRequest, nip: str) -> HttpResponse:
         raise ApiError(
             404, _("Pegawai tidak ditemukan."), {"nip": [_("Tidak ada pegawai dengan NIP ini.")]}
         )
+    cmap = selectors.map_for_employee(employee=employee)
     return JsonResponse(
-        map_json(
-            employee,
-            selectors.map_for_employee(employee=employee),
-            selectors.target_for(employee=employee),
-        )
+        map_json(employee, cmap, selectors.target_for(employee=employee, cmap=cmap))
     )
 
 

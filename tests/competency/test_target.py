@@ -94,6 +94,23 @@ def test_target_for_is_one_query_whatever_the_number_of_results(employee, aim):
     assert len(queries) == 1
 
 
+def test_target_for_with_the_map_asks_nothing_when_none_is_chosen(employee, aim):
+    with_map(employee)
+    cmap = selectors.map_for_employee(employee=employee)
+
+    with CaptureQueriesContext(connection) as queries:
+        none = selectors.target_for(employee=employee, cmap=cmap)
+    services.set_target_position(employee=employee, position=aim)
+    chosen = selectors.target_for(
+        employee=employee, cmap=selectors.map_for_employee(employee=employee)
+    )
+
+    assert none is None
+    assert len(queries) == 0
+    assert chosen is not None
+    assert chosen.position == aim
+
+
 def test_changing_the_target_recomputes_no_map(employee, aim):
     with_map(employee)
     before = employee.competency_map.computed_at
