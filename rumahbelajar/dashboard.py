@@ -28,7 +28,7 @@ def dashboard_context(*, user: User) -> dict[str, Any]:
     employee = user
     cmap = competency_selectors.map_for_employee(employee=employee)
     items = list(cmap.items.all()) if cmap is not None else []
-    mine = training_selectors.my_trainings(employee=employee)
+    mine = training_selectors.my_trainings(employee=employee, with_jp=True)
     target = competency_selectors.target_for(employee=employee, cmap=cmap)
     steps = recommendations.next_steps(
         employee=employee,
@@ -41,7 +41,7 @@ def dashboard_context(*, user: User) -> dict[str, Any]:
         "employee": employee,
         "competency": _competency_summary(cmap, employee=employee),
         "target": target,
-        "jp": training_selectors.jp_summary(employee=employee),
+        "jp": mine.jp,
         **_trainings(mine),
         "reading": ebook_selectors.shelves(user=employee, reading=READING_SHELF, favourites=0)[
             "reading"

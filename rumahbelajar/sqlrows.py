@@ -24,6 +24,11 @@ def columns(model: type[models.Model], alias: str, *, skip: tuple[str, ...] = ()
     return ", ".join(f'{alias}."{field.column}"' for field in _fields(model, skip))
 
 
+def width(model: type[models.Model], *, skip: tuple[str, ...] = ()) -> int:
+    """How many columns `columns(model, ..., skip=skip)` lists."""
+    return len(_fields(model, skip))
+
+
 def fetch(model: type[models.Model], sql: str, params: Any) -> tuple[str, list[tuple[Any, ...]]]:
     """Runs `sql` on the database `model` is read from: that database's alias (for `take`) and
     every row."""

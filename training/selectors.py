@@ -37,7 +37,7 @@ from rumahbelajar.people import selectors as people_selectors
 from rumahbelajar.people.models import EmployeeType, Unit, User
 from rumahbelajar.people.nip import format_nip
 from rumahbelajar.people.selectors import ReportScope
-from rumahbelajar.sqlrows import cache_related, columns, fetch, take
+from rumahbelajar.sqlrows import cache_related, columns, fetch, take, width
 from training import cache as catalogue_cache
 from training.activities import (  # the learning log's reads, for other apps and the wiring
     Review as Review,
@@ -423,7 +423,8 @@ class MyTrainings:
     waitlisted: with `waitlist_position`;
     completed: with `learning_record` (its jp) and `certificate` (the valid one: id, number and
     code only; None if none) — most recent first;
-    no_show: marked absent — most recent first.
+    no_show: marked absent — most recent first;
+    jp: this year's JP (jp_summary()) when my_trainings() was asked for it, else None.
     Every enrolment has `training` loaded (without its description, deferred), `assigned_by`
     and `learning_record`.
     """
@@ -433,6 +434,8 @@ class MyTrainings:
     waitlisted: list[Enrollment] = field(default_factory=list)
     completed: list[Enrollment] = field(default_factory=list)
     no_show: list[Enrollment] = field(default_factory=list)
+    # This year's JP (jp_summary), when asked for with_jp.
+    jp: JpSummary | None = None
 
     @property
     def rows(self) -> list[Enrollment]:
@@ -451,18 +454,26 @@ _MINE_SKIP = ("description",)
 
 
 @cache
-def _my_trainings_sql() -> str:
+def _my_trainings_sql(*, with_jp: bool = False) -> str:
     """The person's non-cancelled enrolments with their training, who assigned them, the ledger
     line a completion wrote, the place on a waiting list and the valid certificate (id, number,
-    code), soonest first (written once per
-    process: through the ORM, building this query cost more than running it)."""
+    code), in no particular order (written once per process: through the ORM, building this
+    query cost more than running it). `with_jp`: then also, in the last two columns of rows of
+    their own (the others NULL), this year's JP per route (jp_summary's query): the dashboard
+    and "my trainings" show both, and a round trip cost more than the sums."""
     enrollment = Enrollment._meta.db_table  # unaliased: _WAITLIST_POSITION_SQL names it
-    return (
-        f"SELECT {columns(Enrollment, enrollment)}, "  # noqa: S608 (names from the models)
-        f"{columns(Training, 't', skip=_MINE_SKIP)}, {columns(User, 'a')}, "
-        f"{columns(LearningRecord, 'r')}, {_WAITLIST_POSITION_SQL}, "
-        'c."id", c."number", c."code" '
-        f'FROM "{enrollment}" '
+    picked = [
+        columns(Enrollment, enrollment),
+        columns(Training, "t", skip=_MINE_SKIP),
+        columns(User, "a"),
+        columns(LearningRecord, "r"),
+        _WAITLIST_POSITION_SQL,
+        'c."id", c."number", c."code"',
+    ]
+    sql = (
+        f"SELECT {', '.join(picked)}"  # noqa: S608 (names from the models)
+        + (", NULL, NULL " if with_jp else " ")
+        + f'FROM "{enrollment}" '
         f'JOIN "{Training._meta.db_table}" t ON t."id" = "{enrollment}"."training_id" '
         f'LEFT JOIN "{User._meta.db_table}" a ON a."id" = "{enrollment}"."assigned_by_id" '
         f'LEFT JOIN "{LearningRecord._meta.db_table}" r '
@@ -470,21 +481,41 @@ def _my_trainings_sql() -> str:
         # At most one valid certificate per enrolment (a partial unique constraint).
         f'LEFT JOIN "{Certificate._meta.db_table}" c '
         f'  ON c."enrollment_id" = "{enrollment}"."id" AND c."revoked_at" IS NULL '
-        f'WHERE "{enrollment}"."employee_id" = %s AND "{enrollment}"."status" <> %s '
-        f'ORDER BY t."start_at", "{enrollment}"."id"'
+        f'WHERE "{enrollment}"."employee_id" = %s AND "{enrollment}"."status" <> %s'
+    )
+    if not with_jp:
+        return sql
+    nulls = sum(width(model, skip=skip) for model, skip in _MINE_MODELS) + 1 + 3  # + waitlist, certificate
+    return (
+        f"{sql} UNION ALL SELECT {', '.join(['NULL'] * nulls)}, "  # noqa: S608
+        f'"kind", SUM("jp") FROM "{LearningRecord._meta.db_table}" '
+        'WHERE "employee_id" = %s AND "year" = %s GROUP BY "kind"'
     )
 
 
-def my_trainings(*, employee: User) -> MyTrainings:
-    """The person's non-cancelled enrolments, grouped (see MyTrainings). One query."""
-    db, rows = fetch(Enrollment, _my_trainings_sql(), [employee.pk, EnrollmentStatus.CANCELLED])
-    result = MyTrainings()
+# The models of a row of _my_trainings_sql, in order (with the fields left out).
+_MINE_MODELS = ((Enrollment, ()), (Training, _MINE_SKIP), (User, ()), (LearningRecord, ()))
+
+
+def my_trainings(*, employee: User, with_jp: bool = False) -> MyTrainings:
+    """The person's non-cancelled enrolments, grouped (see MyTrainings); `with_jp`: and this
+    year's JP (as jp_summary()). One query."""
+    params: list[Any] = [employee.pk, EnrollmentStatus.CANCELLED]
+    year = timezone.localdate().year
+    if with_jp:
+        params += [employee.pk, year]
+    db, rows = fetch(Enrollment, _my_trainings_sql(with_jp=with_jp), params)
+    by_kind: dict[str, Decimal] = {}
+    enrolments = []
     for data in rows:
+        if data[0] is None:  # a JP row: route, sum
+            by_kind[data[-2]] = data[-1]
+            continue
         row, at = take(Enrollment, db, data, 0)
         training, at = take(Training, db, data, at, skip=_MINE_SKIP)
         assigned_by, at = take(User, db, data, at)
         record, at = take(LearningRecord, db, data, at)
-        assert row is not None  # every row is an enrolment's
+        assert row is not None and training is not None  # every other row is an enrolment's
         cache_related(row, "training", training)
         cache_related(row, "employee", employee)
         cache_related(row, "assigned_by", assigned_by)
@@ -496,6 +527,10 @@ def my_trainings(*, employee: User) -> MyTrainings:
             if certificate_id is not None
             else None
         )
+        enrolments.append(row)
+    enrolments.sort(key=lambda row: (row.training.start_at, row.pk))  # soonest first
+    result = MyTrainings(jp=_jp_summary(by_kind, year=year) if with_jp else None)
+    for row in enrolments:
         if row.status == EnrollmentStatus.COMPLETED:
             result.completed.append(row)
         elif row.status == EnrollmentStatus.NO_SHOW:
@@ -548,7 +583,10 @@ def jp_summary(*, employee: User, year: int | None = None) -> JpSummary:
             'WHERE "employee_id" = %s AND "year" = %s GROUP BY "kind"',
             [employee.pk, year],
         )
-        by_kind = dict(cursor.fetchall())
+        return _jp_summary(dict(cursor.fetchall()), year=year)
+
+
+def _jp_summary(by_kind: dict[str, Decimal], *, year: int) -> JpSummary:
     klasikal = by_kind.get(LearningKind.KLASIKAL, Decimal("0"))
     nonklasikal = by_kind.get(LearningKind.NONKLASIKAL, Decimal("0"))
     return JpSummary(

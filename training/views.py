@@ -484,11 +484,11 @@ def training_calendar(request: HttpRequest, id_or_slug: str) -> HttpResponse:
 
 @require_safe
 def training_mine(request: HttpRequest) -> HttpResponse:
-    mine = selectors.my_trainings(employee=_viewer(request))
+    mine = selectors.my_trainings(employee=_viewer(request), with_jp=True)
     context = {
         "mine": mine,
         "heads": _row_heads(request, mine),
-        "jp": selectors.jp_summary(employee=_viewer(request)),
+        "jp": mine.jp,
         "requests": selectors.my_open_requests(employee=_viewer(request)),
         "today": timezone.localdate(),
     }

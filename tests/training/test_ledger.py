@@ -188,6 +188,33 @@ def test_jp_summary_splits_klasikal_nonklasikal(employee, hr_admin):
     assert (summary.target, summary.percent, summary.remaining) == (20, 62, Decimal("7.50"))
 
 
+def test_my_trainings_with_jp_is_jp_summary_in_the_same_query(
+    employee, hr_admin, django_assert_num_queries
+):
+    year = timezone.localdate().year
+    services.complete(enrollment=started_training_with(employee, jp="8"), by=hr_admin)
+    services.record_activity(
+        employee=employee,
+        year=year,
+        jp="4.5",
+        kind=LearningKind.NONKLASIKAL,
+        activity_type=ActivityType.MENTORING,
+        description="Mentoring",
+        recorded_by=hr_admin,
+    )
+    later = TrainingFactory(start_at=in_days(9), end_at=in_days(10))
+    services.register(training=later, employee=employee)
+
+    with django_assert_num_queries(1):
+        mine = selectors.my_trainings(employee=employee, with_jp=True)
+
+    assert mine.jp == selectors.jp_summary(employee=employee)
+    assert (mine.jp.klasikal, mine.jp.nonklasikal) == (Decimal("8.00"), Decimal("4.50"))
+    assert [e.training for e in mine.registered] == [later]
+    assert len(mine.completed) == 1
+    assert selectors.my_trainings(employee=employee).jp is None
+
+
 def test_jp_summary_over_target_caps_percent(employee, hr_admin):
     services.record_activity(
         employee=employee,
