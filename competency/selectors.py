@@ -37,20 +37,25 @@ from rumahbelajar.people.selectors import (
     load_person_by_nip,
     supervises,
 )
-from rumahbelajar.sqlrows import cache_related, columns, fetch, take
+from rumahbelajar.sqlrows import cache_related, columns, fetch, take, width
 
 _NIP_RE = re.compile(r"^[0-9]{18}$")
 
 
-@cache
-def _map_sql() -> str:
+def _map_columns() -> str:
     """The map, its position, and per item the competency and the dictionary's level
-    achieved + 1, in the dictionary's order: one row per item (one row with NULL items for a
-    map without any). Each row ends with the target position's id (NULL: none chosen)."""
+    achieved + 1 (id, description, indicators), then the target position's id (NULL: none
+    chosen). _map_tables() gives one row per item (one row with NULL items for a map without
+    any)."""
     return (
-        f"SELECT {columns(CompetencyMap, 'm')}, {columns(Position, 'p')}, "  # noqa: S608 (names from the models)
+        f"{columns(CompetencyMap, 'm')}, {columns(Position, 'p')}, "
         f"{columns(CompetencyMapItem, 'i')}, {columns(Competency, 'c')}, "
-        'l."id", l."description", l."indicators", target."position_id" '
+        'l."id", l."description", l."indicators", target."position_id"'
+    )
+
+
+def _map_tables() -> str:
+    return (
         f'FROM "{CompetencyMap._meta.db_table}" m '
         f'LEFT JOIN "{Position._meta.db_table}" p ON p."id" = m."position_id" '
         f'LEFT JOIN "{TargetPosition._meta.db_table}" target '
@@ -59,9 +64,18 @@ def _map_sql() -> str:
         f'LEFT JOIN "{Competency._meta.db_table}" c ON c."id" = i."competency_id" '
         f'LEFT JOIN "{CompetencyLevel._meta.db_table}" l '
         '  ON l."competency_id" = i."competency_id" AND l."level" = i."achieved" + 1 '
-        'WHERE m."employee_id" = %s '
-        'ORDER BY c."sort_order", c."code"'
+        'WHERE m."employee_id" = %s'
     )
+
+
+@cache
+def _map_sql() -> str:
+    """The map's rows in the dictionary's order."""
+    return f'SELECT {_map_columns()} {_map_tables()} ORDER BY c."sort_order", c."code"'  # noqa: S608
+
+
+def _map_width() -> int:
+    return sum(width(model) for model in (CompetencyMap, Position, CompetencyMapItem, Competency))
 
 
 def map_for_employee(*, employee: User) -> CompetencyMap | None:
@@ -76,6 +90,10 @@ def map_for_employee(*, employee: User) -> CompetencyMap | None:
     the figures: a stale map is being recomputed.
     """
     db, rows = fetch(CompetencyMap, _map_sql(), [employee.pk])
+    return _map_from(db, rows)
+
+
+def _map_from(db: str, rows: list[tuple[Any, ...]]) -> CompetencyMap | None:
     if not rows:
         return None
     cmap, at = take(CompetencyMap, db, rows[0], 0)
@@ -123,15 +141,24 @@ def map_is_updating(cmap: CompetencyMap | None, *, employee: User) -> bool:
     )
 
 
-@cache
-def _history_sql() -> str:
+def _history_columns() -> str:
+    return f"{columns(AssessmentResult, 'r')}, {columns(Competency, 'c')}"
+
+
+def _history_tables() -> str:
     return (
-        f"SELECT {columns(AssessmentResult, 'r')}, {columns(Competency, 'c')} "  # noqa: S608 (names from the models)
         f'FROM "{AssessmentResult._meta.db_table}" r '
         f'JOIN "{Competency._meta.db_table}" c ON c."id" = r."competency_id" '
-        'WHERE r."employee_id" = %s '
-        'ORDER BY c."sort_order", c."code", r."competency_id", r."assessed_on" DESC, r."id" DESC'
+        'WHERE r."employee_id" = %s'
     )
+
+
+_HISTORY_ORDER = 'c."sort_order", c."code", r."competency_id", r."assessed_on" DESC, r."id" DESC'
+
+
+@cache
+def _history_sql() -> str:
+    return f"SELECT {_history_columns()} {_history_tables()} ORDER BY {_HISTORY_ORDER}"  # noqa: S608
 
 
 def results_history(*, employee: User) -> list[AssessmentResult]:
@@ -142,6 +169,10 @@ def results_history(*, employee: User) -> list[AssessmentResult]:
     (one instance per competency) and `result.is_latest` is True on that first result. One
     query, written once per process (rumahbelajar.sqlrows)."""
     db, rows = fetch(AssessmentResult, _history_sql(), [employee.pk])
+    return _history_from(db, rows)
+
+
+def _history_from(db: str, rows: list[tuple[Any, ...]]) -> list[AssessmentResult]:
     results = []
     competency: Competency | None = None
     for row in rows:
@@ -155,6 +186,36 @@ def results_history(*, employee: User) -> list[AssessmentResult]:
         cache_related(result, "competency", competency)
         results.append(result)
     return results
+
+
+# map_for_employee() and results_history() in one round trip, for the map page: each row says
+# which it belongs to ('m' or 'h') and carries both orders' keys (the map's rows only the first
+# two); the other's columns are NULL.
+_KEYS = 6  # part, sort_order, code, competency_id, assessed_on, id
+
+
+@cache
+def _map_and_history_sql() -> str:
+    map_nulls = ", ".join(["NULL"] * (_map_width() + 4))  # + level (3), target
+    history_nulls = ", ".join(["NULL"] * (width(AssessmentResult) + width(Competency)))
+    return (
+        "SELECT 'm', c.\"sort_order\", c.\"code\", NULL::bigint, NULL::date, NULL::bigint, "  # noqa: S608
+        f"{_map_columns()}, {history_nulls} {_map_tables()} "
+        "UNION ALL "
+        "SELECT 'h', c.\"sort_order\", c.\"code\", r.\"competency_id\", r.\"assessed_on\", "
+        f"r.\"id\", {map_nulls}, {_history_columns()} {_history_tables()} "
+        # The map's rows first, each part in its own order (as _map_sql, _history_sql).
+        "ORDER BY 1 DESC, 2, 3, 4, 5 DESC, 6 DESC"
+    )
+
+
+def map_and_history(*, employee: User) -> tuple[CompetencyMap | None, list[AssessmentResult]]:
+    """(map_for_employee(), results_history()) in one query."""
+    db, rows = fetch(CompetencyMap, _map_and_history_sql(), [employee.pk, employee.pk])
+    split = _KEYS + _map_width() + 4
+    map_rows = [row[_KEYS:split] for row in rows if row[0] == "m"]
+    history_rows = [row[split:] for row in rows if row[0] == "h"]
+    return _map_from(db, map_rows), _history_from(db, history_rows)
 
 
 def competencies_to_develop(

@@ -24,7 +24,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from competency import cache as report_cache
 from competency import recommendations, selectors, services
 from competency.forms import CompetencyReportForm, TargetPositionForm
-from competency.models import Competency, CompetencyMap, CompetencyType
+from competency.models import AssessmentResult, Competency, CompetencyMap, CompetencyType
 from rumahbelajar import exports
 from rumahbelajar.people import selectors as people_selectors
 from rumahbelajar.people.models import PositionKind, User
@@ -92,7 +92,7 @@ def employee_map_detail(request: HttpRequest, nip: str) -> HttpResponse:
 
 
 def _render_map(request: HttpRequest, *, employee: User, own: bool) -> HttpResponse:
-    cmap = selectors.map_for_employee(employee=employee)
+    cmap, history = selectors.map_and_history(employee=employee)
     updating = selectors.map_is_updating(cmap, employee=employee)
     polled = request.headers.get("HX-Request") == "true"
     if polled and updating:
@@ -105,14 +105,20 @@ def _render_map(request: HttpRequest, *, employee: User, own: bool) -> HttpRespo
             "cmap": cmap,
             "updating": updating,
             "refreshed": polled,
-            **_map_context(cmap, employee=employee, own=own),
+            **_map_context(cmap, history, employee=employee, own=own),
         }
         response = render(request, TEMPLATE + ("#map-body" if polled else ""), context)
     patch_vary_headers(response, ["HX-Request"])
     return response
 
 
-def _map_context(cmap: CompetencyMap | None, *, employee: User, own: bool) -> dict[str, object]:
+def _map_context(
+    cmap: CompetencyMap | None,
+    history: list[AssessmentResult],
+    *,
+    employee: User,
+    own: bool,
+) -> dict[str, object]:
     items = list(cmap.items.all()) if cmap is not None else []
     target = selectors.target_for(employee=employee, cmap=cmap)
     # What to learn next is said to the person themself ("level Anda …"): on their own map.
@@ -125,8 +131,7 @@ def _map_context(cmap: CompetencyMap | None, *, employee: User, own: bool) -> di
     )
     by_type = {kind: [i for i in items if i.competency.type == kind] for kind in TYPE_ORDER}
     history = sorted(
-        selectors.results_history(employee=employee),
-        key=lambda result: (result.competency.sort_order, result.competency.code),
+        history, key=lambda result: (result.competency.sort_order, result.competency.code)
     )
     return {
         "items": [item for kind in TYPE_ORDER for item in by_type[kind]],

@@ -10,7 +10,7 @@ import pytest
 from django.http import Http404
 
 from competency import selectors, services
-from competency.models import AssessmentResult
+from competency.models import AssessmentResult, CompetencyMap
 from tests.competency.factories import TechnicalCompetencyFactory, fixed
 from tests.people.factories import UserFactory
 
@@ -131,6 +131,56 @@ def test_results_history_one_query_whatever_the_number(employee, django_assert_n
         codes = [r.competency.code for r in selectors.results_history(employee=employee)]
 
     assert len(codes) == 60
+
+
+# --- map_and_history (the map page's one query) -------------------------------------------------
+
+
+def summary(cmap, history):
+    items = (
+        [(i.competency.code, i.gap, getattr(i.next_level, "level", None)) for i in cmap.items.all()]
+        if cmap
+        else None
+    )
+    return (
+        cmap and (cmap.pk, cmap.position, cmap.jpm, cmap.target_position_id),
+        items,
+        [(r.pk, r.competency.code, r.level, r.is_latest) for r in history],
+    )
+
+
+def test_map_and_history_is_both_selectors_in_one_query(mapped, django_assert_num_queries):
+    record(mapped, "M1", 4, JAN)  # same day, later arrival: newest of the day
+    record(mapped, "M2", 3, MAR)  # after the map was computed
+
+    with django_assert_num_queries(1):
+        both = summary(*selectors.map_and_history(employee=mapped))
+
+    expected = summary(
+        selectors.map_for_employee(employee=mapped), selectors.results_history(employee=mapped)
+    )
+    assert both == expected
+    assert [code for _pk, code, _level, latest in both[2] if latest] == ["M1", "M2", "M3"]
+
+
+def test_map_and_history_results_without_a_map(employee):
+    record(employee, "M2", 2, JAN)
+    record(employee, "M2", 3, MAR)
+    CompetencyMap.objects.filter(employee=employee).delete()  # never computed
+
+    cmap, history = selectors.map_and_history(employee=employee)
+
+    assert cmap is None
+    assert [(r.level, r.is_latest) for r in history] == [(3, True), (2, False)]
+
+
+def test_map_and_history_map_without_results(mapped):
+    AssessmentResult.objects.filter(employee=mapped).delete()
+
+    cmap, history = selectors.map_and_history(employee=mapped)
+
+    assert [i.competency.code for i in cmap.items.all()] == ["M1", "M2", "M3"]
+    assert history == []
 
 
 # --- competencies_to_develop -----------------------------------------------------------------
