@@ -71,7 +71,7 @@ def _map_tables() -> str:
 @cache
 def _map_sql() -> str:
     """The map's rows in the dictionary's order."""
-    return f'SELECT {_map_columns()} {_map_tables()} ORDER BY c."sort_order", c."code"'  # noqa: S608
+    return f'SELECT {_map_columns()} {_map_tables()} ORDER BY c."sort_order", c."code"'
 
 
 def _map_width() -> int:
@@ -158,7 +158,7 @@ _HISTORY_ORDER = 'c."sort_order", c."code", r."competency_id", r."assessed_on" D
 
 @cache
 def _history_sql() -> str:
-    return f"SELECT {_history_columns()} {_history_tables()} ORDER BY {_HISTORY_ORDER}"  # noqa: S608
+    return f"SELECT {_history_columns()} {_history_tables()} ORDER BY {_HISTORY_ORDER}"
 
 
 def results_history(*, employee: User) -> list[AssessmentResult]:
@@ -199,11 +199,11 @@ def _map_and_history_sql() -> str:
     map_nulls = ", ".join(["NULL"] * (_map_width() + 4))  # + level (3), target
     history_nulls = ", ".join(["NULL"] * (width(AssessmentResult) + width(Competency)))
     return (
-        "SELECT 'm', c.\"sort_order\", c.\"code\", NULL::bigint, NULL::date, NULL::bigint, "  # noqa: S608
+        'SELECT \'m\', c."sort_order", c."code", NULL::bigint, NULL::date, NULL::bigint, '
         f"{_map_columns()}, {history_nulls} {_map_tables()} "
         "UNION ALL "
-        "SELECT 'h', c.\"sort_order\", c.\"code\", r.\"competency_id\", r.\"assessed_on\", "
-        f"r.\"id\", {map_nulls}, {_history_columns()} {_history_tables()} "
+        'SELECT \'h\', c."sort_order", c."code", r."competency_id", r."assessed_on", '
+        f'r."id", {map_nulls}, {_history_columns()} {_history_tables()} '
         # The map's rows first, each part in its own order (as _map_sql, _history_sql).
         "ORDER BY 1 DESC, 2, 3, 4, 5 DESC, 6 DESC"
     )

@@ -74,9 +74,7 @@ def current(keys: list[str], *, lifetime: Lifetime = _for_good) -> list[int]:
     return [values[key] for key in keys]
 
 
-def _read(
-    keys: list[str], *, lifetime: Lifetime, found: dict[str, Any] | None = None
-) -> list[int]:
+def _read(keys: list[str], *, lifetime: Lifetime, found: dict[str, Any] | None = None) -> list[int]:
     if found is None:
         found = cache.get_many(keys)
     found = {key: found[key] for key in keys if found.get(key) is not None}

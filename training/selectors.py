@@ -471,7 +471,7 @@ def _my_trainings_sql(*, with_jp: bool = False) -> str:
         'c."id", c."number", c."code"',
     ]
     sql = (
-        f"SELECT {', '.join(picked)}"  # noqa: S608 (names from the models)
+        f"SELECT {', '.join(picked)}"
         + (", NULL, NULL " if with_jp else " ")
         + f'FROM "{enrollment}" '
         f'JOIN "{Training._meta.db_table}" t ON t."id" = "{enrollment}"."training_id" '
@@ -485,7 +485,9 @@ def _my_trainings_sql(*, with_jp: bool = False) -> str:
     )
     if not with_jp:
         return sql
-    nulls = sum(width(model, skip=skip) for model, skip in _MINE_MODELS) + 1 + 3  # + waitlist, certificate
+    nulls = (
+        sum(width(model, skip=skip) for model, skip in _MINE_MODELS) + 1 + 3
+    )  # + waitlist, certificate
     return (
         f"{sql} UNION ALL SELECT {', '.join(['NULL'] * nulls)}, "  # noqa: S608
         f'"kind", SUM("jp") FROM "{LearningRecord._meta.db_table}" '
@@ -515,7 +517,9 @@ def my_trainings(*, employee: User, with_jp: bool = False) -> MyTrainings:
         training, at = take(Training, db, data, at, skip=_MINE_SKIP)
         assigned_by, at = take(User, db, data, at)
         record, at = take(LearningRecord, db, data, at)
-        assert row is not None and training is not None  # every other row is an enrolment's
+        # Every other row is an enrolment's, with its training.
+        assert row is not None
+        assert training is not None
         cache_related(row, "training", training)
         cache_related(row, "employee", employee)
         cache_related(row, "assigned_by", assigned_by)

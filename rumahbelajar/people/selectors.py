@@ -204,7 +204,7 @@ def team_page(*, supervisor: User, offset: int, limit: int) -> tuple[int, list[i
     own = [unit for unit, head in headed if head == pk]
     # Of a child unit only its head (for a head, the parent unit's head is the supervisor).
     heads = [head for unit, head in headed if head not in (pk, None) and unit not in own]
-    params = {
+    params: dict[str, Any] = {
         "pk": pk,
         "units": [unit for unit, _head in headed],
         "own": own,

@@ -107,7 +107,9 @@ def test_team_page_is_team_of_by_name_in_pages_with_its_size(people, kanwil_a, u
     ]:
         UserFactory(full_name=name, unit=unit, supervisor=supervisor, is_active=active)
 
-    expected = list(team_of(supervisor=chief).order_by("full_name", "pk").values_list("pk", flat=True))
+    expected = list(
+        team_of(supervisor=chief).order_by("full_name", "pk").values_list("pk", flat=True)
+    )
     pages = [team_page(supervisor=chief, offset=start, limit=2) for start in range(0, 8, 2)]
 
     assert len(expected) == 6  # Andi x2, Budi, Zaenal, the head of A1, the HR admin

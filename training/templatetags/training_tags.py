@@ -83,9 +83,7 @@ def team_rows(members: list[Any]) -> SafeString:
         "overdue": _("Lewat batas waktu"),
     }
     return mark_safe(  # noqa: S308 (each part built with format_html)
-        "".join(
-            _team_row(member, map_url, training_url, approvals, texts) for member in members
-        )
+        "".join(_team_row(member, map_url, training_url, approvals, texts) for member in members)
     )
 
 
@@ -161,7 +159,7 @@ def _team_row(
             mark_safe("".join(due)),  # noqa: S308 (format_html per item)
         )
     else:
-        assignments = "\N{EN DASH}"
+        assignments = mark_safe("\N{EN DASH}")
     waiting = (
         format_html('<a href="{}">{}</a>', approvals, member.waiting) if member.waiting else "0"
     )
