@@ -40,8 +40,11 @@ TRAINING = "training"
 PER_NEED = 2
 TOP = 5
 # What a page may pass in next_steps(known=...) so a provider does not read it again:
-# training.selectors.my_trainings() of the person.
+# training.selectors.my_trainings() of the person;
 KNOWN_MY_TRAININGS = "training.my_trainings"
+# the books the person is reading, newest first, as ebooks.selectors.shelves() lists them (at
+# least one if they are reading any published book: none means none of theirs is finished).
+KNOWN_READING = "ebooks.reading"
 
 
 class GapLike(Protocol):

@@ -3,7 +3,8 @@ registered in EbooksConfig.ready().
 
 Published books tagged with each needed competency, from ebooks_for_gaps (shared under the
 catalogue version: warm, it reads the cache only), less the ones the reader has finished (one
-query). At most two queries per page, whatever the number of books or gaps.
+query; none when the page knows they are reading nothing). At most two queries per page,
+whatever the number of books or gaps.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import Any
 
 from django.urls import reverse
 
-from competency.recommendations import EBOOK, Candidate, Need
+from competency.recommendations import EBOOK, KNOWN_READING, Candidate, Need
 from ebooks import selectors
 
 # Books read per need: enough that a finished one or two still leave a choice.
@@ -27,7 +28,14 @@ def provide(*, employee: Any, needs: Sequence[Need], known: Mapping[str, Any]) -
         achieved={need.competency.pk: need.achieved for need in needs}, per_gap=PER_GAP
     )
     ids = sorted({book.pk for books in per_gap.values() for book in books})
-    finished = selectors.finished_ebooks(user=employee, ebook_ids=ids)
+    # Someone reading no published book has finished none: no query (most people, on the
+    # dashboard, which lists what they are reading anyway).
+    reading = known.get(KNOWN_READING)
+    finished = (
+        set()
+        if reading is not None and not reading
+        else selectors.finished_ebooks(user=employee, ebook_ids=ids)
+    )
     # The address of every book's page from one reverse(): one per book costs more.
     url = reverse("ebooks:ebook-detail", args=["0"]).removesuffix("0/")
     return [

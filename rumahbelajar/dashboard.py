@@ -30,11 +30,12 @@ def dashboard_context(*, user: User) -> dict[str, Any]:
     items = list(cmap.items.all()) if cmap is not None else []
     mine = training_selectors.my_trainings(employee=employee, with_jp=True)
     target = competency_selectors.target_for(employee=employee, cmap=cmap)
+    reading = ebook_selectors.shelves(user=employee, reading=READING_SHELF, favourites=0)["reading"]
     steps = recommendations.next_steps(
         employee=employee,
         current=items,
         target=target.items if target else (),
-        known={recommendations.KNOWN_MY_TRAININGS: mine},
+        known={recommendations.KNOWN_MY_TRAININGS: mine, recommendations.KNOWN_READING: reading},
         top=NEXT_STEPS,
     )
     return {
@@ -43,9 +44,7 @@ def dashboard_context(*, user: User) -> dict[str, Any]:
         "target": target,
         "jp": mine.jp,
         **_trainings(mine),
-        "reading": ebook_selectors.shelves(user=employee, reading=READING_SHELF, favourites=0)[
-            "reading"
-        ],
+        "reading": reading,
         "steps": steps,
     }
 

@@ -13,6 +13,8 @@ from competency import recommendations, selectors
 from competency.models import Competency
 from ebooks import cache as ebook_cache
 from ebooks import services as ebook_services
+from ebooks.models import ReadingProgress
+from rumahbelajar.dashboard import dashboard_context
 from tests.ebooks.factories import EbookFactory
 from tests.people.factories import PositionFactory
 from tests.test_dashboard import give_map, met_except
@@ -73,6 +75,26 @@ def test_all_books_finished_leaves_the_gap_without_books(employee):
         ebook_services.save_reading_progress(user=employee, ebook=book, page=5)
 
     assert offered(employee) == set()
+
+
+def test_dashboard_knows_from_the_reading_shelf_what_may_be_finished(employee):
+    """The dashboard passes its reading shelf: a finished book is on it (so its one query still
+    runs and the book is left out); nobody reading anything finished nothing (no query)."""
+    give_map(employee, levels=met_except("M3"))
+    finished = EbookFactory(competencies={M("M3"): 1}, page_count=10)
+    fresh = EbookFactory(competencies={M("M3"): 1}, page_count=10)
+    ebook_services.save_reading_progress(user=employee, ebook=finished, page=10)
+
+    def top(person) -> set[int]:
+        return {s.candidate.item_id for s in dashboard_context(user=person)["steps"].top}
+
+    top(employee)  # the shared books per gap and their cards, read once into the cache
+    with CaptureQueriesContext(connection) as reading:
+        assert top(employee) == {fresh.pk}
+    ReadingProgress.objects.filter(user=employee).delete()
+    with CaptureQueriesContext(connection) as nothing:
+        assert top(employee) == {fresh.pk, finished.pk}
+    assert len(nothing) == len(reading) - 1
 
 
 def test_unpublished_book_is_not_suggested(employee):
