@@ -156,8 +156,8 @@ def test_record_activity_zero_jp_refused(employee, hr_admin):
     assert str(exc.value) == "JP harus lebih dari 0."
 
 
-def test_jp_summary_splits_klasikal_nonklasikal(employee, hr_admin):
-    year = timezone.localdate().year
+def eight_klasikal_and_mentoring(employee, hr_admin, *, year: int) -> None:
+    """A completed 8 JP klasikal training and 4.5 JP of mentoring (nonklasikal) in `year`."""
     services.complete(enrollment=started_training_with(employee, jp="8"), by=hr_admin)
     services.record_activity(
         employee=employee,
@@ -168,6 +168,11 @@ def test_jp_summary_splits_klasikal_nonklasikal(employee, hr_admin):
         description="Mentoring",
         recorded_by=hr_admin,
     )
+
+
+def test_jp_summary_splits_klasikal_nonklasikal(employee, hr_admin):
+    year = timezone.localdate().year
+    eight_klasikal_and_mentoring(employee, hr_admin, year=year)
     services.record_activity(
         employee=employee,
         year=year - 1,
@@ -192,16 +197,7 @@ def test_my_trainings_with_jp_is_jp_summary_in_the_same_query(
     employee, hr_admin, django_assert_num_queries
 ):
     year = timezone.localdate().year
-    services.complete(enrollment=started_training_with(employee, jp="8"), by=hr_admin)
-    services.record_activity(
-        employee=employee,
-        year=year,
-        jp="4.5",
-        kind=LearningKind.NONKLASIKAL,
-        activity_type=ActivityType.MENTORING,
-        description="Mentoring",
-        recorded_by=hr_admin,
-    )
+    eight_klasikal_and_mentoring(employee, hr_admin, year=year)
     later = TrainingFactory(start_at=in_days(9), end_at=in_days(10))
     services.register(training=later, employee=employee)
 
