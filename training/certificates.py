@@ -28,6 +28,7 @@ import secrets
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -337,11 +338,13 @@ def reissue_certificate(*, certificate: Certificate, by: User, reason: str) -> C
     )
     if enrollment.status != EnrollmentStatus.COMPLETED:
         raise CertificateError(_("Pelatihan ini tidak lagi tercatat selesai."))
-    old = Certificate.objects.select_for_update().get(pk=certificate.pk)
-    if old.revoked_at is None:
-        _revoke(old, by=by, reason=reason)
-    elif Certificate.objects.filter(enrollment=enrollment, revoked_at__isnull=True).exists():
-        raise CertificateError(_("Pelatihan ini sudah memiliki sertifikat yang berlaku."))
+    old = _replaced(
+        certificate,
+        by=by,
+        reason=reason,
+        source={"enrollment": enrollment},
+        held=_("Pelatihan ini sudah memiliki sertifikat yang berlaku."),
+    )
     return _issue_for([enrollment.pk], by=by, replaces=old)[0]
 
 
@@ -357,12 +360,27 @@ def _reissue_for_report(
     )
     if report.status != ReportStatus.APPROVED:
         raise CertificateError(_("Laporan kegiatan ini tidak lagi tercatat disetujui."))
+    old = _replaced(
+        certificate,
+        by=by,
+        reason=reason,
+        source={"activity_report": report},
+        held=_("Laporan kegiatan ini sudah memiliki sertifikat yang berlaku."),
+    )
+    return _issue_for_reports([report], by=by, replaces=old)[0]
+
+
+def _replaced(
+    certificate: Certificate, *, by: User, reason: str, source: dict[str, Any], held: str
+) -> Certificate:
+    """The certificate a reissue replaces, locked and revoked now if it was still valid; if it
+    was revoked already, refused (`held`) while its source holds another valid one."""
     old = Certificate.objects.select_for_update().get(pk=certificate.pk)
     if old.revoked_at is None:
         _revoke(old, by=by, reason=reason)
-    elif Certificate.objects.filter(activity_report=report, revoked_at__isnull=True).exists():
-        raise CertificateError(_("Laporan kegiatan ini sudah memiliki sertifikat yang berlaku."))
-    return _issue_for_reports([report], by=by, replaces=old)[0]
+    elif Certificate.objects.filter(**source, revoked_at__isnull=True).exists():
+        raise CertificateError(held)
+    return old
 
 
 def ensure_pdf(*, certificate_id: int) -> Certificate:

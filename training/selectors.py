@@ -462,13 +462,10 @@ def _my_trainings_sql(*, with_jp: bool = False) -> str:
     their own (the others NULL), this year's JP per route (jp_summary's query): the dashboard
     and "my trainings" show both, and a round trip cost more than the sums."""
     enrollment = Enrollment._meta.db_table  # unaliased: _WAITLIST_POSITION_SQL names it
+    extras = [_WAITLIST_POSITION_SQL, 'c."id"', 'c."number"', 'c."code"']
     picked = [
-        columns(Enrollment, enrollment),
-        columns(Training, "t", skip=_MINE_SKIP),
-        columns(User, "a"),
-        columns(LearningRecord, "r"),
-        _WAITLIST_POSITION_SQL,
-        'c."id", c."number", c."code"',
+        *(columns(model, alias or enrollment, skip=skip) for model, alias, skip in _MINE_MODELS),
+        *extras,
     ]
     sql = (
         f"SELECT {', '.join(picked)}"
@@ -485,9 +482,7 @@ def _my_trainings_sql(*, with_jp: bool = False) -> str:
     )
     if not with_jp:
         return sql
-    nulls = (
-        sum(width(model, skip=skip) for model, skip in _MINE_MODELS) + 1 + 3
-    )  # + waitlist, certificate
+    nulls = sum(width(model, skip=skip) for model, _alias, skip in _MINE_MODELS) + len(extras)
     return (
         f"{sql} UNION ALL SELECT {', '.join(['NULL'] * nulls)}, "  # noqa: S608
         f'"kind", SUM("jp") FROM "{LearningRecord._meta.db_table}" '
@@ -495,8 +490,14 @@ def _my_trainings_sql(*, with_jp: bool = False) -> str:
     )
 
 
-# The models of a row of _my_trainings_sql, in order (with the fields left out).
-_MINE_MODELS = ((Enrollment, ()), (Training, _MINE_SKIP), (User, ()), (LearningRecord, ()))
+# The models of a row of _my_trainings_sql, in order: their table alias (None: the enrolments'
+# table, unaliased) and the fields left out.
+_MINE_MODELS = (
+    (Enrollment, None, ()),
+    (Training, "t", _MINE_SKIP),
+    (User, "a", ()),
+    (LearningRecord, "r", ()),
+)
 
 
 def my_trainings(*, employee: User, with_jp: bool = False) -> MyTrainings:

@@ -39,14 +39,6 @@ def _activity_certificates_on(settings):
     settings.SITE_URL = SITE
 
 
-@pytest.fixture
-def head(unit_a1):
-    """The head of Unit A1: the employee's supervisor, who approves their reports."""
-    person = UserFactory(email="kepala@example.test", full_name="Kepala Unit A1", unit=unit_a1)
-    people_services.set_unit_head(unit=unit_a1, head=person)
-    return person
-
-
 def submitted(employee, *, title="Seminar Nasional Pelayanan Hukum", kind="seminar", minutes=180):
     """A report the employee submitted to their supervisor (three seminar hours: 3.99 JP)."""
     today = timezone.localdate()

@@ -29,13 +29,6 @@ def _restore_reference_data(django_db_blocker):
 
 
 @pytest.fixture
-def head(unit_a1):
-    person = UserFactory(email="kepala@example.test", full_name="Kepala Unit A1", unit=unit_a1)
-    people_services.set_unit_head(unit=unit_a1, head=person)
-    return person
-
-
-@pytest.fixture
 def training(db):
     return TrainingFactory(title="Pelatihan Perlu Izin", requires_approval=True, capacity=2)
 

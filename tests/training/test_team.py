@@ -35,13 +35,6 @@ JP = "/reports/jp/"
 
 
 @pytest.fixture
-def head(unit_a1):
-    person = UserFactory(email="kepala@example.test", full_name="Kepala Unit A1", unit=unit_a1)
-    people_services.set_unit_head(unit=unit_a1, head=person)
-    return person
-
-
-@pytest.fixture
 def head_b(unit_b1):
     person = UserFactory(email="kepala.b@example.test", full_name="Kepala Unit B1", unit=unit_b1)
     people_services.set_unit_head(unit=unit_b1, head=person)
@@ -164,15 +157,7 @@ def test_team_page_access_by_cast_only_supervisors(people, who, status):
 
 def test_team_page_shows_each_member_with_map_gaps_jp_assignments_and_waiting(maps, analyst):
     alice = maps["employee"]
-    LearningRecord.objects.create(
-        employee=alice,
-        year=timezone.localdate().year,
-        jp=Decimal("7.5"),
-        kind="klasikal",
-        activity_type="training",
-        description="Diklat",
-        date=timezone.localdate(),
-    )
+    diklat(alice, "7.5")
     training = TrainingFactory(title="Pelatihan Wajib Etika", kind=TrainingKind.MANDATED)
     services.assign(
         training=training,
@@ -224,21 +209,26 @@ def test_team_page_empty_team_says_so(people, ministry):
     assert "Belum ada anggota tim" in response.content.decode()
 
 
+def diklat(person, jp: str) -> None:
+    """A klasikal ledger line of `jp` JP this year."""
+    LearningRecord.objects.create(
+        employee=person,
+        year=timezone.localdate().year,
+        jp=Decimal(jp),
+        kind="klasikal",
+        activity_type="training",
+        description="Diklat",
+        date=timezone.localdate(),
+    )
+
+
 def _grow_team(unit, analyst, n: int) -> None:
     m1 = Competency.objects.get(code="M1")
     training = TrainingFactory(kind=TrainingKind.MANDATED, capacity=100)
     members = [UserFactory(unit=unit) for _ in range(n)]
     for person in members:
         store_map(person, analyst, {m1: (3, 1)})
-        LearningRecord.objects.create(
-            employee=person,
-            year=timezone.localdate().year,
-            jp=Decimal("2"),
-            kind="klasikal",
-            activity_type="training",
-            description="Diklat",
-            date=timezone.localdate(),
-        )
+        diklat(person, "2")
     superuser = UserFactory(is_staff=True, is_superuser=True, nip=None, unit=None)
     services.assign(
         training=training,
