@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
-from django.db import transaction
+from django.db import connection, transaction
 
 from rumahbelajar.people import roles, services
 from rumahbelajar.people.models import (
@@ -255,6 +256,8 @@ class PeopleSeedResult:
     employees_existing: int = 0
     # Numbered employees whose NIP (or email) someone else already holds: left out, not overwritten.
     employees_skipped: int = 0
+    # Numbered employees given a team leader as their supervisor (this run).
+    team_members_assigned: int = 0
 
 
 class _PasswordHash:
@@ -301,10 +304,16 @@ def seed(
         f"({result.accounts_created} new, {result.accounts_updated} restored)"
     )
     _ensure_numbered_employees(employees, units, positions, password, result)
+    result.team_members_assigned = _ensure_numbered_teams()
     log(
         f"people: {employees} numbered employees: {result.employees_created} created, "
         f"{result.employees_existing} already there"
         + (f", {result.employees_skipped} skipped (NIP taken)" if result.employees_skipped else "")
+        + (
+            f", {result.team_members_assigned} placed in teams"
+            if result.team_members_assigned
+            else ""
+        )
         + f" ({time.monotonic() - started:.1f} s)"
     )
     return result
@@ -457,6 +466,63 @@ def demo_employee(number: int) -> DemoEmployee:
         # Promotions come with years of service: one rank step about every five years.
         rank=ranks[min((REFERENCE_YEAR - start_year) // 5, len(ranks) - 1)],
     )
+
+
+# --- teams in large units ------------------------------------------------------------------------
+
+#: A unit with more numbered employees than this is split into teams (seksi, subbagian): nobody
+#: leads thousands of people directly. Smaller units keep the head as everyone's supervisor.
+LARGE_UNIT = 100
+#: About this many people per team: the leader and the rest, whose supervisor the leader is.
+TEAM_SIZE = 25
+
+# In each large unit, the numbered employees in the order they were made, cut into teams of
+# TEAM_SIZE: the first of each team leads it (no supervisor of their own: the unit head is theirs
+# by the unit rule), the others get the leader as supervisor. Set-based, one statement; people
+# with a supervisor already (HR may have chosen one) are left as they are, so a second run changes
+# nothing, and employees added later join the last team or form new ones.
+_TEAMS_SQL = """
+WITH numbered AS (
+    SELECT {pk} AS id, {unit} AS unit,
+           row_number() OVER (PARTITION BY {unit} ORDER BY {pk}) - 1 AS rank,
+           count(*) OVER (PARTITION BY {unit}) AS size
+      FROM {users}
+     WHERE {email} LIKE %(like)s AND {email} ~ %(pattern)s AND {unit} IS NOT NULL
+), teams AS (
+    SELECT id, unit, rank / %(team)s AS team, rank %% %(team)s = 0 AS leads
+      FROM numbered WHERE size > %(large)s
+)
+UPDATE {users} u SET {supervisor} = leader.id
+  FROM teams member
+  JOIN teams leader ON leader.unit = member.unit AND leader.team = member.team AND leader.leads
+ WHERE u.{pk} = member.id AND NOT member.leads AND u.{supervisor} IS NULL
+"""
+
+
+def _ensure_numbered_teams() -> int:
+    """Gives the numbered employees of large units a team leader as supervisor; returns how many
+    it placed this run."""
+    meta = User._meta
+    column = {
+        name: connection.ops.quote_name(meta.get_field(name).column)  # type: ignore[union-attr,arg-type]
+        for name in ("id", "unit", "email", "supervisor")
+    }
+    sql = _TEAMS_SQL.format(
+        users=connection.ops.quote_name(meta.db_table),
+        pk=column["id"],
+        unit=column["unit"],
+        email=column["email"],
+        supervisor=column["supervisor"],
+    )
+    params: dict[str, str | int] = {
+        "like": f"pegawai%@{EMAIL_DOMAIN}",
+        "pattern": rf"^pegawai[0-9]{{4,}}@{re.escape(EMAIL_DOMAIN)}$",
+        "team": TEAM_SIZE,
+        "large": LARGE_UNIT,
+    }
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount
 
 
 def _chunks(count: int, size: int) -> Iterator[range]:

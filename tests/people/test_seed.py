@@ -11,7 +11,7 @@ from rumahbelajar.people import demo
 from rumahbelajar.people.models import Position, Unit, User
 from rumahbelajar.people.nip import validate_nip
 from rumahbelajar.people.roles import HR_ADMIN
-from rumahbelajar.people.selectors import employees_visible_to, units_visible_to
+from rumahbelajar.people.selectors import employees_visible_to, team_of, units_visible_to
 from tests.people.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -252,3 +252,52 @@ def test_demo_employee_same_number_same_person():
     again = demo.demo_employee(1234)
 
     assert again == first
+
+
+def test_seed_demo_splits_large_units_into_teams_with_a_leader_each(monkeypatch):
+    # Scaled down: a unit with more than 12 numbered employees is large, teams are of 5.
+    monkeypatch.setattr(demo, "LARGE_UNIT", 12)
+    monkeypatch.setattr(demo, "TEAM_SIZE", 5)
+    demo.seed(employees=200, log=lambda _line: None)
+    numbered = User.objects.filter(email__regex=r"^pegawai[0-9]+@demo\.rumahbelajar\.id$")
+    by_unit: dict[int, list[User]] = {}
+    for person in numbered.order_by("pk"):
+        by_unit.setdefault(person.unit_id, []).append(person)
+
+    large = {unit: people for unit, people in by_unit.items() if len(people) > 12}
+    small = {unit: people for unit, people in by_unit.items() if len(people) <= 12}
+    assert large  # 200 people over 13 units: both kinds
+    assert small
+    for people in small.values():
+        assert all(person.supervisor_id is None for person in people)
+    for unit, people in large.items():
+        for rank, person in enumerate(people):
+            leader = people[rank - rank % 5]
+            expected = None if person == leader else leader.pk
+            assert person.supervisor_id == expected, (unit, rank)
+    # A large unit's head leads its team leaders, not everyone: the others have their leader.
+    headed = [unit for unit in large if Unit.objects.get(pk=unit).head_id]
+    assert headed  # atasan@ heads the demo employee's unit
+    for unit in headed:
+        people, head = large[unit], Unit.objects.get(pk=unit).head
+        team = set(team_of(supervisor=head).values_list("pk", flat=True))
+        leaders = {people[i].pk for i in range(0, len(people), 5)}
+        assert leaders <= team
+        assert not team & {person.pk for person in people} - leaders
+    assert demo._ensure_numbered_teams() == 0  # a second run changes nothing
+
+
+def test_seed_demo_team_leader_sees_their_team_page(monkeypatch, client):
+    monkeypatch.setattr(demo, "LARGE_UNIT", 12)
+    monkeypatch.setattr(demo, "TEAM_SIZE", 5)
+    demo.seed(employees=200, log=lambda _line: None)
+    leader = User.objects.filter(supervisees__isnull=False).distinct().first()
+    members = list(leader.supervisees.values_list("full_name", flat=True))
+    client.force_login(leader)
+
+    response = client.get("/team/")
+
+    assert response.status_code == 200
+    assert 1 <= len(members) <= 4
+    for name in members:
+        assert name in response.content.decode()
