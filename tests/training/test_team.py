@@ -183,6 +183,25 @@ def test_team_page_shows_each_member_with_map_gaps_jp_assignments_and_waiting(ma
     assert '<a href="/team/approvals/">1</a>' in text
 
 
+def test_team_page_rows_escape_what_people_typed_and_follow_the_language(maps):
+    alice = maps["employee"]
+    alice.full_name = 'Alice "Ali" <b>Pegawai</b> & Co'
+    alice.save(update_fields=["full_name"])
+    diklat(alice, "12.5")
+    client = client_for(maps["supervisor"])
+
+    indonesian = client.get(TEAM).content.decode()
+    client.post("/i18n/setlang/", {"language": "en", "next": TEAM})
+    english = client.get(TEAM).content.decode()
+
+    assert "Alice &quot;Ali&quot; &lt;b&gt;Pegawai&lt;/b&gt; &amp; Co</a>" in indonesian
+    assert "<b>Pegawai</b>" not in indonesian
+    assert "12,50 / 20" in indonesian
+    assert "level 1 dari 3" in indonesian  # Alice's largest gap, M1
+    assert "12.50 / 20" in english
+    assert "level 1 of 3" in english
+
+
 def test_team_page_pages_a_large_team(people, monkeypatch):
     monkeypatch.setattr("training.team.MEMBERS_PER_PAGE", 1)
     client = client_for(people["supervisor"])
