@@ -37,7 +37,8 @@ from types import SimpleNamespace
 
 REPO = Path(__file__).resolve().parent.parent
 HR_EMAIL = "hr@demo.rumahbelajar.id"
-# The demo supervisor: head of a unit, so their team is the unit's people (/team/).
+# The demo supervisor: head of a unit, so their team is the unit's people (/team/); the team
+# page's crowd when no numbered employee leads a team (a seed too small for teams).
 SUPERVISOR_EMAIL = "atasan@demo.rumahbelajar.id"
 NUMBERED = r"^pegawai[0-9]{4,}@demo\.rumahbelajar\.id$"
 SEED = 12  # the same crowd every run, so runs compare
@@ -102,6 +103,19 @@ def main(people: int, out: Path) -> None:
     order = list(range(len(crowd)))
     rng.shuffle(order)
     crowd, crowd_ids = [crowd[i] for i in order], [crowd_ids[i] for i in order]
+
+    # Supervisors: the numbered employees who lead a team (seed_demo makes teams in large units),
+    # each asking for their own /team/; the demo unit head when there are none.
+    leaders = list(
+        User.objects.filter(email__regex=NUMBERED, is_active=True, supervisees__is_active=True)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+        .distinct()
+    )
+    led = sorted(rng.sample(leaders, min(people, len(leaders))))
+    supervisors = [session_for(user) for user in User.objects.filter(pk__in=led).order_by("pk")]
+    supervisors = supervisors or [session_for(User.objects.get(email=SUPERVISOR_EMAIL))]
+    rng.shuffle(supervisors)
 
     # HR and the employees of the units it manages (their subtrees), HR itself excluded.
     hr = User.objects.get(email=HR_EMAIL)
@@ -174,7 +188,7 @@ def main(people: int, out: Path) -> None:
                 "session_engine": settings.SESSION_ENGINE,
                 "people": crowd,
                 "hr": session_for(hr),
-                "supervisor": session_for(User.objects.get(email=SUPERVISOR_EMAIL)),
+                "supervisors": supervisors,
                 "employees": employees,
                 "books": books,
                 "trainings": trainings,
@@ -182,7 +196,8 @@ def main(people: int, out: Path) -> None:
         )
     )
     print(
-        f"crowd: {len(crowd)} sessions ({settings.SESSION_ENGINE}), {len(employees)} managed "
+        f"crowd: {len(crowd)} sessions ({settings.SESSION_ENGINE}), {len(supervisors)} "
+        f"supervisors, {len(employees)} managed "
         f"employees, {len(books)} books, {len(trainings)} trainings, {len(held)} certificates "
         f"in {time.monotonic() - started:.1f} s"
     )

@@ -32,7 +32,8 @@ from loadgen import LoadResult, Planned, median_of, run_load
 NAME = "web"
 
 # Who asks: person i of the crowd, the HR account (about employee i of the units it manages),
-# the demo supervisor (atasan@, head of a unit: their own team page; the seed makes one),
+# supervisor i (a numbered employee who leads a team: their own team page; seed_demo splits large
+# units into teams of about 25),
 # nobody about person i (PUBLIC: no cookies, distinct requests: anyone scanning person i's
 # certificate), or nobody at all (no cookies: the one request, again and again; an anonymous
 # visit has no identity).
@@ -191,10 +192,11 @@ class Crowd:
         employee = data["employees"][index]
         book = data["books"][index]
         training = data["trainings"][index % len(data["trainings"])]
+        supervisor = data["supervisors"][index % len(data["supervisors"])]
         fields = {
             "name": person["name"],
             "hr": data["hr"]["name"],
-            "supervisor": data["supervisor"]["name"],
+            "supervisor": supervisor["name"],
             "nip": employee["nip"],
             "employee": employee["name"],
             "book": book["ref"],
@@ -207,7 +209,7 @@ class Crowd:
             "certificate_number": person["certificate"]["number"],
             "certificate_file": person["certificate"]["file"],
         }
-        asker = {HR: data["hr"], SUPERVISOR: data["supervisor"]}.get(page.who, person)
+        asker = {HR: data["hr"], SUPERVISOR: supervisor}.get(page.who, person)
         cookie = "" if page.who == PUBLIC else self.cookie(asker)
         return Planned(
             page.path.format(**fields),
