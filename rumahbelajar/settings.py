@@ -156,7 +156,7 @@ CACHES = {
 # PostgreSQL is the record of a session, Redis its cache: a session survives a Redis restart and
 # is read from the database while Redis is away. Written only when it changes (at login, logout
 # and when the idle clock moves, at most every 5 minutes): never on every request.
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+SESSION_ENGINE = "rumahbelajar.sessions"
 SESSION_SAVE_EVERY_REQUEST = False
 SESSION_COOKIE_AGE = 60 * 60 * 12
 # A logged-in session left alone this long ends (people.middleware.SessionIdleTimeoutMiddleware):

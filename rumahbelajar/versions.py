@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from django.core.cache import cache
+from django.core.cache import DEFAULT_CACHE_ALIAS, cache, caches
 from django.db import transaction
 from django.utils.translation import get_language
 from redis.exceptions import RedisError
@@ -72,6 +72,21 @@ def current(keys: list[str], *, lifetime: Lifetime = _for_good) -> list[int]:
         values.update(zip(wanted, _read(wanted, lifetime=lifetime, found=found), strict=True))
         _known.update(wanted)
     return [values[key] for key in keys]
+
+
+def get_with_counters(store: Any, key: str) -> Any:
+    """store.get(key), in the same MGET as the counters this process knows when a request is
+    under way and `store` is the cache they live in: the session store reads the session with
+    them (rumahbelajar.sessions), so a page that then reads a counter goes to Redis once, not
+    twice. Counters missing from the cache are left for current() to create."""
+    values: dict[str, int] | None = getattr(_request, "values", None)
+    also = [k for k in tuple(_known) if k not in values] if values is not None else []
+    if not also or store is not caches[DEFAULT_CACHE_ALIAS]:
+        return store.get(key)
+    found = store.get_many([key, *also])
+    assert values is not None
+    values.update((k, int(found[k])) for k in also if found.get(k) is not None)
+    return found.get(key)
 
 
 def _read(keys: list[str], *, lifetime: Lifetime, found: dict[str, Any] | None = None) -> list[int]:
