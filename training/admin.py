@@ -19,10 +19,11 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext_lazy
 
 from rumahbelajar.people import selectors as people_selectors
 from rumahbelajar.people.models import Unit, User
+from rumahbelajar.service_admin import message_count
 from training import certificates, selectors, services
 from training.activities import REPORT_FIELDS
 from training.forms import (
@@ -43,6 +44,10 @@ from training.models import (
     Training,
     TrainingCompetency,
     TrainingSession,
+)
+
+TRAININGS_CANCELLED = ngettext_lazy(
+    "%(count)d pelatihan dibatalkan.", "%(count)d pelatihan dibatalkan.", "count"
 )
 
 
@@ -234,12 +239,7 @@ class TrainingAdmin(admin.ModelAdmin):
         for training in changeable:
             services.cancel_training(training=training, by=_admin(request))
             count += 1
-        self.message_user(
-            request,
-            ngettext("%(count)d pelatihan dibatalkan.", "%(count)d pelatihan dibatalkan.", count)
-            % {"count": count},
-            messages.SUCCESS,
-        )
+        message_count(self, request, TRAININGS_CANCELLED, count)
 
 
 class EnrollmentUnitFilter(admin.SimpleListFilter):
