@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 
 import psycopg
-from harness import print_rows, recreate_database
+from harness import employees_sql, print_rows, recreate_database
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = ROOT / ".venv" / "bin" / "python"
@@ -74,20 +74,7 @@ _FILL_SQL = [
     JOIN competency_competency c
       ON c.type <> 'teknis' OR (substr(c.code, 2)::int + p.id) % 2 = 0
     """,
-    # Valid PNS NIPs: birth date (8), CPNS start 25 years later (6), sex (1), sequence (3); the
-    # pair (birth day, sequence) is unique per n.
-    """
-    INSERT INTO people_user (password, is_superuser, email, nip, full_name, employee_type, rank,
-                             is_active, is_staff, date_joined, position_id, unit_id)
-    SELECT '!', FALSE, 'bench' || n || '@bench.test',
-           to_char(b, 'YYYYMMDD') || to_char(b + interval '25 years', 'YYYY')
-               || lpad((1 + n % 12)::text, 2, '0') || (1 + n % 2)::text
-               || lpad((1 + n / 9000)::text, 3, '0'),
-           'Pegawai Benchmark ' || n, 'pns', '', TRUE, FALSE, now(),
-           (SELECT min(id) FROM people_position) + n % %(positions)s, 1
-    FROM generate_series(0, %(employees)s - 1) AS n,
-         LATERAL (SELECT date '1970-01-01' + (n % 9000) AS b) AS birth
-    """,
+    employees_sql("(SELECT min(id) FROM people_position) + n % %(positions)s"),
     # ~90 % of the standards assessed once, ~20 % of those a second time: ~12 results per employee
     """
     INSERT INTO competency_assessmentresult (employee_id, competency_id, level, assessed_on,

@@ -19,7 +19,7 @@ import sys
 import time
 from pathlib import Path
 
-from harness import recreate_database
+from harness import recreate_database, run_inner
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = ROOT / ".venv" / "bin" / "python"
@@ -147,18 +147,10 @@ def run() -> list[tuple[str, str]]:
         subprocess.run(
             [str(PYTHON), "manage.py", "migrate", "-v0"], cwd=ROOT, env=_env(), check=True
         )
-        completed = subprocess.run(
-            [str(PYTHON), __file__, "--inner", FMT],
-            cwd=ROOT,
-            env=_env(),
-            check=True,
-            capture_output=True,
-            text=True,
-            timeout=1200,
-        )
+        printed = run_inner(__file__, FMT, env=_env(), timeout=1200)
     finally:
         recreate_database(DATABASE_URL, create=False)
-    line = next(x for x in completed.stdout.splitlines() if x.startswith("RESULT "))
+    line = next(x for x in printed.splitlines() if x.startswith("RESULT "))
     create, update, rss = line.split()[1:]
     return [
         (f"employee import {ROWS:,} rows {FMT}: create (median of 3)", f"{create} s"),

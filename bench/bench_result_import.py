@@ -26,7 +26,7 @@ import time
 from pathlib import Path
 
 import psycopg
-from harness import print_rows, recreate_database
+from harness import employees_sql, print_rows, recreate_database
 
 ROOT = Path(__file__).resolve().parent.parent
 DATABASE_URL = os.environ.get(
@@ -46,19 +46,7 @@ _FILL_SQL = [
     "VALUES ('T1', 'teknis', 'Kompetensi Teknis 1', 'Benchmark.', 100, TRUE)",
     "INSERT INTO competency_positionstandard (position_id, competency_id, required_level) "
     "SELECT p.id, c.id, 3 FROM people_position p CROSS JOIN competency_competency c",
-    # Valid PNS NIPs, unique per n (as bench_competency.py builds them).
-    """
-    INSERT INTO people_user (password, is_superuser, email, nip, full_name, employee_type, rank,
-                             is_active, is_staff, date_joined, position_id, unit_id)
-    SELECT '!', FALSE, 'bench' || n || '@bench.test',
-           to_char(b, 'YYYYMMDD') || to_char(b + interval '25 years', 'YYYY')
-               || lpad((1 + n % 12)::text, 2, '0') || (1 + n % 2)::text
-               || lpad((1 + n / 9000)::text, 3, '0'),
-           'Pegawai Benchmark ' || n, 'pns', '', TRUE, FALSE, now(),
-           (SELECT id FROM people_position), 1
-    FROM generate_series(0, %(employees)s - 1) AS n,
-         LATERAL (SELECT date '1970-01-01' + (n % 9000) AS b) AS birth
-    """,
+    employees_sql("(SELECT id FROM people_position)"),
     "INSERT INTO people_user (password, is_superuser, email, full_name, employee_type, rank,"
     " is_active, is_staff, date_joined) VALUES ('!', TRUE, 'root@bench.test', 'Root', '', '',"
     " TRUE, TRUE, now())",

@@ -21,7 +21,7 @@ import sys
 import time
 from pathlib import Path
 
-from harness import recreate_database
+from harness import recreate_database, run_inner
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = ROOT / ".venv" / "bin" / "python"
@@ -123,16 +123,8 @@ def run() -> list[tuple[str, str]]:
             stderr=subprocess.DEVNULL,
         )
         time.sleep(4)  # the worker connects to the broker
-        completed = subprocess.run(
-            [str(PYTHON), __file__, "--inner"],
-            cwd=ROOT,
-            env=_env(),
-            check=True,
-            capture_output=True,
-            text=True,
-            timeout=600,
-        )
-        latencies = sorted(json.loads(completed.stdout.strip().splitlines()[-1]))
+        printed = run_inner(__file__, env=_env(), timeout=600)
+        latencies = sorted(json.loads(printed.strip().splitlines()[-1]))
     finally:
         if worker is not None:
             os.killpg(worker.pid, signal.SIGTERM)

@@ -210,6 +210,34 @@ def recreate_database(url: str, *, create: bool = True) -> None:
             conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(database_name(url))))
 
 
+def employees_sql(position: str) -> str:
+    """The self-contained benchmarks' employees: %(employees)s PNS in unit 1 holding the
+    position `position` (an SQL expression, which may use n) gives, with valid NIPs: birth date
+    (8), CPNS start 25 years later (6), sex (1), sequence (3); the pair (birth day, sequence) is
+    unique per n. Only constants are formatted into it."""
+    return f"""
+    INSERT INTO people_user (password, is_superuser, email, nip, full_name, employee_type, rank,
+                             is_active, is_staff, date_joined, position_id, unit_id)
+    SELECT '!', FALSE, 'bench' || n || '@bench.test',
+           to_char(b, 'YYYYMMDD') || to_char(b + interval '25 years', 'YYYY')
+               || lpad((1 + n % 12)::text, 2, '0') || (1 + n % 2)::text
+               || lpad((1 + n / 9000)::text, 3, '0'),
+           'Pegawai Benchmark ' || n, 'pns', '', TRUE, FALSE, now(),
+           {position}, 1
+    FROM generate_series(0, %(employees)s - 1) AS n,
+         LATERAL (SELECT date '1970-01-01' + (n % 9000) AS b) AS birth
+    """  # noqa: S608
+
+
+def run_inner(script: str, *args: str, env: dict[str, str], timeout: float) -> str:
+    """Runs a self-contained benchmark's own `--inner` half (`script` again, in a fresh process
+    that sets Django up) and returns what it printed."""
+    command = [PYTHON, script, "--inner", *args]
+    return subprocess.check_output(
+        command, cwd=REPO, env=env, stderr=subprocess.PIPE, text=True, timeout=timeout
+    )
+
+
 @contextlib.contextmanager
 def scratch_database(ctx: Context, *, keep: bool = False) -> Iterator[None]:
     """A fresh, empty database for the run (dropped first if a crashed run left one)."""

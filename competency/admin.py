@@ -66,6 +66,25 @@ def _visible_employee_ids(request: HttpRequest) -> Any:
     return people_selectors.employees_visible_to(user=_user(request)).values("pk")
 
 
+class _EmployeeRowsAdmin(admin.ModelAdmin):
+    """Rows about one employee each (results, maps): only those of the people the admin may see
+    (all for superusers), with the person's name and NIP as columns."""
+
+    @admin.display(description=_("pegawai"), ordering="employee__full_name")
+    def employee_name(self, obj: Any) -> str:
+        return obj.employee.full_name
+
+    @admin.display(description=_("NIP"), ordering="employee__nip")
+    def employee_nip(self, obj: Any) -> str:
+        return obj.employee.nip_display or "—"
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        queryset = super().get_queryset(request)
+        if request.user.is_superuser:
+            return queryset
+        return queryset.filter(employee_id__in=_visible_employee_ids(request))
+
+
 class EmployeeUnitFilter(admin.SimpleListFilter):
     """Filter rows by the employee's unit and its subunits, offering only the units the admin may
     see (the top two levels of them, so the list stays short)."""
@@ -365,7 +384,7 @@ def _employee_label(employee: User) -> str:
     return f"{employee.full_name} ({employee.nip_display})" if employee.nip else employee.full_name
 
 
-class AssessmentResultAdmin(admin.ModelAdmin):
+class AssessmentResultAdmin(_EmployeeRowsAdmin):
     form = AssessmentResultAdminForm
     list_display = [
         "employee_name",
@@ -385,21 +404,7 @@ class AssessmentResultAdmin(admin.ModelAdmin):
     show_full_result_count = False
     readonly_fields = ["source", "recorded_by", "recorded_at"]
 
-    @admin.display(description=_("pegawai"), ordering="employee__full_name")
-    def employee_name(self, obj: AssessmentResult) -> str:
-        return obj.employee.full_name
-
-    @admin.display(description=_("NIP"), ordering="employee__nip")
-    def employee_nip(self, obj: AssessmentResult) -> str:
-        return obj.employee.nip_display or "—"
-
     # --- scoping ----------------------------------------------------------------------------
-    def get_queryset(self, request: HttpRequest) -> QuerySet[AssessmentResult]:
-        queryset = super().get_queryset(request)
-        if request.user.is_superuser:
-            return queryset
-        return queryset.filter(employee_id__in=_visible_employee_ids(request))
-
     def employees_for(self, request: HttpRequest) -> QuerySet[User]:
         """Who may get a result from this admin: employees (with a NIP) the admin may see."""
         return people_selectors.employees_visible_to(user=_user(request)).filter(nip__isnull=False)
@@ -581,7 +586,7 @@ class CompetencyMapItemInline(admin.TabularInline):
 
 
 @admin.register(CompetencyMap)
-class CompetencyMapAdmin(admin.ModelAdmin):
+class CompetencyMapAdmin(_EmployeeRowsAdmin):
     """Read-only: maps are computed by workers. The action recomputes selected maps now."""
 
     inlines = [CompetencyMapItemInline]
@@ -603,20 +608,6 @@ class CompetencyMapAdmin(admin.ModelAdmin):
     fields = _MAP_FIELDS
     readonly_fields = _MAP_FIELDS
     actions = ["recompute_action"]
-
-    @admin.display(description=_("pegawai"), ordering="employee__full_name")
-    def employee_name(self, obj: CompetencyMap) -> str:
-        return obj.employee.full_name
-
-    @admin.display(description=_("NIP"), ordering="employee__nip")
-    def employee_nip(self, obj: CompetencyMap) -> str:
-        return obj.employee.nip_display or "—"
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[CompetencyMap]:
-        queryset = super().get_queryset(request)
-        if request.user.is_superuser:
-            return queryset
-        return queryset.filter(employee_id__in=_visible_employee_ids(request))
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

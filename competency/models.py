@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from rumahbelajar.imports.models import RowImportJob
+from rumahbelajar.people.models import actor_field
 
 LEVEL_VALIDATORS = [MinValueValidator(1), MaxValueValidator(5)]
 
@@ -152,14 +153,7 @@ class AssessmentResult(models.Model):
     source = models.CharField(_("sumber"), max_length=10, choices=ResultSource.choices)
     # NULL (not "") when absent, so the partial unique index only covers real keys.
     external_id = models.CharField(_("ID eksternal"), max_length=100, null=True, blank=True)  # noqa: DJ001
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("dicatat oleh"),
-    )
+    recorded_by = actor_field(_("dicatat oleh"))
     recorded_at = models.DateTimeField(_("dicatat pada"), auto_now_add=True)
 
     class Meta:

@@ -12,7 +12,7 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -22,13 +22,15 @@ from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext_lazy
 
 from competency.models import Competency
 from ebooks import selectors, services
 from ebooks.models import Category, Ebook, EbookCompetency
 from rumahbelajar.imports.admin import ImportJobAdminMixin
+from rumahbelajar.service_admin import DeleteThroughServiceMixin, message_count
 
+EBOOKS_CHANGED = ngettext_lazy("%(count)d e-book diubah.", "%(count)d e-book diubah.", "count")
 # Django refuses a request with more files than DATA_UPLOAD_MAX_NUMBER_FILES (100 by default).
 MAX_FILES_PER_UPLOAD = 100
 
@@ -130,7 +132,7 @@ class EbookCompetencyInline(admin.TabularInline):
 
 
 @admin.register(Category)
-class CategoryAdmin(admin.ModelAdmin):
+class CategoryAdmin(DeleteThroughServiceMixin, admin.ModelAdmin):
     list_display = ("name", "slug", "sort_order", "book_count")
     list_editable = ("sort_order",)
     search_fields = ("name", "slug")
@@ -149,12 +151,8 @@ class CategoryAdmin(admin.ModelAdmin):
         saved = services.save_category(category=obj if change else None, **values)
         obj.__dict__.update(saved.__dict__)
 
-    def delete_model(self, request: HttpRequest, obj: Category) -> None:
+    def delete_with_service(self, obj: Category) -> None:
         services.delete_category(category=obj)
-
-    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Category]) -> None:
-        for category in queryset:
-            services.delete_category(category=category)
 
 
 # --- e-books --------------------------------------------------------------------------------------
@@ -174,7 +172,7 @@ FILE_FIELDS = (
 
 
 @admin.register(Ebook)
-class EbookAdmin(ImportJobAdminMixin, admin.ModelAdmin):
+class EbookAdmin(DeleteThroughServiceMixin, ImportJobAdminMixin, admin.ModelAdmin):
     form = EbookAdminForm
     import_pipeline = services.ebook_import
     import_title = _("Unggah e-book")
@@ -270,21 +268,12 @@ class EbookAdmin(ImportJobAdminMixin, admin.ModelAdmin):
             ebook=form.instance, categories=form.cleaned_data["categories"], competencies=tags
         )
 
-    def delete_model(self, request: HttpRequest, obj: Ebook) -> None:
+    def delete_with_service(self, obj: Ebook) -> None:
         services.delete_ebook(ebook=obj)
-
-    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Ebook]) -> None:
-        for ebook in queryset:
-            services.delete_ebook(ebook=ebook)
 
     def _publish(self, request: HttpRequest, queryset: QuerySet[Ebook], published: bool) -> None:
         count = services.set_ebooks_published(ebooks=queryset, published=published)
-        self.message_user(
-            request,
-            ngettext("%(count)d e-book diubah.", "%(count)d e-book diubah.", count)
-            % {"count": count},
-            messages.SUCCESS,
-        )
+        message_count(self, request, EBOOKS_CHANGED, count)
 
     @admin.action(description=_("Terbitkan e-book terpilih"), permissions=["change"])
     def publish(self, request: HttpRequest, queryset: QuerySet[Ebook]) -> None:

@@ -84,6 +84,17 @@ def _as_int(value: object) -> int | None:
     return None
 
 
+def _id_or_text(value: object, id_field: str, text_lookup: str, *, max_length: int) -> Q | None:
+    """A filter on what a URL gives: a number is an id (`id_field`), other text goes to
+    `text_lookup` (cut to `max_length`); anything else filters nothing (None)."""
+    pk = _as_int(value)
+    if pk is not None:
+        return Q(**{id_field: pk})
+    if isinstance(value, str):
+        return Q(**{text_lookup: value.strip()[:max_length]})
+    return None
+
+
 def search_ebooks(
     *,
     q: str = "",
@@ -108,25 +119,15 @@ def search_ebooks(
     )
 
     if category not in (None, ""):
-        category_id = _as_int(category)
-        if category_id is not None:
-            condition = Q(category_id=category_id)
-        elif isinstance(category, str):
-            condition = Q(category__slug=category.strip()[:100])
-        else:
-            condition = None
+        condition = _id_or_text(category, "category_id", "category__slug", max_length=100)
         if condition is not None:
             through = Ebook.categories.through
             books = books.filter(Exists(through.objects.filter(condition, ebook_id=OuterRef("pk"))))
 
     if competency not in (None, ""):
-        competency_id = _as_int(competency)
-        if competency_id is not None:
-            condition = Q(competency_id=competency_id)
-        elif isinstance(competency, str):
-            condition = Q(competency__code__iexact=competency.strip()[:20])
-        else:
-            condition = None
+        condition = _id_or_text(
+            competency, "competency_id", "competency__code__iexact", max_length=20
+        )
         if condition is not None:
             books = books.filter(
                 Exists(EbookCompetency.objects.filter(condition, ebook_id=OuterRef("pk")))

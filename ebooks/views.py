@@ -31,6 +31,7 @@ from ebooks import cache as catalogue_cache
 from ebooks import selectors, services, serving
 from ebooks.forms import FILTERS, CatalogueForm
 from ebooks.models import Category, Ebook, EbookFormat
+from rumahbelajar.catalogue_pages import is_fragment_request, page_key
 
 PER_PAGE = 24
 SHELF_SIZE = 6
@@ -44,14 +45,6 @@ LOCATION_MAX_LENGTH = 300  # ReadingProgress.location
 def _user_id(request: HttpRequest) -> int:
     # Every view here runs behind LoginRequiredMiddleware: there is always a person.
     return cast(int, request.user.pk)
-
-
-def _htmx(request: HttpRequest) -> bool:
-    """A fragment request; a history restore (back button, cache miss) needs the whole page."""
-    return (
-        request.headers.get("HX-Request") == "true"
-        and request.headers.get("HX-History-Restore-Request") != "true"
-    )
 
 
 # --- Catalogue --------------------------------------------------------------------------------
@@ -71,7 +64,7 @@ def ebook_list(request: HttpRequest) -> HttpResponse:
         "filters_html": results["filters_html"],
         "results_html": results["html"],
         "result_count": results["count"],
-        "htmx": _htmx(request),
+        "htmx": is_fragment_request(request),
     }
     # The reader's shelves open the catalogue; a search or a filter replaces them. Per person,
     # so never part of the shared fragments.
@@ -102,7 +95,7 @@ def _fragments(
 
     The match count is stored on its own, per query and filters whatever the sort and page: the
     other pages and orders of a search reuse it instead of counting the matches again."""
-    page_wanted = _page_key(request.GET.get("page"))
+    page_wanted = page_key(request.GET.get("page"))
     selected = {name: value for name, value in params.items() if name != "q"}
     counted = {name: value for name, value in params.items() if name != "sort"}
     keys = (
@@ -148,16 +141,6 @@ def _fragments(
         "html": mark_safe(results["html"]),  # noqa: S308  (rendered by our own template)
         "filters_html": mark_safe(filters),  # noqa: S308
     }
-
-
-def _page_key(raw: str | None) -> int:
-    """The page asked for as Paginator.get_page reads it: not a number is 1, below 1 the last
-    page (0 here); a huge number is the last page too, so its keys are bounded."""
-    try:
-        number = int(raw or "1")
-    except (TypeError, ValueError):
-        return 1
-    return 0 if number < 1 else min(number, 1_000_000)
 
 
 def _catalogue_context(form: CatalogueForm, params: dict[str, Any], page: Page) -> dict[str, Any]:
@@ -247,7 +230,7 @@ def ebook_favourite(request: HttpRequest, ref: str) -> HttpResponse:
         if is_favourite
         else _("“%(title)s” dihapus dari favorit.")
     ) % {"title": ebook.title}
-    if not _htmx(request):
+    if not is_fragment_request(request):
         messages.success(request, message)
         return redirect("ebooks:ebook-detail", ref=ebook.slug)
     context = {"ebook": ebook, "is_favourite": is_favourite, "message": message, "htmx": True}

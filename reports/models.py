@@ -8,12 +8,12 @@ activities will write theirs there too, so they join the export without a change
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from rumahbelajar.people.models import actor_field
 from training.models import ActivityType, LearningRecord
 
 
@@ -49,14 +49,7 @@ class SiasnSent(models.Model):
         verbose_name=_("catatan JP"),
     )
     sent_at = models.DateTimeField(_("ditandai terkirim pada"), default=timezone.now)
-    sent_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("ditandai oleh"),
-    )
+    sent_by = actor_field(_("ditandai oleh"))
 
     class Meta:
         verbose_name = _("kiriman SIASN")

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from rumahbelajar.uploads import EVIDENCE_MAX_BYTES
+from training.activities import REPORT_FIELDS
 from training.models import ActivityReport
 
 
@@ -27,18 +28,7 @@ class ActivityReportForm(forms.ModelForm):
 
     class Meta:
         model = ActivityReport
-        fields = [
-            "kind",
-            "title",
-            "started_on",
-            "ended_on",
-            "minutes",
-            "summary",
-            "impact",
-            "competencies",
-            "ebook",
-            "show_as_review",
-        ]
+        fields = [*REPORT_FIELDS, "competencies", "show_as_review"]
         widgets = {
             "started_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "ended_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),

@@ -19,12 +19,19 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext_lazy
 
 from rumahbelajar.people import selectors as people_selectors
 from rumahbelajar.people.models import Unit, User
+from rumahbelajar.service_admin import message_count
 from training import certificates, selectors, services
-from training.forms import AssignParticipantsForm, LearningRecordAdminForm, TrainingAdminForm
+from training.activities import REPORT_FIELDS
+from training.forms import (
+    TRAINING_FIELD_GROUPS,
+    AssignParticipantsForm,
+    LearningRecordAdminForm,
+    TrainingAdminForm,
+)
 from training.models import (
     PENDING_STATUSES,
     ActivityReport,
@@ -37,6 +44,10 @@ from training.models import (
     Training,
     TrainingCompetency,
     TrainingSession,
+)
+
+TRAININGS_CANCELLED = ngettext_lazy(
+    "%(count)d pelatihan dibatalkan.", "%(count)d pelatihan dibatalkan.", "count"
 )
 
 
@@ -108,27 +119,7 @@ class TrainingAdmin(admin.ModelAdmin):
     filter_horizontal = ("eligible_units", "eligible_positions")
     inlines = (TrainingCompetencyInline, TrainingSessionInline)
     actions = ("assign_participants", "cancel_trainings")
-    fieldsets = (
-        (None, {"fields": ("title", "slug", "description", "kind", "mode", "jp", "status")}),
-        (
-            _("Jadwal dan tempat"),
-            {"fields": ("start_at", "end_at", "place", "online_url")},
-        ),
-        (
-            _("Pendaftaran"),
-            {
-                "fields": (
-                    "registration_opens_at",
-                    "registration_closes_at",
-                    "capacity",
-                    "requires_approval",
-                    "organizer_unit",
-                    "eligible_units",
-                    "eligible_positions",
-                )
-            },
-        ),
-    )
+    fieldsets = tuple((title, {"fields": names}) for title, names in TRAINING_FIELD_GROUPS)
 
     @admin.display(description=_("terisi / tunggu"))
     def seats_column(self, obj: Training) -> str:
@@ -248,12 +239,7 @@ class TrainingAdmin(admin.ModelAdmin):
         for training in changeable:
             services.cancel_training(training=training, by=_admin(request))
             count += 1
-        self.message_user(
-            request,
-            ngettext("%(count)d pelatihan dibatalkan.", "%(count)d pelatihan dibatalkan.", count)
-            % {"count": count},
-            messages.SUCCESS,
-        )
+        message_count(self, request, TRAININGS_CANCELLED, count)
 
 
 class EnrollmentUnitFilter(admin.SimpleListFilter):
@@ -489,14 +475,7 @@ class ActivityReportAdmin(admin.ModelAdmin):
     show_full_result_count = False
     readonly_fields = (
         "employee",
-        "kind",
-        "title",
-        "started_on",
-        "ended_on",
-        "minutes",
-        "summary",
-        "impact",
-        "ebook",
+        *REPORT_FIELDS,
         "status",
         "approver",
         "submitted_at",

@@ -25,7 +25,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import secrets
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -33,6 +33,7 @@ from typing import Any
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import connection, transaction
+from django.db.models import QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -409,45 +410,56 @@ def issue_missing(*, employee_ids: Iterable[int] | None = None, limit: int = SWE
     settings.CERTIFICATES_FOR_ACTIVITIES on, for approved activity reports that never had one
     (approved before the setting was turned on): at most `limit` of each. Each in its own
     transaction under its source's row lock. Returns how many were issued."""
-    todo = Enrollment.objects.filter(
-        status=EnrollmentStatus.COMPLETED, certificates__isnull=True
-    ).order_by("pk")
-    if employee_ids is not None:
-        employee_ids = list(employee_ids)
-        todo = todo.filter(employee_id__in=employee_ids)
-    issued = 0
-    for pk in list(todo.values_list("pk", flat=True)[:limit]):
-        with transaction.atomic():
-            row = (
-                Enrollment.objects.select_for_update(of=("self",))
-                .filter(pk=pk, status=EnrollmentStatus.COMPLETED)
-                .first()
-            )
-            if row is not None:
-                issued += len(issue_for_completions(newly_completed=[], confirmed=[row], by=None))
+    employee_ids = list(employee_ids) if employee_ids is not None else None
+    issued = _issue_each(
+        Enrollment.objects.filter(status=EnrollmentStatus.COMPLETED, certificates__isnull=True),
+        employee_ids=employee_ids,
+        limit=limit,
+        issue=_issue_missing_for_enrollment,
+    )
     if settings.CERTIFICATES_FOR_ACTIVITIES:
-        issued += _issue_missing_for_reports(employee_ids=employee_ids, limit=limit)
+        issued += _issue_each(
+            ActivityReport.objects.filter(status=ReportStatus.APPROVED, certificates__isnull=True),
+            employee_ids=employee_ids,
+            limit=limit,
+            issue=_issue_missing_for_report,
+        )
     return issued
 
 
-def _issue_missing_for_reports(*, employee_ids: list[int] | None, limit: int) -> int:
-    todo = ActivityReport.objects.filter(
-        status=ReportStatus.APPROVED, certificates__isnull=True
-    ).order_by("pk")
+def _issue_each(
+    todo: QuerySet[Any], *, employee_ids: list[int] | None, limit: int, issue: Callable[[int], int]
+) -> int:
+    """The first `limit` sources of `todo` (of `employee_ids` only, when given) by id, each in
+    its own transaction: `issue(pk)` locks the source and returns how many it issued."""
     if employee_ids is not None:
         todo = todo.filter(employee_id__in=employee_ids)
     issued = 0
-    for pk in list(todo.values_list("pk", flat=True)[:limit]):
+    for pk in list(todo.order_by("pk").values_list("pk", flat=True)[:limit]):
         with transaction.atomic():
-            report = (
-                ActivityReport.objects.select_for_update(of=("self",))
-                .select_related("employee")
-                .filter(pk=pk)
-                .first()
-            )
-            if report is not None and issue_for_report(report=report, by=None) is not None:
-                issued += 1
+            issued += issue(pk)
     return issued
+
+
+def _issue_missing_for_enrollment(pk: int) -> int:
+    row = (
+        Enrollment.objects.select_for_update(of=("self",))
+        .filter(pk=pk, status=EnrollmentStatus.COMPLETED)
+        .first()
+    )
+    if row is None:
+        return 0
+    return len(issue_for_completions(newly_completed=[], confirmed=[row], by=None))
+
+
+def _issue_missing_for_report(pk: int) -> int:
+    report = (
+        ActivityReport.objects.select_for_update(of=("self",))
+        .select_related("employee")
+        .filter(pk=pk)
+        .first()
+    )
+    return int(report is not None and issue_for_report(report=report, by=None) is not None)
 
 
 def certificates_without_pdf(*, now: dt.datetime | None = None) -> list[int]:

@@ -24,21 +24,13 @@ def _choice(form: forms.BaseForm, name: str) -> forms.ModelChoiceField:
     return cast(forms.ModelChoiceField, form.fields[name])
 
 
-class TrainingAdminForm(forms.ModelForm):
-    class Meta:
-        model = Training
-        fields = [
-            "title",
-            "slug",
-            "description",
-            "kind",
-            "mode",
-            "jp",
-            "status",
-            "start_at",
-            "end_at",
-            "place",
-            "online_url",
+#: The training form's fields in the groups the admin shows them in (TrainingAdmin.fieldsets).
+TRAINING_FIELD_GROUPS = (
+    (None, ("title", "slug", "description", "kind", "mode", "jp", "status")),
+    (_("Jadwal dan tempat"), ("start_at", "end_at", "place", "online_url")),
+    (
+        _("Pendaftaran"),
+        (
             "registration_opens_at",
             "registration_closes_at",
             "capacity",
@@ -46,7 +38,15 @@ class TrainingAdminForm(forms.ModelForm):
             "organizer_unit",
             "eligible_units",
             "eligible_positions",
-        ]
+        ),
+    ),
+)
+
+
+class TrainingAdminForm(forms.ModelForm):
+    class Meta:
+        model = Training
+        fields = [name for _group, names in TRAINING_FIELD_GROUPS for name in names]
 
     def clean(self) -> dict[str, Any]:
         super().clean()

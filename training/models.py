@@ -20,6 +20,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from rumahbelajar.people.models import actor_field
+
 #: 1 JP (jam pelajaran) = 45 minutes (PP 11/2017).
 MINUTES_PER_JP = 45
 #: Every PNS is entitled to at least 20 JP of competency development a year (PP 11/2017 art. 203(4)).
@@ -358,36 +360,15 @@ class Enrollment(models.Model):
     )
     source = models.CharField(_("sumber"), max_length=10, choices=EnrollmentSource.choices)
     status = models.CharField(_("status"), max_length=12, choices=EnrollmentStatus.choices)
-    assigned_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("ditugaskan oleh"),
-    )
+    assigned_by = actor_field(_("ditugaskan oleh"))
     due_date = models.DateField(_("batas waktu"), null=True, blank=True)
     registered_at = models.DateTimeField(_("terdaftar pada"), null=True, blank=True)
     waitlisted_at = models.DateTimeField(_("masuk daftar tunggu"), null=True, blank=True)
     cancelled_at = models.DateTimeField(_("dibatalkan pada"), null=True, blank=True)
-    cancelled_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("dibatalkan oleh"),
-    )
+    cancelled_by = actor_field(_("dibatalkan oleh"))
     completed_at = models.DateTimeField(_("selesai pada"), null=True, blank=True)
     attendance_marked_at = models.DateTimeField(_("kehadiran dicatat"), null=True, blank=True)
-    attendance_marked_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("kehadiran dicatat oleh"),
-    )
+    attendance_marked_by = actor_field(_("kehadiran dicatat oleh"))
     reminded_at = models.DateTimeField(_("pengingat dikirim"), null=True, blank=True)
     created_at = models.DateTimeField(_("dibuat"), default=timezone.now)
     updated_at = models.DateTimeField(_("diubah"), auto_now=True)
@@ -518,14 +499,7 @@ class RegistrationRequest(models.Model):
     )
     created_at = models.DateTimeField(_("diajukan pada"), default=timezone.now)
     decided_at = models.DateTimeField(_("diputuskan pada"), null=True, blank=True)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("diputuskan oleh"),
-    )
+    decided_by = actor_field(_("diputuskan oleh"))
 
     class Meta:
         verbose_name = _("permintaan pendaftaran")
@@ -733,14 +707,7 @@ class LearningRecord(models.Model):
     )
     description = models.CharField(_("uraian"), max_length=300)
     date = models.DateField(_("tanggal"))
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("dicatat oleh"),
-    )
+    recorded_by = actor_field(_("dicatat oleh"))
     created_at = models.DateTimeField(_("dicatat pada"), default=timezone.now)
 
     class Meta:
@@ -843,14 +810,7 @@ class ActivityReport(models.Model):
     )
     submitted_at = models.DateTimeField(_("diajukan pada"), null=True, blank=True)
     decided_at = models.DateTimeField(_("diputuskan pada"), null=True, blank=True)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("diputuskan oleh"),
-    )
+    decided_by = actor_field(_("diputuskan oleh"))
     comment = models.TextField(_("catatan atasan"), max_length=2000, blank=True)
     jp = models.DecimalField(_("JP"), max_digits=6, decimal_places=2, null=True, blank=True)
     show_as_review = models.BooleanField(_("tampilkan sebagai ulasan"), default=False)
@@ -1000,23 +960,9 @@ class Certificate(models.Model):
     signer_name = models.CharField(_("nama penanda tangan"), max_length=200, blank=True)
     signer_position = models.CharField(_("jabatan penanda tangan"), max_length=200, blank=True)
     issued_at = models.DateTimeField(_("diterbitkan pada"), default=timezone.now)
-    issued_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("diterbitkan oleh"),
-    )
+    issued_by = actor_field(_("diterbitkan oleh"))
     revoked_at = models.DateTimeField(_("dicabut pada"), null=True, blank=True)
-    revoked_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("dicabut oleh"),
-    )
+    revoked_by = actor_field(_("dicabut oleh"))
     revoked_reason = models.CharField(_("alasan pencabutan"), max_length=300, blank=True)
     replaces = models.OneToOneField(
         "self",

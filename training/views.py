@@ -38,6 +38,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from competency import selectors as competency_selectors
 from rumahbelajar import exports, ratelimit
+from rumahbelajar.catalogue_pages import is_fragment_request, page_key
 from rumahbelajar.people import selectors as people_selectors
 from rumahbelajar.people.models import EmployeeType, User
 from training import cache as catalogue_cache
@@ -180,14 +181,6 @@ def _viewer(request: HttpRequest) -> User:
     return cast(User, request.user)  # LoginRequiredMiddleware: always a logged-in person
 
 
-def _htmx(request: HttpRequest) -> bool:
-    """A fragment request; a history restore (back button, cache miss) needs the whole page."""
-    return (
-        request.headers.get("HX-Request") == "true"
-        and request.headers.get("HX-History-Restore-Request") != "true"
-    )
-
-
 # --- Pages ----------------------------------------------------------------------------------------
 
 
@@ -202,7 +195,7 @@ def training_list(request: HttpRequest) -> HttpResponse:
         "filters_html": fragments["filters"],
         "results_html": fragments["results"]["html"],
         "result_count": fragments["results"]["count"],
-        "htmx": _htmx(request),
+        "htmx": is_fragment_request(request),
     }
     template = "training/training_list.html" + ("#results" if context["htmx"] else "")
     response = render(request, template, context)
@@ -221,7 +214,7 @@ def _catalogue_fragments(
     keys = {}
     if stamp is not None:
         selected = {name: params[name] for name in FILTERS}
-        page_wanted = _page_key(request.GET.get("page"))
+        page_wanted = page_key(request.GET.get("page"))
         keys = {
             "results": catalogue_cache.key("results", stamp, params=params, page=page_wanted),
             "filters": catalogue_cache.key("filters", stamp, selected=selected),
@@ -269,16 +262,6 @@ def _render_results(
     }
     html = render_to_string("training/training_list.html#result-list", context, request)
     return {"html": html, "count": page.paginator.count}
-
-
-def _page_key(raw: str | None) -> int:
-    """The page asked for as Paginator.get_page reads it: not a number is 1, below 1 the last
-    page (0 here); a huge number is the last page too, so its keys are bounded."""
-    try:
-        number = int(raw or "1")
-    except (TypeError, ValueError):
-        return 1
-    return 0 if number < 1 else min(number, 1_000_000)
 
 
 def _detail_or_404(request: HttpRequest, id_or_slug: str) -> selectors.TrainingDetail:

@@ -39,6 +39,8 @@ Errors = dict[str, list[str]]
 
 @dataclass(frozen=True)
 class ResultInput:
+    """A posted result, parsed: its fields are services.record_result's arguments."""
+
     employee: User
     competency: Competency
     level: int
@@ -161,15 +163,7 @@ def result_json(result: AssessmentResult) -> dict[str, Any]:
 def result_create(request: HttpRequest) -> HttpResponse:
     given = parse_result_input(read_json_object(request))
     try:
-        result, created = services.record_result(
-            employee=given.employee,
-            competency=given.competency,
-            level=given.level,
-            assessed_on=given.assessed_on,
-            source=ResultSource.API,
-            method=given.method,
-            external_id=given.external_id,
-        )
+        result, created = services.record_result(**vars(given), source=ResultSource.API)
     except services.InvalidResult as exc:
         raise ApiError(
             422,

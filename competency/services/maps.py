@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator, Sequence
+from dataclasses import asdict
 from decimal import Decimal
 from typing import Any
 
@@ -106,17 +107,9 @@ def _recompute_map(*, employee_id: int) -> CompetencyMap:
     )
 
     CompetencyMapItem.objects.filter(map=cmap).delete()
+    # A gap item's fields are a stored map item's.
     CompetencyMapItem.objects.bulk_create(
-        CompetencyMapItem(
-            map=cmap,
-            competency_id=item.competency_id,
-            required=item.required,
-            achieved=item.achieved,
-            gap=item.gap,
-            assessed=item.assessed,
-            last_assessed_on=item.last_assessed_on,
-        )
-        for item in result.items
+        CompetencyMapItem(map=cmap, **asdict(item)) for item in result.items
     )
     cmap.position_id = position_id
     cmap.required_total = result.required_total

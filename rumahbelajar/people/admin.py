@@ -6,14 +6,15 @@ scoping and people.services for writes. Superusers see and change everything.
 
 from __future__ import annotations
 
+import functools
 from typing import Any, cast
 
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext_lazy
 from import_export.admin import ExportMixin
 from import_export.formats.base_formats import CSV, XLSX
 from import_export.forms import ExportForm
@@ -23,6 +24,13 @@ from rumahbelajar.people import imports, selectors, services
 from rumahbelajar.people.forms import EmployeeAdminForm, UnitAdminForm
 from rumahbelajar.people.models import Position, Unit, User
 from rumahbelajar.people.nip import normalize_nip
+from rumahbelajar.service_admin import (
+    DeleteThroughServiceMixin,
+    message_count,
+    save_through_services,
+)
+
+EMPLOYEES_CHANGED = ngettext_lazy("%(count)d pegawai diubah.", "%(count)d pegawai diubah.", "count")
 
 
 def _user(request: HttpRequest) -> User:
@@ -32,6 +40,21 @@ def _user(request: HttpRequest) -> User:
 
 def _indented(unit: Unit) -> str:
     return "\u2003" * unit.depth + ("└ " if unit.depth else "") + unit.name
+
+
+class _VisibleChoicesMixin:
+    """Foreign keys to units (`unit_fields`) and to people (`people_fields`) offer only those
+    the admin may see."""
+
+    unit_fields: tuple[str, ...] = ()
+    people_fields: tuple[str, ...] = ()
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name in self.unit_fields:
+            kwargs["queryset"] = selectors.units_visible_to(user=_user(request))
+        if db_field.name in self.people_fields:
+            kwargs["queryset"] = selectors.employees_visible_to(user=_user(request))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)  # type: ignore[misc]
 
 
 class UnitSubtreeFilter(admin.SimpleListFilter):
@@ -57,8 +80,16 @@ class UnitSubtreeFilter(admin.SimpleListFilter):
 
 
 @admin.register(User)
-class UserAdmin(RowImportAdminMixin, ExportMixin, admin.ModelAdmin):
+class UserAdmin(
+    _VisibleChoicesMixin,
+    DeleteThroughServiceMixin,
+    RowImportAdminMixin,
+    ExportMixin,
+    admin.ModelAdmin,
+):
     form = EmployeeAdminForm
+    unit_fields = ("unit",)
+    people_fields = ("supervisor",)
     list_display = ("nip_column", "full_name", "email", "unit", "position", "employee_type")
     list_display_links = ("nip_column", "full_name")
     list_select_related = ("unit", "position")
@@ -131,13 +162,6 @@ class UserAdmin(RowImportAdminMixin, ExportMixin, admin.ModelAdmin):
             return queryset.filter(nip__startswith=digits), False
         return super().get_search_results(request, queryset, search_term)
 
-    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
-        if db_field.name == "unit":
-            kwargs["queryset"] = selectors.units_visible_to(user=_user(request))
-        if db_field.name == "supervisor":
-            kwargs["queryset"] = selectors.employees_visible_to(user=_user(request))
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
-
     def has_change_permission(self, request: HttpRequest, obj: User | None = None) -> bool:
         if not super().has_change_permission(request, obj):
             return False
@@ -174,14 +198,14 @@ class UserAdmin(RowImportAdminMixin, ExportMixin, admin.ModelAdmin):
         return form
 
     def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
-        values = {name: getattr(obj, name) for name in services.EMPLOYEE_FIELDS}
-        if change:
-            services.update_employee(employee=obj, is_active=obj.is_active, **values)
-            return
-        created = services.create_employee(is_active=obj.is_active, **values)
-        # The admin goes on with the form's instance (related fields, log, redirect): make it
-        # the saved row.
-        obj.__dict__.update(created.__dict__)
+        values = {name: getattr(obj, name) for name in (*services.EMPLOYEE_FIELDS, "is_active")}
+        save_through_services(
+            obj,
+            values,
+            change=change,
+            create=services.create_employee,
+            update=functools.partial(services.update_employee, employee=obj),
+        )
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         if request.user.is_superuser:
@@ -195,12 +219,8 @@ class UserAdmin(RowImportAdminMixin, ExportMixin, admin.ModelAdmin):
                 user_permissions=data["user_permissions"],
             )
 
-    def delete_model(self, request: HttpRequest, obj: User) -> None:
+    def delete_with_service(self, obj: User) -> None:
         services.delete_employee(employee=obj)
-
-    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
-        for employee in queryset:
-            services.delete_employee(employee=employee)
 
     # --- actions ----------------------------------------------------------------------------------
     def _set_active(self, request: HttpRequest, queryset: QuerySet[User], active: bool) -> None:
@@ -208,12 +228,7 @@ class UserAdmin(RowImportAdminMixin, ExportMixin, admin.ModelAdmin):
             pk__in=selectors.employees_changeable_by(user=_user(request)).values("pk")
         )
         count = services.set_employees_active(employees=changeable, active=active)
-        self.message_user(
-            request,
-            ngettext("%(count)d pegawai diubah.", "%(count)d pegawai diubah.", count)
-            % {"count": count},
-            messages.SUCCESS,
-        )
+        message_count(self, request, EMPLOYEES_CHANGED, count)
 
     @admin.action(description=_("Nonaktifkan pegawai terpilih"), permissions=["change"])
     def deactivate_employees(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
@@ -233,13 +248,15 @@ class UserAdmin(RowImportAdminMixin, ExportMixin, admin.ModelAdmin):
 
 
 @admin.register(Unit)
-class UnitAdmin(admin.ModelAdmin):
+class UnitAdmin(_VisibleChoicesMixin, DeleteThroughServiceMixin, admin.ModelAdmin):
     form = UnitAdminForm
     list_display = ("tree_name", "code", "kind")
     list_filter = ("kind",)
     search_fields = ("name", "code")
     ordering = ("path",)
     autocomplete_fields = ("parent", "head")
+    unit_fields = ("parent",)
+    people_fields = ("head",)
 
     @admin.display(description=_("nama"), ordering="path")
     def tree_name(self, obj: Unit) -> str:
@@ -248,47 +265,39 @@ class UnitAdmin(admin.ModelAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet[Unit]:
         return selectors.units_visible_to(user=_user(request)).order_by("path")
 
-    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
-        if db_field.name == "parent":
-            kwargs["queryset"] = selectors.units_visible_to(user=_user(request))
-        if db_field.name == "head":
-            kwargs["queryset"] = selectors.employees_visible_to(user=_user(request))
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
-
     def save_model(self, request: HttpRequest, obj: Unit, form: Any, change: bool) -> None:
         data = form.cleaned_data
-        values = {k: data[k] for k in ("code", "name", "kind", "parent", "head")}
-        if change:
-            services.update_unit(unit=obj, **values)
-            return
-        obj.__dict__.update(services.create_unit(**values).__dict__)
+        save_through_services(
+            obj,
+            {k: data[k] for k in ("code", "name", "kind", "parent", "head")},
+            change=change,
+            create=services.create_unit,
+            update=functools.partial(services.update_unit, unit=obj),
+        )
 
-    def delete_model(self, request: HttpRequest, obj: Unit) -> None:
+    def delete_with_service(self, obj: Unit) -> None:
         services.delete_unit(unit=obj)
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Unit]) -> None:
         # Deepest first, so a selected parent goes after its selected children.
-        for unit in queryset.order_by("-depth"):
-            services.delete_unit(unit=unit)
+        super().delete_queryset(request, queryset.order_by("-depth"))
 
 
 @admin.register(Position)
-class PositionAdmin(admin.ModelAdmin):
+class PositionAdmin(DeleteThroughServiceMixin, admin.ModelAdmin):
     list_display = ("name", "code", "kind", "level")
     list_filter = ("kind", "level")
     search_fields = ("name", "code")
 
     def save_model(self, request: HttpRequest, obj: Position, form: Any, change: bool) -> None:
         data = form.cleaned_data
-        values = {k: data[k] for k in ("code", "name", "kind", "level")}
-        if change:
-            services.update_position(position=obj, **values)
-            return
-        obj.__dict__.update(services.create_position(**values).__dict__)
+        save_through_services(
+            obj,
+            {k: data[k] for k in ("code", "name", "kind", "level")},
+            change=change,
+            create=services.create_position,
+            update=functools.partial(services.update_position, position=obj),
+        )
 
-    def delete_model(self, request: HttpRequest, obj: Position) -> None:
+    def delete_with_service(self, obj: Position) -> None:
         services.delete_position(position=obj)
-
-    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Position]) -> None:
-        for position in queryset:
-            services.delete_position(position=position)

@@ -147,6 +147,24 @@ class EmployeeRowChecker:
     def _error(self, row: int, field_name: str, message: str, value: Any = "") -> None:
         self.outcome.error(row, field_name, message, value)
 
+    def _once(
+        self,
+        seen: dict[str, int],
+        key: str,
+        row: int,
+        field_name: str,
+        message: str,
+        value: Any = None,
+    ) -> None:
+        """Notes `key` as first given in `row`, or reports it as given again: `message` names
+        the earlier row as %(row)s; the value shown is `key` unless `value` is given."""
+        if key in seen:
+            self._error(
+                row, field_name, message % {"row": seen[key]}, key if value is None else value
+            )
+        else:
+            seen[key] = row
+
     def _in_scope(self, path: str | None) -> bool:
         if self.scope is None:
             return True
@@ -183,16 +201,13 @@ class EmployeeRowChecker:
             except ValidationError as exc:
                 self._error(number, "nip", " ".join(exc.messages), nip)
             else:
-                if nip in self.seen_nips:
-                    self._error(
-                        number,
-                        "nip",
-                        _("NIP ganda dalam berkas: sudah ada di baris %(row)s.")
-                        % {"row": self.seen_nips[nip]},
-                        nip,
-                    )
-                else:
-                    self.seen_nips[nip] = number
+                self._once(
+                    self.seen_nips,
+                    nip,
+                    number,
+                    "nip",
+                    _("NIP ganda dalam berkas: sudah ada di baris %(row)s."),
+                )
 
         full_name = _text(raw.get("full_name"))
         if not full_name:
@@ -208,16 +223,13 @@ class EmployeeRowChecker:
         except ValidationError:
             self._error(number, "email", _("Alamat email tidak valid."), email)
         else:
-            if email in self.seen_emails:
-                self._error(
-                    number,
-                    "email",
-                    _("Email ganda dalam berkas: sudah ada di baris %(row)s.")
-                    % {"row": self.seen_emails[email]},
-                    email,
-                )
-            else:
-                self.seen_emails[email] = number
+            self._once(
+                self.seen_emails,
+                email,
+                number,
+                "email",
+                _("Email ganda dalam berkas: sudah ada di baris %(row)s."),
+            )
 
         rank = ""
         if "rank" in self.columns:
@@ -241,16 +253,14 @@ class EmployeeRowChecker:
             raw_head = _text(raw.get("unit_head")).lower()
             if raw_head in _YES:
                 heads_unit = True
-                if unit_code in self.seen_heads:
-                    self._error(
-                        number,
-                        "unit_head",
-                        _("Unit ini sudah diberi kepala di baris %(row)s.")
-                        % {"row": self.seen_heads[unit_code]},
-                        raw.get("unit_head"),
-                    )
-                else:
-                    self.seen_heads[unit_code] = number
+                self._once(
+                    self.seen_heads,
+                    unit_code,
+                    number,
+                    "unit_head",
+                    _("Unit ini sudah diberi kepala di baris %(row)s."),
+                    value=raw.get("unit_head"),
+                )
             elif raw_head not in _NO:
                 self._error(
                     number, "unit_head", _("Isi kepala unit dengan ya atau tidak."), raw_head

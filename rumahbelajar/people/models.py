@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.core.exceptions import ValidationError
@@ -12,6 +15,9 @@ from django.utils.translation import gettext_lazy as _
 
 from rumahbelajar.imports.models import ImportFormat, ImportStatus, RowImportJob
 from rumahbelajar.people.nip import format_nip, normalize_nip, validate_nip
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 # The import's states and formats are shared by every import (rumahbelajar.imports).
 __all__ = ["ImportFormat", "ImportStatus"]
@@ -342,6 +348,19 @@ class User(AbstractBaseUser, PermissionsMixin):
             )
         if self.rank and self.employee_type == EmployeeType.PPPK:
             raise ValidationError({"rank": _("Golongan PNS tidak berlaku untuk PPPK.")})
+
+
+def actor_field(verbose_name: StrOrPromise) -> models.ForeignKey[User | None, User | None]:
+    """Who did something to a row (assigned, decided, issued...): optional, kept as NULL when
+    the person is deleted (the row stays as history), with no reverse accessor on the person."""
+    return models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=verbose_name,
+    )
 
 
 class EmployeeImport(RowImportJob):
