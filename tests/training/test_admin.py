@@ -15,7 +15,7 @@ from django.urls import reverse
 from rumahbelajar.people.roles import CONTENT_ADMIN, ensure_role_groups
 from tests.people.factories import PositionFactory, UserFactory
 from tests.requests import client_for
-from tests.training.factories import TrainingFactory, in_days
+from tests.training.factories import TrainingFactory, in_days, recorded_activity
 from training import services
 from training.models import Enrollment, EnrollmentStatus, LearningRecord, Training, TrainingKind
 
@@ -436,15 +436,7 @@ def test_learning_record_changelist_hr_admin_own_people_only(
     hr_client, hr_admin, employee, outsider, superuser
 ):
     for person in (employee, outsider):
-        services.record_activity(
-            employee=person,
-            year=2026,
-            jp=2,
-            kind="nonklasikal",
-            activity_type="mentoring",
-            description="Mentoring",
-            recorded_by=superuser,
-        )
+        recorded_activity(person, by=superuser, jp=2, year=2026, activity_type="mentoring")
 
     response = hr_client.get(RECORDS)
 

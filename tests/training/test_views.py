@@ -15,14 +15,13 @@ from django.utils import timezone
 from pytest_django.asserts import assertContains, assertNotContains, assertRedirects
 
 from competency.models import Competency
-from tests.training.factories import TrainingFactory, in_days
+from tests.training.factories import TrainingFactory, in_days, recorded_activity
 from training import cache as catalogue_cache
 from training import services
 from training.models import (
     ActivityType,
     Enrollment,
     EnrollmentStatus,
-    LearningKind,
     TrainingKind,
     TrainingMode,
     TrainingSession,
@@ -944,14 +943,13 @@ def my_year(employee, colleague, hr_admin):
     services.register(training=full, employee=employee)
     done = TrainingFactory(title="Pelatihan Dasar Analisis Hukum", jp=Decimal("8"))
     finish(done, services.register(training=done, employee=employee), by=hr_admin)
-    services.record_activity(
-        employee=employee,
-        year=today.year,
+    recorded_activity(
+        employee,
+        by=hr_admin,
         jp=Decimal("2.5"),
-        kind=LearningKind.NONKLASIKAL,
+        year=today.year,
         activity_type=ActivityType.COACHING,
         description="Coaching telaahan staf",
-        recorded_by=hr_admin,
     )
 
 
