@@ -15,6 +15,11 @@ def client_for(user) -> Client:
     return client
 
 
+def body(response: HttpResponse) -> bytes:
+    """What the response sends, streamed (a file) or not."""
+    return b"".join(response.streaming_content) if response.streaming else response.content
+
+
 def get_ok_counting_queries(
     client: Client, url: str, params: dict | None = None
 ) -> tuple[HttpResponse, int]:
