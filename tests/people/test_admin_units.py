@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from rumahbelajar.people.models import Position, Unit, User
-from tests.people.conftest import admin_post
+from tests.people.conftest import admin_post, changelist_rows
 from tests.people.factories import UnitFactory
 
 pytestmark = pytest.mark.django_db
@@ -28,6 +28,12 @@ def unit_form(unit: Unit, **overrides) -> dict:
         "parent": unit.parent_id or "",
         **overrides,
     }
+
+
+def move_unit(client, unit: Unit, *, under: Unit):
+    """Posts `unit`'s admin form with `under` as its new parent."""
+    url = reverse("admin:people_unit_change", args=[unit.pk])
+    return admin_post(client, url, unit_form(unit, parent=under.pk))
 
 
 def test_unit_changelist_hr_admin_lists_only_own_subtrees(cast, hr_client):
@@ -59,10 +65,11 @@ def test_unit_changelist_queries_constant_for_1_and_many_rows(
 ):
     UnitFactory.create_batch(rows, parent=kanwil_a)
 
-    with django_assert_max_num_queries(7):
-        response = hr_client.get(UNITS)
+    shown = changelist_rows(
+        hr_client, UNITS, max_queries=7, assert_max=django_assert_max_num_queries
+    )
 
-    assert len(response.context["cl"].result_list) == rows + 1
+    assert len(shown) == rows + 1
 
 
 def test_unit_change_view_hr_admin_outside_unit_not_shown(cast, hr_client, kanwil_b):
@@ -109,11 +116,7 @@ def test_unit_add_superuser_creates_under_parent(cast, superuser_client, kanwil_
 def test_unit_change_superuser_moves_subtree(cast, superuser_client, kanwil_a, kanwil_b, unit_a1):
     sub = UnitFactory(code="sub-a1", parent=unit_a1)
 
-    response = admin_post(
-        superuser_client,
-        reverse("admin:people_unit_change", args=[unit_a1.pk]),
-        unit_form(unit_a1, parent=kanwil_b.pk),
-    )
+    response = move_unit(superuser_client, unit_a1, under=kanwil_b)
 
     sub.refresh_from_db()
     assert response.status_code == 302
@@ -121,11 +124,7 @@ def test_unit_change_superuser_moves_subtree(cast, superuser_client, kanwil_a, k
 
 
 def test_unit_change_superuser_into_own_subtree_refused(cast, superuser_client, kanwil_a, unit_a1):
-    response = admin_post(
-        superuser_client,
-        reverse("admin:people_unit_change", args=[kanwil_a.pk]),
-        unit_form(kanwil_a, parent=unit_a1.pk),
-    )
+    response = move_unit(superuser_client, kanwil_a, under=unit_a1)
 
     kanwil_a.refresh_from_db()
     assert response.status_code == 200

@@ -26,7 +26,7 @@ from rumahbelajar.people import services as people_services
 from tests.people.factories import UserFactory
 from tests.requests import body, client_for
 from tests.training.factories import restore_reference_data
-from tests.training.test_certificates import holder
+from tests.training.test_certificates import DOWNLOAD_ACCESS, holder
 from tests.training.test_concurrency import run_at_once
 from training import certificates, services
 from training.certificate_pdf import qr_image
@@ -229,11 +229,7 @@ def test_activity_approved_without_jp_gets_a_certificate_stating_none(employee, 
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(
-    ("who", "status"),
-    [("employee", 200), ("hr_admin", 200), ("superuser", 200), ("colleague", 404),
-     ("outsider", 404)],
-)  # fmt: skip
+@pytest.mark.parametrize(("who", "status"), DOWNLOAD_ACCESS)
 def test_download_allowed_to_owner_unit_hr_and_superuser_only(cast, head, who, status):
     certificate = certificate_of(approved(cast["employee"], head))
 

@@ -401,16 +401,18 @@ def test_enrollment_change_page_read_only(hr_client, employee):
 # --- ledger -------------------------------------------------------------------------------------
 
 
+def add_record(client, person, **fields):
+    """Posts the ledger's add form for `person`'s activity (`fields`) of 2 April 2026."""
+    return client.post(ADD_RECORD, {"employee": person.pk, "date": "2026-04-02", **fields})
+
+
 def test_learning_record_add_by_conversion_table(hr_client, employee):
-    response = hr_client.post(
-        ADD_RECORD,
-        {
-            "employee": employee.pk,
-            "date": "2026-04-02",
-            "activity_type": "coaching",
-            "quantity": "2",
-            "description": "Coaching penyusunan telaahan staf",
-        },
+    response = add_record(
+        hr_client,
+        employee,
+        activity_type="coaching",
+        quantity="2",
+        description="Coaching penyusunan telaahan staf",
     )
 
     assert response.status_code == 302
@@ -419,15 +421,8 @@ def test_learning_record_add_by_conversion_table(hr_client, employee):
 
 
 def test_learning_record_add_outsider_refused(hr_client, outsider):
-    response = hr_client.post(
-        ADD_RECORD,
-        {
-            "employee": outsider.pk,
-            "date": "2026-04-02",
-            "activity_type": "seminar",
-            "jp": "3",
-            "description": "Seminar",
-        },
+    response = add_record(
+        hr_client, outsider, activity_type="seminar", jp="3", description="Seminar"
     )
 
     assert response.status_code == 200

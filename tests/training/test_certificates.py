@@ -245,11 +245,17 @@ def test_ensure_pdf_renders_once(employee, hr_admin):
 # --- Download -----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("who", "status"),
-    [("employee", 200), ("hr_admin", 200), ("superuser", 200), ("colleague", 404),
-     ("outsider", 404)],
-)  # fmt: skip
+#: Who may download a certificate (the holder, their unit's HR, superusers), as (who, status).
+DOWNLOAD_ACCESS = [
+    ("employee", 200),
+    ("hr_admin", 200),
+    ("superuser", 200),
+    ("colleague", 404),
+    ("outsider", 404),
+]
+
+
+@pytest.mark.parametrize(("who", "status"), DOWNLOAD_ACCESS)
 def test_download_allowed_to_owner_unit_hr_and_superuser_only(client, cast, who, status):
     certificate = Certificate.objects.get(enrollment=completed(cast["employee"], cast["hr_admin"]))
 
