@@ -7,6 +7,21 @@ from django.http import HttpResponse
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
+#: Query strings no catalogue (the shared search and pagination) may answer with a 500; each
+#: catalogue's test adds garbage for its own filters.
+CATALOGUE_GARBAGE = [
+    {"page": "abc"},
+    {"page": "-1"},
+    {"page": "0"},
+    {"page": "99999999999999999999"},
+    {"q": "\x00\x01<b>"},
+    {"q": "x" * 5000},
+    {"q": "%"},
+    {"q": "_"},
+    {"q": '"unterminated -'},
+    {"q": "!!! & | :*"},
+]
+
 
 def client_for(user) -> Client:
     """A test client logged in as `user` (a fresh one, so several people can act in one test)."""

@@ -15,6 +15,7 @@ from django.utils import timezone
 from pytest_django.asserts import assertContains, assertNotContains, assertRedirects
 
 from competency.models import Competency
+from tests.requests import CATALOGUE_GARBAGE
 from tests.training.factories import TrainingFactory, in_days, recorded_activity
 from training import cache as catalogue_cache
 from training import services
@@ -792,9 +793,9 @@ def test_catalogue_active_filters_are_listed_with_links_removing_each(client, em
 @pytest.mark.parametrize(
     "params",
     [
-        {"page": "abc"},
-        {"page": "-1"},
-        {"page": "99999999999999999999"},
+        *CATALOGUE_GARBAGE,
+        {"q": "\x00"},
+        {"q": "a" * 1000},
         {"mode": "terbang"},
         {"kind": "<script>"},
         {"competency": "99999999999999999999999"},
@@ -802,10 +803,6 @@ def test_catalogue_active_filters_are_listed_with_links_removing_each(client, em
         {"month": "2025-13"},
         {"month": "abcd"},
         {"month": "9999-01"},
-        {"q": "\x00"},
-        {"q": "a" * 1000},
-        {"q": "%"},
-        {"q": "_"},
     ],
 )
 def test_catalogue_garbage_parameters_never_500(client, employee, catalogue, params):
