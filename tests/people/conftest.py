@@ -48,15 +48,6 @@ def admin_post(client: Client, url: str, data: dict):
     return client.post(url, {**extra, **data})
 
 
-def changelist_rows(client: Client, url: str, *, max_queries: int, assert_max) -> list:
-    """The rows an admin changelist shows, fetched in at most `max_queries` queries
-    (`assert_max`: pytest-django's django_assert_max_num_queries)."""
-    with assert_max(max_queries):
-        response = client.get(url)
-    assert response.status_code == 200
-    return list(response.context["cl"].result_list)
-
-
 def change_url(user: User) -> str:
     """The person's page in the user admin."""
     return reverse("admin:people_user_change", args=[user.pk])
