@@ -57,15 +57,19 @@ def test_register_twice_refused_already_enrolled(employee):
     assert Enrollment.objects.filter(training=training).count() == 1
 
 
-def test_register_after_cancel_registers_again(employee):
-    training = TrainingFactory()
-    first = services.register(training=training, employee=employee)
-    services.cancel(enrollment=first, by=employee)
+@pytest.fixture
+def cancelled_enrollment(employee):
+    """The employee's enrolment in an open training, which they have cancelled."""
+    enrollment = services.register(training=TrainingFactory(), employee=employee)
+    services.cancel(enrollment=enrollment, by=employee)
+    return enrollment
 
-    second = services.register(training=training, employee=employee)
+
+def test_register_after_cancel_registers_again(employee, cancelled_enrollment):
+    second = services.register(training=cancelled_enrollment.training, employee=employee)
 
     assert second.status == EnrollmentStatus.REGISTERED
-    assert second.pk != first.pk
+    assert second.pk != cancelled_enrollment.pk
 
 
 def test_register_window_not_open_refused(employee):
@@ -239,12 +243,8 @@ def test_cancel_rolled_back_sends_no_email(django_capture_on_commit_callbacks):
     assert Enrollment.objects.get(pk=queue[0].pk).status == EnrollmentStatus.WAITLISTED
 
 
-def test_cancel_twice_returns_cancelled_unchanged(employee):
-    training = TrainingFactory()
-    enrollment = services.register(training=training, employee=employee)
-    services.cancel(enrollment=enrollment, by=employee)
-
-    again = services.cancel(enrollment=enrollment, by=employee)
+def test_cancel_twice_returns_cancelled_unchanged(employee, cancelled_enrollment):
+    again = services.cancel(enrollment=cancelled_enrollment, by=employee)
 
     assert again.status == EnrollmentStatus.CANCELLED
 
