@@ -6,12 +6,14 @@ from html.parser import HTMLParser
 
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
 from django.template import engines
 from django.test import Client
 from django.views.defaults import permission_denied, server_error
 from pytest_django.asserts import assertContains, assertNotContains, assertRedirects
 
 from tests.conftest import PASSWORD
+from tests.requests import client_for
 
 pytestmark = pytest.mark.django_db
 
@@ -50,13 +52,21 @@ def tags(html: str | bytes, tag_name: str, /, **having: str) -> list[dict[str, s
     ]
 
 
+def dashboard_for(user) -> HttpResponse:
+    """The dashboard (/) as `user` sees it."""
+    return client_for(user).get("/")
+
+
+def assert_once(response: HttpResponse, html: str) -> None:
+    """`html` stands exactly once in the page, compared as HTML."""
+    assertContains(response, html, html=True, count=1)
+
+
 # --- Dashboard access -----------------------------------------------------------------------
 
 
-def test_dashboard_employee_sees_greeting_nip_unit_and_position(client, employee):
-    client.force_login(employee)
-
-    response = client.get("/")
+def test_dashboard_employee_sees_greeting_nip_unit_and_position(employee):
+    response = dashboard_for(employee)
 
     assert response.status_code == 200
     assertContains(
@@ -64,63 +74,41 @@ def test_dashboard_employee_sees_greeting_nip_unit_and_position(client, employee
         '<h1 class="page-intro__title">Selamat datang, Alice Pegawai</h1>',
         html=True,
     )
-    assertContains(
-        response, f'<dd class="fact__nip">{employee.nip_display}</dd>', html=True, count=1
-    )
-    assertContains(response, f"<dd>{employee.unit.name}</dd>", html=True, count=1)
-    assertContains(response, f"<dd>{employee.position.name}</dd>", html=True, count=1)
+    assert_once(response, f'<dd class="fact__nip">{employee.nip_display}</dd>')
+    assert_once(response, f"<dd>{employee.unit.name}</dd>")
+    assert_once(response, f"<dd>{employee.position.name}</dd>")
 
 
-def test_dashboard_person_without_nip_or_unit_sees_placeholders(client, superuser):
-    client.force_login(superuser)
-
-    response = client.get("/")
+def test_dashboard_person_without_nip_or_unit_sees_placeholders(superuser):
+    response = dashboard_for(superuser)
 
     assert response.status_code == 200
-    assertContains(response, '<dd class="fact__nip">Belum diisi</dd>', html=True, count=1)
+    assert_once(response, '<dd class="fact__nip">Belum diisi</dd>')
     assertContains(response, "<dd>Belum diisi</dd>", html=True, count=2)
 
 
 @pytest.mark.parametrize(("path", "label"), SECTIONS)
-def test_dashboard_employee_sees_card_linking_to_section(client, employee, path, label):
-    client.force_login(employee)
+def test_dashboard_employee_sees_card_linking_to_section(employee, path, label):
+    response = dashboard_for(employee)
 
-    response = client.get("/")
-
-    assertContains(
-        response,
-        f'<a class="stretched-link card__link" href="{path}">{label}</a>',
-        html=True,
-        count=1,
-    )
+    assert_once(response, f'<a class="stretched-link card__link" href="{path}">{label}</a>')
 
 
 # --- Navigation and the person's menu ---------------------------------------------------------
 
 
-def test_nav_on_dashboard_marks_beranda_as_current_page(client, employee):
-    client.force_login(employee)
+def test_nav_on_dashboard_marks_beranda_as_current_page(employee):
+    response = dashboard_for(employee)
 
-    response = client.get("/")
-
-    assertContains(
-        response,
-        '<a class="primary-nav__link" href="/" aria-current="page">Beranda</a>',
-        html=True,
-        count=1,
-    )
+    assert_once(response, '<a class="primary-nav__link" href="/" aria-current="page">Beranda</a>')
     assert len(tags(response.content, "a", aria_current="page")) == 1
 
 
 @pytest.mark.parametrize(("path", "label"), SECTIONS)
-def test_nav_on_dashboard_lists_other_sections_not_current(client, employee, path, label):
-    client.force_login(employee)
+def test_nav_on_dashboard_lists_other_sections_not_current(employee, path, label):
+    response = dashboard_for(employee)
 
-    response = client.get("/")
-
-    assertContains(
-        response, f'<a class="primary-nav__link" href="{path}">{label}</a>', html=True, count=1
-    )
+    assert_once(response, f'<a class="primary-nav__link" href="{path}">{label}</a>')
 
 
 def test_nav_inside_a_section_marks_its_item_as_current(rf, employee):
@@ -136,35 +124,25 @@ def test_nav_inside_a_section_marks_its_item_as_current(rf, employee):
     assert tags(html, "a", aria_current="page") == []
 
 
-def test_user_menu_hr_admin_sees_admin_link(client, hr_admin, settings):
+def test_user_menu_hr_admin_sees_admin_link(hr_admin, settings):
     settings.MFA_REQUIRED_FOR_STAFF = False
-    client.force_login(hr_admin)
 
-    response = client.get("/")
+    response = dashboard_for(hr_admin)
 
-    assertContains(
-        response, '<a class="user-menu__item" href="/admin/">Admin</a>', html=True, count=1
-    )
+    assert_once(response, '<a class="user-menu__item" href="/admin/">Admin</a>')
 
 
-def test_user_menu_employee_sees_no_admin_link(client, employee):
-    client.force_login(employee)
-
-    response = client.get("/")
+def test_user_menu_employee_sees_no_admin_link(employee):
+    response = dashboard_for(employee)
 
     assert tags(response.content, "a", href="/admin/") == []
 
 
-def test_user_menu_employee_sees_account_links_and_logout_form(client, employee):
-    client.force_login(employee)
+def test_user_menu_employee_sees_account_links_and_logout_form(employee):
+    response = dashboard_for(employee)
 
-    response = client.get("/")
-
-    assertContains(
-        response,
-        '<a class="user-menu__item" href="/accounts/password/change/">Ubah kata sandi</a>',
-        html=True,
-        count=1,
+    assert_once(
+        response, '<a class="user-menu__item" href="/accounts/password/change/">Ubah kata sandi</a>'
     )
     assert len(tags(response.content, "a", class_="user-menu__item", href="/accounts/2fa/")) == 1
     logout_forms = tags(response.content, "form", action="/accounts/logout/")
@@ -182,10 +160,8 @@ def test_layout_anonymous_sees_header_without_nav_or_user_menu(client):
     assert len(tags(response.content, "form", action="/i18n/setlang/")) == 1
 
 
-def test_layout_page_has_landmarks_skip_link_and_one_h1(client, employee):
-    client.force_login(employee)
-
-    response = client.get("/")
+def test_layout_page_has_landmarks_skip_link_and_one_h1(employee):
+    response = dashboard_for(employee)
 
     html = response.content
     assert [len(tags(html, name)) for name in ("header", "nav", "main", "footer", "h1")] == [
@@ -201,10 +177,8 @@ def test_layout_page_has_landmarks_skip_link_and_one_h1(client, employee):
     )
 
 
-def test_layout_loads_only_own_static_assets_and_no_inline_code(client, employee):
-    client.force_login(employee)
-
-    response = client.get("/")
+def test_layout_loads_only_own_static_assets_and_no_inline_code(employee):
+    response = dashboard_for(employee)
 
     html = response.content
     scripts = tags(html, "script")
@@ -239,10 +213,8 @@ def test_messages_after_login_are_shown_in_the_live_region(client, employee):
 # --- Language ---------------------------------------------------------------------------------
 
 
-def test_language_switch_by_default_is_indonesian(client, employee):
-    client.force_login(employee)
-
-    response = client.get("/")
+def test_language_switch_by_default_is_indonesian(employee):
+    response = dashboard_for(employee)
 
     assert tags(response.content, "html") == [{"lang": "id"}]
     forms = tags(response.content, "form", action="/i18n/setlang/")

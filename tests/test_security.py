@@ -3,7 +3,6 @@ responses carry the security headers, and no template needs inline script or sty
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import stat
@@ -12,45 +11,18 @@ import sys
 from pathlib import Path
 
 import pytest
-from django.core.management.utils import get_random_secret_key
+
+from tests.production_settings import manage, production_setting
 
 BASE_DIR = Path(__file__).resolve().parents[1]
 TEMPLATES_DIR = BASE_DIR / "templates"
-
-
-def _manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    """Runs manage.py in a fresh process with production settings plus `env`."""
-    environment = {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "DJANGO_SETTINGS_MODULE": "rumahbelajar.settings",
-        "DATABASE_URL": os.environ.get(
-            "DATABASE_URL", "postgres://postgres@127.0.0.1:5432/rumahbelajar"
-        ),
-        "REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
-        "DEBUG": "0",
-        "SECURE_HTTPS": "1",
-        "SECRET_KEY": get_random_secret_key(),
-        "ALLOWED_HOSTS": "rb.example.go.id",
-        "DEMO_DATA": "0",
-        "DOTENV_FILE": "",  # not the developer's .env that `make run` wrote
-        **env,
-    }
-    return subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=BASE_DIR,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
 
 
 # --- Settings ----------------------------------------------------------------------------------
 
 
 def test_check_deploy_production_settings_passes():
-    result = _manage("check", "--deploy", "--fail-level", "WARNING")
+    result = manage("check", "--deploy", "--fail-level", "WARNING")
 
     assert result.returncode == 0, result.stdout + result.stderr
 
@@ -71,40 +43,27 @@ def test_check_deploy_production_settings_passes():
     ids=lambda env: ",".join(f"{key}={value}" for key, value in env.items()),
 )
 def test_settings_bad_environment_stops_with_improperly_configured(env):
-    result = _manage("check", **env)
+    result = manage("check", **env)
 
     assert result.returncode != 0
     assert "django.core.exceptions.ImproperlyConfigured" in result.stderr
 
 
-def _setting(name: str, **env: str) -> str:
-    """A setting's value as production settings (plus `env`) compute it, in a fresh process."""
-    result = _manage(
-        "shell",
-        "--no-imports",
-        "-c",
-        f"from django.conf import settings; print(settings.{name})",
-        **env,
-    )
-    assert result.returncode == 0, result.stderr
-    return result.stdout.strip()
-
-
 def test_settings_mfa_required_for_staff_production_defaults_on():
-    value = _setting("MFA_REQUIRED_FOR_STAFF")
+    value = production_setting("MFA_REQUIRED_FOR_STAFF")
 
     assert value == "True"
 
 
 def test_settings_mfa_required_for_staff_demo_data_defaults_off():
-    value = _setting("MFA_REQUIRED_FOR_STAFF", DEMO_DATA="1")
+    value = production_setting("MFA_REQUIRED_FOR_STAFF", DEMO_DATA="1")
 
     assert value == "False"
 
 
 @pytest.mark.parametrize(("demo", "mfa"), [("0", "0"), ("1", "1")])
 def test_settings_mfa_required_for_staff_explicit_value_wins(demo, mfa):
-    value = _setting("MFA_REQUIRED_FOR_STAFF", DEMO_DATA=demo, MFA_REQUIRED_FOR_STAFF=mfa)
+    value = production_setting("MFA_REQUIRED_FOR_STAFF", DEMO_DATA=demo, MFA_REQUIRED_FOR_STAFF=mfa)
 
     assert value == str(mfa == "1")
 

@@ -12,7 +12,7 @@ from django.core.management.base import CommandError
 
 from competency import services
 from competency.models import CompetencyMap
-from tests.competency.factories import fixed
+from tests.competency.factories import ResultFactory, fixed
 
 pytestmark = pytest.mark.django_db
 
@@ -31,13 +31,7 @@ def two_maps(employee, colleague):
     for person in (employee, colleague):
         services.set_position_standard(position=person.position, levels={fixed("M1"): 2})
         services.recompute_map(employee_id=person.pk)
-    services.record_result(
-        employee=colleague,
-        competency=fixed("M1"),
-        level=2,
-        assessed_on=dt.date(2025, 3, 1),
-        source="admin",
-    )
+    ResultFactory(employee=colleague, level=2, assessed_on=dt.date(2025, 3, 1))
     return employee, colleague
 
 

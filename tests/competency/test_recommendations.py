@@ -4,8 +4,6 @@ assigned trainings first and apart, the top list's mix, and the why text."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from competency.models import Competency
 from competency.recommendations import (
     EBOOK,
@@ -15,6 +13,7 @@ from competency.recommendations import (
     needs_from,
     rank,
 )
+from competency.selectors import TargetItem
 
 M1 = Competency(pk=1, code="M1", name="Integritas", sort_order=1)
 M3 = Competency(pk=3, code="M3", name="Komunikasi", sort_order=3)
@@ -22,18 +21,13 @@ M4 = Competency(pk=4, code="M4", name="Orientasi pada Hasil", sort_order=4)
 T1 = Competency(pk=10, code="T1", name="Legal Drafting", sort_order=20)
 
 
-@dataclass(frozen=True)
-class Item:
-    """A map item's shape (CompetencyMapItem / TargetItem)."""
-
-    competency: Competency
-    required: int
-    achieved: int
-    assessed: bool = True
-
-    @property
-    def gap(self) -> int:
-        return max(self.required - self.achieved, 0)
+def item(
+    competency: Competency, *, required: int, achieved: int, assessed: bool = True
+) -> TargetItem:
+    """A map item (a target position's, which has a CompetencyMapItem's shape), its gap as
+    maps compute it."""
+    gap = max(required - achieved, 0)
+    return TargetItem(competency, required, achieved, gap, assessed, last_assessed_on=None)
 
 
 def book(pk: int, competency: Competency, level: int) -> Candidate:
@@ -69,11 +63,11 @@ def course(
 def test_needs_biggest_gap_first_then_unassessed_then_dictionary_order():
     needs = needs_from(
         [
-            Item(M1, required=3, achieved=2),  # gap 1
-            Item(M3, required=3, achieved=1),  # gap 2
-            Item(T1, required=3, achieved=0, assessed=False),  # gap 3
-            Item(M4, required=2, achieved=1),  # gap 1, after M1 in the dictionary
-            Item(Competency(pk=9, code="M9", name="Met", sort_order=9), required=2, achieved=3),
+            item(M1, required=3, achieved=2),  # gap 1
+            item(M3, required=3, achieved=1),  # gap 2
+            item(T1, required=3, achieved=0, assessed=False),  # gap 3
+            item(M4, required=2, achieved=1),  # gap 1, after M1 in the dictionary
+            item(Competency(pk=9, code="M9", name="Met", sort_order=9), required=2, achieved=3),
         ]
     )
 
@@ -82,7 +76,7 @@ def test_needs_biggest_gap_first_then_unassessed_then_dictionary_order():
 
 def test_needs_tie_on_gap_puts_the_unassessed_first():
     needs = needs_from(
-        [Item(M1, required=2, achieved=1), Item(M4, required=1, achieved=0, assessed=False)]
+        [item(M1, required=2, achieved=1), item(M4, required=1, achieved=0, assessed=False)]
     )
 
     assert [need.competency.code for need in needs] == ["M4", "M1"]
@@ -90,8 +84,8 @@ def test_needs_tie_on_gap_puts_the_unassessed_first():
 
 def test_needs_current_position_before_target_and_a_shared_competency_once():
     needs = needs_from(
-        [Item(M3, required=2, achieved=1)],
-        [Item(M3, required=4, achieved=1), Item(T1, required=4, achieved=1)],
+        [item(M3, required=2, achieved=1)],
+        [item(M3, required=4, achieved=1), item(T1, required=4, achieved=1)],
     )
 
     assert [(n.competency.code, n.for_target, n.required) for n in needs] == [

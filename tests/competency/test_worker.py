@@ -9,7 +9,7 @@ import pytest
 
 from competency import services
 from competency.models import CompetencyMap
-from tests.competency.factories import fixed
+from tests.competency.factories import ResultFactory, fixed
 
 pytestmark = pytest.mark.worker
 
@@ -30,9 +30,8 @@ def test_record_result_with_real_worker_updates_the_map(employee, competency_wor
     )
     wait_for_fresh_map(employee)
 
-    services.record_result(
+    ResultFactory(
         employee=employee,
-        competency=fixed("M1"),
         level=2,
         assessed_on=dt.date(2025, 4, 1),
         source="api",

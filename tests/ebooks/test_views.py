@@ -18,6 +18,7 @@ from ebooks.models import Category, Ebook, Favourite
 from tests.competency.conftest import ensure_dictionary
 from tests.conftest import PASSWORD
 from tests.ebooks.factories import EbookFactory, epub_bytes, fpdf_pdf
+from tests.requests import CATALOGUE_GARBAGE
 
 pytestmark = pytest.mark.django_db
 
@@ -285,20 +286,14 @@ def test_catalogue_filters_combine(client, employee, library, params, expected):
 @pytest.mark.parametrize(
     "params",
     [
-        {"page": "abc"},
+        *CATALOGUE_GARBAGE,
         {"page": "99999"},
-        {"page": "-1"},
-        {"page": "0"},
         {"year": "xyz"},
         {"year": "99999999999999999999"},
         {"category": "unknown"},
         {"competency": "Z9"},
         {"language": "klingon"},
         {"sort": "'; DROP TABLE ebooks_ebook; --"},
-        {"q": "\x00\x01<b>"},
-        {"q": "x" * 5000},
-        {"q": '"unterminated -'},
-        {"q": "!!! & | :*"},
     ],
 )
 def test_catalogue_garbage_parameters_never_500(client, employee, library, params):

@@ -15,6 +15,7 @@ from notifications import services
 from notifications.models import EmailOptOut, Notification
 from rumahbelajar.people.models import User
 from tests.requests import client_for
+from tests.training.factories import recorded_activity
 from tests.training.test_activities import file_report
 from training import services as training_services
 from training.models import LearningRecord
@@ -206,15 +207,8 @@ def test_jp_digest_tells_people_behind_pace_once_a_month(
     cast, employee, colleague, django_capture_on_commit_callbacks
 ):
     today = dt.date(2026, 7, 1)  # half the year past: 10 JP expected
-    training_services.record_activity(
-        employee=colleague,
-        year=2026,
-        jp=Decimal("12"),
-        kind="klasikal",
-        activity_type="seminar",
-        description="Seminar",
-        recorded_by=cast["superuser"],
-        date=dt.date(2026, 3, 1),
+    recorded_activity(
+        colleague, by=cast["superuser"], jp=Decimal("12"), kind="klasikal", date=dt.date(2026, 3, 1)
     )
     mail.outbox.clear()
 

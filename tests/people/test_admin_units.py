@@ -30,6 +30,12 @@ def unit_form(unit: Unit, **overrides) -> dict:
     }
 
 
+def move_unit(client, unit: Unit, *, under: Unit):
+    """Posts `unit`'s admin form with `under` as its new parent."""
+    url = reverse("admin:people_unit_change", args=[unit.pk])
+    return admin_post(client, url, unit_form(unit, parent=under.pk))
+
+
 def test_unit_changelist_hr_admin_lists_only_own_subtrees(cast, hr_client):
     response = hr_client.get(UNITS)
 
@@ -109,11 +115,7 @@ def test_unit_add_superuser_creates_under_parent(cast, superuser_client, kanwil_
 def test_unit_change_superuser_moves_subtree(cast, superuser_client, kanwil_a, kanwil_b, unit_a1):
     sub = UnitFactory(code="sub-a1", parent=unit_a1)
 
-    response = admin_post(
-        superuser_client,
-        reverse("admin:people_unit_change", args=[unit_a1.pk]),
-        unit_form(unit_a1, parent=kanwil_b.pk),
-    )
+    response = move_unit(superuser_client, unit_a1, under=kanwil_b)
 
     sub.refresh_from_db()
     assert response.status_code == 302
@@ -121,11 +123,7 @@ def test_unit_change_superuser_moves_subtree(cast, superuser_client, kanwil_a, k
 
 
 def test_unit_change_superuser_into_own_subtree_refused(cast, superuser_client, kanwil_a, unit_a1):
-    response = admin_post(
-        superuser_client,
-        reverse("admin:people_unit_change", args=[kanwil_a.pk]),
-        unit_form(kanwil_a, parent=unit_a1.pk),
-    )
+    response = move_unit(superuser_client, kanwil_a, under=unit_a1)
 
     kanwil_a.refresh_from_db()
     assert response.status_code == 200

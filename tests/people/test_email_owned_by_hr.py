@@ -12,16 +12,10 @@ pytestmark = pytest.mark.django_db
 
 
 def _change_email(person, email: str):
+    """HR saves `person` as they are but for `email`, as the user admin does."""
+    values = {name: getattr(person, name) for name in services.EMPLOYEE_FIELDS}
     return services.update_employee(
-        employee=person,
-        email=email,
-        full_name=person.full_name,
-        nip=person.nip,
-        employee_type=person.employee_type,
-        unit=person.unit,
-        position=person.position,
-        rank=person.rank,
-        is_active=person.is_active,
+        employee=person, is_active=person.is_active, **{**values, "email": email}
     )
 
 

@@ -16,9 +16,9 @@ from django.utils import timezone
 
 from reports.models import SiasnCourseType, SiasnSent
 from tests.report_helpers import HR_REPORT_ACCESS
-from tests.training.factories import in_days, registered_for_past_training
+from tests.training.factories import in_days, recorded_activity, registered_for_past_training
 from training import services
-from training.models import ActivityType, Certificate, LearningKind, LearningRecord
+from training.models import ActivityType, Certificate, LearningRecord
 
 pytestmark = pytest.mark.django_db
 URL = "/reports/siasn/"
@@ -121,15 +121,7 @@ def test_siasn_mapping_is_data_edited_in_admin(client, employee, hr_admin):
 
 
 def test_siasn_activity_recorded_by_hr_is_a_row_without_certificate(client, employee, hr_admin):
-    services.record_activity(
-        employee=employee,
-        year=timezone.localdate().year,
-        jp=Decimal("2"),
-        kind=LearningKind.NONKLASIKAL,
-        activity_type=ActivityType.SEMINAR,
-        description="Seminar Integritas",
-        recorded_by=hr_admin,
-    )
+    recorded_activity(employee, by=hr_admin, jp=Decimal("2"), description="Seminar Integritas")
     client.force_login(hr_admin)
 
     rows = csv_rows(client.get(URL, {"format": "csv"}))

@@ -9,7 +9,16 @@ from django.utils import timezone
 from factory.django import DjangoModelFactory
 
 from training import services
-from training.models import Enrollment, Training, TrainingKind, TrainingMode, TrainingStatus
+from training.models import (
+    ActivityType,
+    Enrollment,
+    LearningKind,
+    LearningRecord,
+    Training,
+    TrainingKind,
+    TrainingMode,
+    TrainingStatus,
+)
 
 
 def in_days(days: float) -> dt.datetime:
@@ -64,6 +73,17 @@ def registered_for_past_training(
     HR may mark it completed."""
     training = TrainingFactory(**fields)
     enrollment = services.register(training=training, employee=employee)
+    move_into_past(training, start=start, length=length)
+    enrollment.refresh_from_db()
+    return enrollment
+
+
+def move_into_past(
+    training: Training, *, start: dt.datetime | None = None, length=dt.timedelta(hours=6)
+) -> None:
+    """`training` has taken place (from `start`, by default two days ago, for `length`) and its
+    registration window is gone, as after the day; past the services' checks, so people who
+    registered before may be marked completed."""
     start = start or in_days(-2)
     Training.objects.filter(pk=training.pk).update(
         start_at=start,
@@ -71,8 +91,27 @@ def registered_for_past_training(
         registration_opens_at=None,
         registration_closes_at=None,
     )
-    enrollment.refresh_from_db()
-    return enrollment
+
+
+#: What an activity in a test is, unless the test says otherwise.
+ACTIVITY = {
+    "kind": LearningKind.NONKLASIKAL,
+    "activity_type": ActivityType.SEMINAR,
+    "description": "Seminar",
+}
+
+
+def recorded_activity(
+    employee, *, by, jp, year: int | None = None, date: dt.date | None = None, **fields
+) -> LearningRecord:
+    """`jp` of another development activity in `employee`'s ledger, recorded by HR (`by`)
+    through services.record_activity; `year` is `date`'s, else this year; `fields` (kind,
+    activity_type, description) override ACTIVITY."""
+    if year is None:
+        year = date.year if date else timezone.localdate().year
+    return services.record_activity(
+        employee=employee, recorded_by=by, jp=jp, year=year, date=date, **{**ACTIVITY, **fields}
+    )
 
 
 def restore_reference_data() -> None:

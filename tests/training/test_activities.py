@@ -153,15 +153,8 @@ def test_new_report_missing_fields_answer_field_errors(cast, head, employee):
 
     assert response.status_code == 400
     errors = response.context["form"].errors
-    assert {
-        "title",
-        "started_on",
-        "ended_on",
-        "minutes",
-        "summary",
-        "impact",
-        "competencies",
-    } <= set(errors)
+    required = {"title", "started_on", "ended_on", "minutes", "summary", "impact", "competencies"}
+    assert set(errors) == required
     assert ActivityReport.objects.count() == 0
 
 
@@ -385,30 +378,24 @@ def test_approval_list_shows_only_my_waiting_reports(cast, head, employee, colle
     assert "Kembalikan" in mine.content.decode()
 
 
+@pytest.mark.parametrize(
+    ("url", "viewer", "listed", "max_queries"),
+    [(APPROVALS, "head", "items", 9), (LIST, "employee", "reports", 7)],
+    ids=["approvals-of-the-head", "reports-of-the-author"],
+)
 @pytest.mark.parametrize("count", [1, 8])
-def test_approval_list_queries_constant(cast, head, employee, count, django_assert_max_num_queries):
+def test_report_lists_queries_constant(
+    cast, head, employee, url, viewer, listed, max_queries, count, django_assert_max_num_queries
+):
     for n in range(count):
         file_report(employee, title=f"Laporan {n}")
-    supervisor = client_for(head)
-    supervisor.get(APPROVALS)
+    client = client_for({"head": head, "employee": employee}[viewer])
+    client.get(url)
 
-    with django_assert_max_num_queries(9):
-        response = supervisor.get(APPROVALS)
+    with django_assert_max_num_queries(max_queries):
+        response = client.get(url)
 
-    assert len(response.context["items"]) == count
-
-
-@pytest.mark.parametrize("count", [1, 8])
-def test_activity_list_queries_constant(cast, head, employee, count, django_assert_max_num_queries):
-    for n in range(count):
-        file_report(employee, title=f"Laporan {n}")
-    author = client_for(employee)
-    author.get(LIST)
-
-    with django_assert_max_num_queries(7):
-        response = author.get(LIST)
-
-    assert len(response.context["reports"]) == count
+    assert len(response.context[listed]) == count
 
 
 def test_approved_jp_show_on_my_trainings(cast, head, employee):

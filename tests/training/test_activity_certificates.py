@@ -24,7 +24,9 @@ from competency.models import Competency
 from reports.models import SiasnCourseType
 from rumahbelajar.people import services as people_services
 from tests.people.factories import UserFactory
+from tests.requests import body, client_for
 from tests.training.factories import restore_reference_data
+from tests.training.test_certificates import DOWNLOAD_ACCESS, holder
 from tests.training.test_concurrency import run_at_once
 from training import certificates, services
 from training.certificate_pdf import qr_image
@@ -67,16 +69,6 @@ def certificate_of(report) -> Certificate:
     return Certificate.objects.get(activity_report=report)
 
 
-def login(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
-def body(response) -> bytes:
-    return b"".join(response.streaming_content) if response.streaming else response.content
-
-
 # --- Issuing -------------------------------------------------------------------------------------
 
 
@@ -87,11 +79,7 @@ def test_approval_issues_one_certificate_with_the_activity_snapshot(employee, he
     certificate = certificate_of(report)
 
     year = timezone.localdate().year
-    assert (certificate.holder_id, certificate.holder_name, certificate.holder_nip) == (
-        employee.pk,
-        "Alice Pegawai",
-        employee.nip,
-    )
+    assert holder(certificate) == (employee.pk, "Alice Pegawai", employee.nip)
     assert (certificate.title, certificate.mode, certificate.jp) == (
         "Seminar Nasional Pelayanan Hukum",
         "Seminar / lokakarya",
@@ -111,7 +99,7 @@ def test_reapproval_and_double_post_issue_no_second_certificate(employee, head):
     report = approved(employee, head)
 
     services.approve_report(report=report, by=head)
-    response = login(head).post(
+    response = client_for(head).post(
         reverse("team:approval-decide", args=[report.pk]), {"decision": "approve"}
     )
 
@@ -241,15 +229,11 @@ def test_activity_approved_without_jp_gets_a_certificate_stating_none(employee, 
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(
-    ("who", "status"),
-    [("employee", 200), ("hr_admin", 200), ("superuser", 200), ("colleague", 404),
-     ("outsider", 404)],
-)  # fmt: skip
+@pytest.mark.parametrize(("who", "status"), DOWNLOAD_ACCESS)
 def test_download_allowed_to_owner_unit_hr_and_superuser_only(cast, head, who, status):
     certificate = certificate_of(approved(cast["employee"], head))
 
-    response = login(cast[who]).get(reverse("certificate-file", args=[certificate.pk]))
+    response = client_for(cast[who]).get(reverse("certificate-file", args=[certificate.pk]))
 
     assert response.status_code == status
     if status == 200:
@@ -266,8 +250,8 @@ def test_download_refused_to_the_approver_and_other_units_hr(employee, head, kan
     outsider.managed_units.add(kanwil_b)
     url = reverse("certificate-file", args=[certificate.pk])
 
-    assert login(outsider).get(url).status_code == 404
-    assert login(head).get(url).status_code == 404  # approving is not managing the person
+    assert client_for(outsider).get(url).status_code == 404
+    assert client_for(head).get(url).status_code == 404  # approving is not managing the person
     assert Client().get(url).status_code == 302  # anonymous: to the login page
 
 
@@ -317,7 +301,7 @@ def test_verify_a_revoked_activity_certificate_says_when_and_why(employee, head,
 def test_detail_and_list_link_the_certificate_with_its_verification_url(employee, head):
     report = approved(employee, head)
     certificate = certificate_of(report)
-    client = login(employee)
+    client = client_for(employee)
     link = reverse("certificate-file", args=[certificate.pk])
 
     for url in (reverse("training:activity-detail", args=[report.pk]),
@@ -332,7 +316,7 @@ def test_approver_sees_the_report_but_no_certificate_link(employee, head):
     report = approved(employee, head)
     link = reverse("certificate-file", args=[certificate_of(report).pk])
 
-    page = login(head).get(reverse("training:activity-detail", args=[report.pk]))
+    page = client_for(head).get(reverse("training:activity-detail", args=[report.pk]))
 
     assert page.status_code == 200
     assert link not in page.content.decode()
@@ -343,7 +327,7 @@ def test_pages_hide_a_revoked_certificate(employee, head, hr_admin):
     report = approved(employee, head)
     certificate = certificate_of(report)
     certificates.revoke_certificate(certificate=certificate, by=hr_admin, reason="Data keliru")
-    client = login(employee)
+    client = client_for(employee)
     link = reverse("certificate-file", args=[certificate.pk])
 
     assert link not in client.get(reverse("training:activity-list")).content.decode()
@@ -358,7 +342,7 @@ def test_activity_list_queries_constant_with_certificates(
 ):
     for n in range(count):
         approved(employee, head, title=f"Seminar {n}")
-    client = login(employee)
+    client = client_for(employee)
     client.get(reverse("training:activity-list"))
 
     with django_assert_max_num_queries(8):
@@ -377,7 +361,7 @@ def test_siasn_row_of_an_approved_activity_carries_its_certificate_number(employ
     report = approved(employee, head)
     certificate = certificate_of(report)
 
-    response = login(hr_admin).get(
+    response = client_for(hr_admin).get(
         "/reports/siasn/", {"year": report.ended_on.year, "format": "csv"}
     )
 
@@ -444,7 +428,7 @@ def test_verify_unknown_code_answers_404_in_the_verification_pages_shape(
 
 @pytest.mark.django_db
 def test_other_pages_keep_the_common_404(employee):
-    response = login(employee).get("/trainings/activities/999999/")
+    response = client_for(employee).get("/trainings/activities/999999/")
 
     assert response.status_code == 404
     assert "Verifikasi Sertifikat" not in response.content.decode()

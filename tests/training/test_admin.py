@@ -15,7 +15,7 @@ from django.urls import reverse
 from rumahbelajar.people.roles import CONTENT_ADMIN, ensure_role_groups
 from tests.people.factories import PositionFactory, UserFactory
 from tests.requests import client_for
-from tests.training.factories import TrainingFactory, in_days
+from tests.training.factories import TrainingFactory, in_days, recorded_activity
 from training import services
 from training.models import Enrollment, EnrollmentStatus, LearningRecord, Training, TrainingKind
 
@@ -287,6 +287,15 @@ OVERBOOKING_REFUSED = (
 )
 
 
+def assert_overbooking_refused(response, training) -> None:
+    """The assign form comes back with the refusal and without the overbooking box to tick,
+    and nobody was assigned."""
+    assert response.status_code == 200
+    assert response.context["form"].non_field_errors() == [OVERBOOKING_REFUSED]
+    assert b'name="allow_overbooking"' not in response.content
+    assert assigned_emails(training) == set()
+
+
 def test_assign_action_over_capacity_of_training_organised_elsewhere_offers_no_confirmation(
     hr_client, unit_a1, unit_b1, employee, colleague
 ):
@@ -294,11 +303,8 @@ def test_assign_action_over_capacity_of_training_organised_elsewhere_offers_no_c
 
     response = assign_post(hr_client, training, units=[unit_a1.pk])
 
-    assert response.status_code == 200
     assert response.context["needs_confirmation"] is False
-    assert response.context["form"].non_field_errors() == [OVERBOOKING_REFUSED]
-    assert b'name="allow_overbooking"' not in response.content
-    assert assigned_emails(training) == set()
+    assert_overbooking_refused(response, training)
 
 
 def test_assign_action_forged_overbooking_of_training_organised_elsewhere_refused(
@@ -308,10 +314,7 @@ def test_assign_action_forged_overbooking_of_training_organised_elsewhere_refuse
 
     response = assign_post(hr_client, training, units=[unit_a1.pk], allow_overbooking="on")
 
-    assert response.status_code == 200
-    assert response.context["form"].non_field_errors() == [OVERBOOKING_REFUSED]
-    assert b'name="allow_overbooking"' not in response.content
-    assert assigned_emails(training) == set()
+    assert_overbooking_refused(response, training)
 
 
 def test_assign_action_within_capacity_of_training_organised_elsewhere_assigns(
@@ -398,16 +401,18 @@ def test_enrollment_change_page_read_only(hr_client, employee):
 # --- ledger -------------------------------------------------------------------------------------
 
 
+def add_record(client, person, **fields):
+    """Posts the ledger's add form for `person`'s activity (`fields`) of 2 April 2026."""
+    return client.post(ADD_RECORD, {"employee": person.pk, "date": "2026-04-02", **fields})
+
+
 def test_learning_record_add_by_conversion_table(hr_client, employee):
-    response = hr_client.post(
-        ADD_RECORD,
-        {
-            "employee": employee.pk,
-            "date": "2026-04-02",
-            "activity_type": "coaching",
-            "quantity": "2",
-            "description": "Coaching penyusunan telaahan staf",
-        },
+    response = add_record(
+        hr_client,
+        employee,
+        activity_type="coaching",
+        quantity="2",
+        description="Coaching penyusunan telaahan staf",
     )
 
     assert response.status_code == 302
@@ -416,15 +421,8 @@ def test_learning_record_add_by_conversion_table(hr_client, employee):
 
 
 def test_learning_record_add_outsider_refused(hr_client, outsider):
-    response = hr_client.post(
-        ADD_RECORD,
-        {
-            "employee": outsider.pk,
-            "date": "2026-04-02",
-            "activity_type": "seminar",
-            "jp": "3",
-            "description": "Seminar",
-        },
+    response = add_record(
+        hr_client, outsider, activity_type="seminar", jp="3", description="Seminar"
     )
 
     assert response.status_code == 200
@@ -436,15 +434,7 @@ def test_learning_record_changelist_hr_admin_own_people_only(
     hr_client, hr_admin, employee, outsider, superuser
 ):
     for person in (employee, outsider):
-        services.record_activity(
-            employee=person,
-            year=2026,
-            jp=2,
-            kind="nonklasikal",
-            activity_type="mentoring",
-            description="Mentoring",
-            recorded_by=superuser,
-        )
+        recorded_activity(person, by=superuser, jp=2, year=2026, activity_type="mentoring")
 
     response = hr_client.get(RECORDS)
 

@@ -22,28 +22,31 @@ from tests.competency.conftest import (  # noqa: F401 (fixtures)
     broker_down,
     real_publishing,
 )
-from tests.conftest import PASSWORD
 from tests.people.factories import UserFactory
-from tests.training.factories import TrainingFactory, in_days
+from tests.requests import body, client_for
+from tests.training.factories import (
+    TrainingFactory,
+    in_days,
+    move_into_past,
+    registered_for_past_training,
+)
 from training import certificates, selectors, services
 from training.certificate_pdf import qr_image
-from training.models import Certificate, CertificateSequence, Training, TrainingMode
+from training.models import Certificate, CertificateSequence, TrainingMode
 
 pytestmark = pytest.mark.django_db
 
 
 def completed(employee, hr_admin, *, title="Pelatihan Analisis Kebijakan", jp="8"):
     """A training the employee registered for, took part in, and HR marked completed."""
-    training = TrainingFactory(title=title, jp=Decimal(jp), mode=TrainingMode.BLENDED)
-    enrollment = services.register(training=training, employee=employee)
-    start = in_days(-3)
-    Training.objects.filter(pk=training.pk).update(
-        start_at=start,
-        end_at=start + dt.timedelta(days=1),
-        registration_opens_at=None,
-        registration_closes_at=None,
+    enrollment = registered_for_past_training(
+        employee,
+        start=in_days(-3),
+        length=dt.timedelta(days=1),
+        title=title,
+        jp=Decimal(jp),
+        mode=TrainingMode.BLENDED,
     )
-    enrollment.refresh_from_db()
     services.complete(enrollment=enrollment, by=hr_admin)
     return enrollment
 
@@ -57,8 +60,9 @@ def pdf_text(content: bytes) -> str:
     return " ".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
 
 
-def body(response) -> bytes:
-    return b"".join(response.streaming_content) if response.streaming else response.content
+def holder(certificate: Certificate) -> tuple[int, str, str]:
+    """Whom a certificate names: the holder's id, and the name and NIP as issued."""
+    return certificate.holder_id, certificate.holder_name, certificate.holder_nip
 
 
 # --- Issuing ---------------------------------------------------------------------------------
@@ -70,11 +74,7 @@ def test_complete_issues_one_certificate_with_the_training_snapshot(employee, hr
     certificate = Certificate.objects.get(enrollment=enrollment)
 
     year = timezone.localdate().year
-    assert (certificate.holder_id, certificate.holder_name, certificate.holder_nip) == (
-        employee.pk,
-        "Alice Pegawai",
-        employee.nip,
-    )
+    assert holder(certificate) == (employee.pk, "Alice Pegawai", employee.nip)
     assert (certificate.title, certificate.jp, certificate.mode) == (
         "Pelatihan Analisis Kebijakan",
         Decimal("12.00"),
@@ -245,11 +245,17 @@ def test_ensure_pdf_renders_once(employee, hr_admin):
 # --- Download -----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("who", "status"),
-    [("employee", 200), ("hr_admin", 200), ("superuser", 200), ("colleague", 404),
-     ("outsider", 404)],
-)  # fmt: skip
+#: Who may download a certificate (the holder, their unit's HR, superusers), as (who, status).
+DOWNLOAD_ACCESS = [
+    ("employee", 200),
+    ("hr_admin", 200),
+    ("superuser", 200),
+    ("colleague", 404),
+    ("outsider", 404),
+]
+
+
+@pytest.mark.parametrize(("who", "status"), DOWNLOAD_ACCESS)
 def test_download_allowed_to_owner_unit_hr_and_superuser_only(client, cast, who, status):
     certificate = Certificate.objects.get(enrollment=completed(cast["employee"], cast["hr_admin"]))
 
@@ -444,25 +450,23 @@ def test_verify_for_a_logged_in_person_the_same(client, colleague, employee, hr_
 # --- Admin: revoke and re-issue ------------------------------------------------------------------
 
 
-def admin_client(user) -> Client:
-    client = Client()
-    assert client.login(login=user.email, password=PASSWORD) or True
-    client.force_login(user)
-    return client
+CERTIFICATES = reverse("admin:training_certificate_changelist")
+
+
+def certificate_action(user, action: str, certificate: Certificate, reason: str):
+    """`user` applies the admin's `action` (revoke_certificates, reissue_certificates) to
+    `certificate`, giving `reason`."""
+    return client_for(user).post(
+        CERTIFICATES,
+        {"action": action, "_selected_action": [certificate.pk], "reason": reason, "apply": "1"},
+    )
 
 
 def test_admin_revoke_action_revokes_with_reason_and_logs(employee, hr_admin):
     certificate = Certificate.objects.get(enrollment=completed(employee, hr_admin))
-    url = reverse("admin:training_certificate_changelist")
 
-    response = admin_client(hr_admin).post(
-        url,
-        {
-            "action": "revoke_certificates",
-            "_selected_action": [certificate.pk],
-            "reason": "Peserta tidak memenuhi syarat",
-            "apply": "1",
-        },
+    response = certificate_action(
+        hr_admin, "revoke_certificates", certificate, "Peserta tidak memenuhi syarat"
     )
 
     certificate.refresh_from_db()
@@ -478,15 +482,7 @@ def test_admin_revoke_action_revokes_with_reason_and_logs(employee, hr_admin):
 def test_admin_reissue_action_issues_a_replacement(employee, hr_admin):
     certificate = Certificate.objects.get(enrollment=completed(employee, hr_admin))
 
-    admin_client(hr_admin).post(
-        reverse("admin:training_certificate_changelist"),
-        {
-            "action": "reissue_certificates",
-            "_selected_action": [certificate.pk],
-            "reason": "Nama dikoreksi",
-            "apply": "1",
-        },
-    )
+    certificate_action(hr_admin, "reissue_certificates", certificate, "Nama dikoreksi")
 
     new = Certificate.objects.get(replaces=certificate)
     assert new.is_valid
@@ -496,7 +492,7 @@ def test_admin_lists_only_certificates_of_own_units(employee, outsider, hr_admin
     mine = Certificate.objects.get(enrollment=completed(employee, hr_admin, title="A"))
     theirs = Certificate.objects.get(enrollment=completed(outsider, superuser, title="B"))
 
-    page = admin_client(hr_admin).get(reverse("admin:training_certificate_changelist"))
+    page = client_for(hr_admin).get(CERTIFICATES)
 
     text = page.content.decode()
     assert page.status_code == 200
@@ -507,15 +503,7 @@ def test_admin_lists_only_certificates_of_own_units(employee, outsider, hr_admin
 def test_admin_revoke_outside_own_units_changes_nothing(employee, outsider, hr_admin, superuser):
     theirs = Certificate.objects.get(enrollment=completed(outsider, superuser))
 
-    admin_client(hr_admin).post(
-        reverse("admin:training_certificate_changelist"),
-        {
-            "action": "revoke_certificates",
-            "_selected_action": [theirs.pk],
-            "reason": "x",
-            "apply": "1",
-        },
-    )
+    certificate_action(hr_admin, "revoke_certificates", theirs, "x")
 
     theirs.refresh_from_db()
     assert theirs.is_valid
@@ -576,13 +564,7 @@ def _class_of(size: int, unit):
     enrollments = [
         services.register(training=training, employee=UserFactory(unit=unit)) for _ in range(size)
     ]
-    start = in_days(-1)
-    Training.objects.filter(pk=training.pk).update(
-        start_at=start,
-        end_at=start + dt.timedelta(hours=6),
-        registration_opens_at=None,
-        registration_closes_at=None,
-    )
+    move_into_past(training, start=in_days(-1))
     return enrollments
 
 

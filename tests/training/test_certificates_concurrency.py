@@ -4,35 +4,23 @@ consecutive numbers without gaps or duplicates."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 from django.utils import timezone
 
 from tests.people.factories import UserFactory
-from tests.training.factories import TrainingFactory, in_days
+from tests.training.factories import TrainingFactory, move_into_past
 from tests.training.test_concurrency import run_at_once
 from training import services
-from training.models import Certificate, Enrollment, Training
+from training.models import Certificate, Enrollment
 
 pytestmark = pytest.mark.usefixtures("_restore_reference_data")
-
-
-def _taken_place(training: Training) -> None:
-    start = in_days(-2)
-    Training.objects.filter(pk=training.pk).update(
-        start_at=start,
-        end_at=start + dt.timedelta(hours=6),
-        registration_opens_at=None,
-        registration_closes_at=None,
-    )
 
 
 def test_same_completion_recorded_at_once_issues_one_certificate(transactional_db, hr_admin):
     training = TrainingFactory()
     employee = UserFactory(unit=hr_admin.managed_units.get())
     enrollment = services.register(training=training, employee=employee)
-    _taken_place(training)
+    move_into_past(training)
 
     results, errors = run_at_once(
         [lambda: services.complete(enrollment=Enrollment.objects.get(pk=enrollment.pk),
@@ -50,7 +38,7 @@ def test_completions_at_once_numbered_without_gaps(transactional_db, hr_admin):
     enrollments = [
         services.register(training=training, employee=UserFactory(unit=unit)) for _ in range(8)
     ]
-    _taken_place(training)
+    move_into_past(training)
 
     def complete(pk: int):
         return lambda: services.complete(enrollment=Enrollment.objects.get(pk=pk), by=hr_admin)

@@ -64,19 +64,34 @@ def assert_invariant(training) -> Counter:
     return counts
 
 
+def registrations(training: Training, people) -> list[Callable[[], object]]:
+    """One call a person: each of `people` registers for `training`."""
+    return [lambda p=p: services.register(training=training, employee=p) for p in people]
+
+
+def cancellations(enrollments) -> list[Callable[[], object]]:
+    """One call an enrolment: each person cancels their own."""
+    return [lambda e=e: services.cancel(enrollment=e, by=e.employee) for e in enrollments]
+
+
+def assert_seats(training: Training, *, registered: int, waitlisted: int) -> None:
+    """The invariant holds, with exactly these many people seated and waiting."""
+    counts = assert_invariant(training)
+    assert counts == Counter(
+        {EnrollmentStatus.REGISTERED: registered, EnrollmentStatus.WAITLISTED: waitlisted}
+    )
+
+
 def test_register_fifty_at_once_capacity_ten_registers_ten_waitlists_forty(
     transactional_db, unit_a1
 ):
     training = TrainingFactory(capacity=10)
     people = UserFactory.create_batch(50, unit=unit_a1)
 
-    _results, errors = run_at_once(
-        [lambda p=p: services.register(training=training, employee=p) for p in people]
-    )
+    _results, errors = run_at_once(registrations(training, people))
 
     assert errors == []
-    counts = assert_invariant(training)
-    assert counts == Counter({EnrollmentStatus.REGISTERED: 10, EnrollmentStatus.WAITLISTED: 40})
+    assert_seats(training, registered=10, waitlisted=40)
     assert Enrollment.objects.filter(training=training).count() == 50
 
 
@@ -112,9 +127,7 @@ def test_cancel_several_at_once_promotes_in_waitlist_order(transactional_db, uni
     people = UserFactory.create_batch(10, unit=unit_a1)
     enrollments = [services.register(training=training, employee=p) for p in people]
 
-    _results, errors = run_at_once(
-        [lambda e=e: services.cancel(enrollment=e, by=e.employee) for e in enrollments[:3]]
-    )
+    _results, errors = run_at_once(cancellations(enrollments[:3]))
 
     assert errors == []
     registered_waiters = set(
@@ -139,18 +152,15 @@ def test_cancel_and_register_at_once_keep_invariant(transactional_db, unit_a1):
     _results, errors = run_at_once(calls)
 
     assert errors == []
-    counts = assert_invariant(training)
     # 15 + 12 newcomers - 12 cancelled = 15 active people for 10 seats.
-    assert counts == Counter({EnrollmentStatus.REGISTERED: 10, EnrollmentStatus.WAITLISTED: 5})
+    assert_seats(training, registered=10, waitlisted=5)
 
 
 def test_assign_and_register_at_once_never_overbook_silently(transactional_db, unit_a1, hr_admin):
     training = TrainingFactory(capacity=10)
     registrants = UserFactory.create_batch(8, unit=unit_a1)
     assignees = UserFactory.create_batch(5, unit=unit_a1)
-    calls: list[Callable[[], object]] = [
-        lambda p=p: services.register(training=training, employee=p) for p in registrants
-    ]
+    calls = registrations(training, registrants)
     calls.append(
         lambda: services.assign(training=training, employees=assignees, assigned_by=hr_admin)
     )
@@ -205,13 +215,10 @@ def test_burst_waitlist_follows_the_lock_order_and_cancel_promotes_its_head(
     training = TrainingFactory(capacity=8)
     people = UserFactory.create_batch(40, unit=unit_a1)
 
-    results, errors = run_at_once(
-        [lambda p=p: services.register(training=training, employee=p) for p in people]
-    )
+    results, errors = run_at_once(registrations(training, people))
 
     assert errors == []
-    counts = assert_invariant(training)
-    assert counts == Counter({EnrollmentStatus.REGISTERED: 8, EnrollmentStatus.WAITLISTED: 32})
+    assert_seats(training, registered=8, waitlisted=32)
     rows = list(Enrollment.objects.filter(training=training).order_by("pk"))
     # The first eight through the lock took the seats; everyone after them waits.
     assert [row.status for row in rows] == [EnrollmentStatus.REGISTERED] * 8 + [
@@ -241,16 +248,13 @@ def test_burst_with_cancellations_keeps_the_fifo_promotion(transactional_db, uni
     early = UserFactory.create_batch(10, unit=unit_a1)
     enrollments = [services.register(training=training, employee=p) for p in early]
     latecomers = UserFactory.create_batch(10, unit=unit_a1)
-    calls: list[Callable[[], object]] = [
-        lambda e=e: services.cancel(enrollment=e, by=e.employee) for e in enrollments[:3]
-    ]
-    calls += [lambda p=p: services.register(training=training, employee=p) for p in latecomers]
+    calls = cancellations(enrollments[:3])
+    calls += registrations(training, latecomers)
 
     _results, errors = run_at_once(calls)
 
     assert errors == []
-    counts = assert_invariant(training)
-    assert counts == Counter({EnrollmentStatus.REGISTERED: 5, EnrollmentStatus.WAITLISTED: 12})
+    assert_seats(training, registered=5, waitlisted=12)
     # Five waited before the burst and only three seats were freed: whatever the interleaving,
     # each freed seat went to the head of the waitlist (a newcomer finding a free seat while
     # people wait promotes them first), so the seats are the early rows 4 to 8.

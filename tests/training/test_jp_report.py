@@ -17,7 +17,7 @@ from rumahbelajar.people.models import EmployeeType
 from tests.conftest import PASSWORD
 from tests.people.factories import UserFactory
 from tests.report_helpers import HR_REPORT_ACCESS, other_hr_admin
-from tests.training.factories import TrainingFactory
+from tests.training.factories import TrainingFactory, recorded_activity
 from training import selectors, services
 from training.cache import bump_reports_version
 from training.models import LearningKind, TrainingKind
@@ -43,25 +43,9 @@ def ledger(cast):
         (cast["employee"], 10, LearningKind.NONKLASIKAL),
         (cast["colleague"], 5, LearningKind.KLASIKAL),
     ):
-        services.record_activity(
-            employee=person,
-            year=year,
-            jp=jp,
-            kind=kind,
-            activity_type="seminar",
-            description="Seminar",
-            recorded_by=hr,
-            date=day,
-        )
-    services.record_activity(
-        employee=cast["employee"],
-        year=year - 1,
-        jp=50,
-        kind=LearningKind.KLASIKAL,
-        activity_type="seminar",
-        description="Tahun lalu",
-        recorded_by=hr,
-        date=dt.date(year - 1, 6, 1),
+        recorded_activity(person, by=hr, jp=jp, kind=kind, date=day)
+    recorded_activity(
+        cast["employee"], by=hr, jp=50, kind=LearningKind.KLASIKAL, date=dt.date(year - 1, 6, 1)
     )
     wajib = TrainingFactory(title="Pelatihan Wajib Etika", kind=TrainingKind.MANDATED)
     services.assign(training=wajib, employees=[cast["colleague"]], assigned_by=hr)
@@ -173,15 +157,7 @@ def test_jp_report_shared_fragment_moves_on_with_a_ledger_write(client, ledger):
     login(client, ledger["hr_admin"])
     client.get(URL)  # kept in the cache for the scope
 
-    services.record_activity(
-        employee=ledger["colleague"],
-        year=timezone.localdate().year,
-        jp=15,
-        kind=LearningKind.NONKLASIKAL,
-        activity_type="seminar",
-        description="Lokakarya",
-        recorded_by=ledger["hr_admin"],
-    )
+    recorded_activity(ledger["colleague"], by=ledger["hr_admin"], jp=15)
     response = client.get(URL)
 
     assert "Memenuhi target" in response.content.decode()

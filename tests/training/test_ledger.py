@@ -9,7 +9,12 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from tests.training.factories import TrainingFactory, in_days, registered_for_past_training
+from tests.training.factories import (
+    TrainingFactory,
+    in_days,
+    recorded_activity,
+    registered_for_past_training,
+)
 from training import selectors, services
 from training.models import (
     ActivityType,
@@ -128,30 +133,14 @@ def test_record_activity_in_scope_adds_line(employee, hr_admin):
 
 def test_record_activity_outside_scope_refused(outsider, hr_admin):
     with pytest.raises(services.OutsideScope):
-        services.record_activity(
-            employee=outsider,
-            year=2026,
-            jp=2,
-            kind=LearningKind.NONKLASIKAL,
-            activity_type=ActivityType.MENTORING,
-            description="Mentoring",
-            recorded_by=hr_admin,
-        )
+        recorded_activity(outsider, by=hr_admin, jp=2, year=2026)
 
     assert LearningRecord.objects.count() == 0
 
 
 def test_record_activity_zero_jp_refused(employee, hr_admin):
     with pytest.raises(services.InvalidActivity) as exc:
-        services.record_activity(
-            employee=employee,
-            year=2026,
-            jp=0,
-            kind=LearningKind.NONKLASIKAL,
-            activity_type=ActivityType.SEMINAR,
-            description="Seminar",
-            recorded_by=hr_admin,
-        )
+        recorded_activity(employee, by=hr_admin, jp=0, year=2026)
 
     assert str(exc.value) == "JP harus lebih dari 0."
 
@@ -159,29 +148,15 @@ def test_record_activity_zero_jp_refused(employee, hr_admin):
 def eight_klasikal_and_mentoring(employee, hr_admin, *, year: int) -> None:
     """A completed 8 JP klasikal training and 4.5 JP of mentoring (nonklasikal) in `year`."""
     services.complete(enrollment=started_training_with(employee, jp="8"), by=hr_admin)
-    services.record_activity(
-        employee=employee,
-        year=year,
-        jp="4.5",
-        kind=LearningKind.NONKLASIKAL,
-        activity_type=ActivityType.MENTORING,
-        description="Mentoring",
-        recorded_by=hr_admin,
+    recorded_activity(
+        employee, by=hr_admin, jp="4.5", year=year, activity_type=ActivityType.MENTORING
     )
 
 
 def test_jp_summary_splits_klasikal_nonklasikal(employee, hr_admin):
     year = timezone.localdate().year
     eight_klasikal_and_mentoring(employee, hr_admin, year=year)
-    services.record_activity(
-        employee=employee,
-        year=year - 1,
-        jp="10",
-        kind=LearningKind.KLASIKAL,
-        activity_type=ActivityType.SEMINAR,
-        description="Tahun lalu",
-        recorded_by=hr_admin,
-    )
+    recorded_activity(employee, by=hr_admin, jp="10", year=year - 1, kind=LearningKind.KLASIKAL)
 
     summary = selectors.jp_summary(employee=employee, year=year)
 
@@ -212,15 +187,7 @@ def test_my_trainings_with_jp_is_jp_summary_in_the_same_query(
 
 
 def test_jp_summary_over_target_caps_percent(employee, hr_admin):
-    services.record_activity(
-        employee=employee,
-        year=2026,
-        jp="25",
-        kind=LearningKind.KLASIKAL,
-        activity_type=ActivityType.SEMINAR,
-        description="Seminar panjang",
-        recorded_by=hr_admin,
-    )
+    recorded_activity(employee, by=hr_admin, jp="25", year=2026, kind=LearningKind.KLASIKAL)
 
     summary = selectors.jp_summary(employee=employee, year=2026)
 

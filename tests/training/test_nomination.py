@@ -55,6 +55,14 @@ def confirm(client, cell, training, employees, **extra):
     )
 
 
+def nominate_both_to_one_seat(client, cast, cell, *, organizer_unit=None, **extra):
+    """HR nominates Alice and Bob from the cell to a one-seat training organised by
+    `organizer_unit` (`extra`: more fields)."""
+    training = training_for(3, capacity=1, organizer_unit=organizer_unit)
+    login(client, cast["hr_admin"])
+    return confirm(client, cell, training, [cast["employee"], cast["colleague"]], **extra)
+
+
 @pytest.mark.parametrize(("who", "status"), HR_REPORT_ACCESS)
 def test_nomination_access_by_cast(client, cast, cell, who, status):
     login(client, cast[who])
@@ -120,21 +128,15 @@ def test_nomination_review_recounts_without_assigning(client, cast, cell):
 
 
 def test_nomination_over_capacity_refused_without_overbooking(client, cast, cell):
-    training = training_for(3, capacity=1)
-    login(client, cast["hr_admin"])
-
-    response = confirm(client, cell, training, [cast["employee"], cast["colleague"]])
+    response = nominate_both_to_one_seat(client, cast, cell)
 
     assert response.status_code == 409
     assert Enrollment.objects.count() == 0
 
 
 def test_nomination_overbooking_not_allowed_outside_own_units(client, cast, cell, kanwil_b):
-    training = training_for(3, capacity=1, organizer_unit=kanwil_b)
-    login(client, cast["hr_admin"])
-
-    response = confirm(
-        client, cell, training, [cast["employee"], cast["colleague"]], allow_overbooking="on"
+    response = nominate_both_to_one_seat(
+        client, cast, cell, organizer_unit=kanwil_b, allow_overbooking="on"
     )
 
     assert response.status_code == 409
@@ -143,11 +145,8 @@ def test_nomination_overbooking_not_allowed_outside_own_units(client, cast, cell
 
 
 def test_nomination_overbooking_allowed_for_own_units(client, cast, cell, kanwil_a):
-    training = training_for(3, capacity=1, organizer_unit=kanwil_a)
-    login(client, cast["hr_admin"])
-
-    response = confirm(
-        client, cell, training, [cast["employee"], cast["colleague"]], allow_overbooking="on"
+    response = nominate_both_to_one_seat(
+        client, cast, cell, organizer_unit=kanwil_a, allow_overbooking="on"
     )
 
     assert response.status_code == 302

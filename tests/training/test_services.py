@@ -57,15 +57,19 @@ def test_register_twice_refused_already_enrolled(employee):
     assert Enrollment.objects.filter(training=training).count() == 1
 
 
-def test_register_after_cancel_registers_again(employee):
-    training = TrainingFactory()
-    first = services.register(training=training, employee=employee)
-    services.cancel(enrollment=first, by=employee)
+@pytest.fixture
+def cancelled_enrollment(employee):
+    """The employee's enrolment in an open training, which they have cancelled."""
+    enrollment = services.register(training=TrainingFactory(), employee=employee)
+    services.cancel(enrollment=enrollment, by=employee)
+    return enrollment
 
-    second = services.register(training=training, employee=employee)
+
+def test_register_after_cancel_registers_again(employee, cancelled_enrollment):
+    second = services.register(training=cancelled_enrollment.training, employee=employee)
 
     assert second.status == EnrollmentStatus.REGISTERED
-    assert second.pk != first.pk
+    assert second.pk != cancelled_enrollment.pk
 
 
 def test_register_window_not_open_refused(employee):
@@ -239,12 +243,8 @@ def test_cancel_rolled_back_sends_no_email(django_capture_on_commit_callbacks):
     assert Enrollment.objects.get(pk=queue[0].pk).status == EnrollmentStatus.WAITLISTED
 
 
-def test_cancel_twice_returns_cancelled_unchanged(employee):
-    training = TrainingFactory()
-    enrollment = services.register(training=training, employee=employee)
-    services.cancel(enrollment=enrollment, by=employee)
-
-    again = services.cancel(enrollment=enrollment, by=employee)
+def test_cancel_twice_returns_cancelled_unchanged(employee, cancelled_enrollment):
+    again = services.cancel(enrollment=cancelled_enrollment, by=employee)
 
     assert again.status == EnrollmentStatus.CANCELLED
 
@@ -354,12 +354,17 @@ def test_assign_person_outside_scope_refuses_everyone(employee, outsider, hr_adm
     assert Enrollment.objects.filter(training=training).count() == 0
 
 
+def assign_three(training, *, by, unit, **options):
+    """`by` assigns three new people of `unit` to `training` (`options`: allow_overbooking)."""
+    people = UserFactory.create_batch(3, unit=unit)
+    return services.assign(training=training, employees=people, assigned_by=by, **options)
+
+
 def test_assign_over_capacity_refused_with_numbers(hr_admin, unit_a1):
     training = TrainingFactory(capacity=2)
-    people = UserFactory.create_batch(3, unit=unit_a1)
 
     with pytest.raises(services.CapacityExceeded) as exc:
-        services.assign(training=training, employees=people, assigned_by=hr_admin)
+        assign_three(training, by=hr_admin, unit=unit_a1)
 
     assert (exc.value.needed, exc.value.free) == (3, 2)
     assert Enrollment.objects.filter(training=training).count() == 0
@@ -367,11 +372,8 @@ def test_assign_over_capacity_refused_with_numbers(hr_admin, unit_a1):
 
 def test_assign_over_capacity_confirmed_overbooks(hr_admin, unit_a1):
     training = TrainingFactory(capacity=2, organizer_unit=unit_a1)
-    people = UserFactory.create_batch(3, unit=unit_a1)
 
-    report = services.assign(
-        training=training, employees=people, assigned_by=hr_admin, allow_overbooking=True
-    )
+    report = assign_three(training, by=hr_admin, unit=unit_a1, allow_overbooking=True)
 
     assert (report.assigned, report.over_capacity) == (3, 1)
     assert selectors.published_trainings().get(pk=training.pk).seats_left == 0
@@ -381,12 +383,9 @@ def test_assign_over_capacity_of_training_organised_elsewhere_refused_for_hr(
     hr_admin, unit_a1, unit_b1
 ):
     training = TrainingFactory(capacity=2, organizer_unit=unit_b1)
-    people = UserFactory.create_batch(3, unit=unit_a1)
 
     with pytest.raises(services.OverbookingNotAllowed) as exc:
-        services.assign(
-            training=training, employees=people, assigned_by=hr_admin, allow_overbooking=True
-        )
+        assign_three(training, by=hr_admin, unit=unit_a1, allow_overbooking=True)
 
     assert (exc.value.needed, exc.value.free) == (3, 2)
     assert Enrollment.objects.filter(training=training).count() == 0
@@ -394,23 +393,17 @@ def test_assign_over_capacity_of_training_organised_elsewhere_refused_for_hr(
 
 def test_assign_over_capacity_of_central_training_refused_for_hr(hr_admin, unit_a1):
     training = TrainingFactory(capacity=2, organizer_unit=None)
-    people = UserFactory.create_batch(3, unit=unit_a1)
 
     with pytest.raises(services.OverbookingNotAllowed):
-        services.assign(
-            training=training, employees=people, assigned_by=hr_admin, allow_overbooking=True
-        )
+        assign_three(training, by=hr_admin, unit=unit_a1, allow_overbooking=True)
 
     assert Enrollment.objects.filter(training=training).count() == 0
 
 
 def test_assign_within_capacity_of_training_organised_elsewhere_assigns(hr_admin, unit_a1, unit_b1):
     training = TrainingFactory(capacity=3, organizer_unit=unit_b1)
-    people = UserFactory.create_batch(3, unit=unit_a1)
 
-    report = services.assign(
-        training=training, employees=people, assigned_by=hr_admin, allow_overbooking=True
-    )
+    report = assign_three(training, by=hr_admin, unit=unit_a1, allow_overbooking=True)
 
     assert (report.assigned, report.over_capacity) == (3, 0)
 
@@ -419,11 +412,8 @@ def test_assign_over_capacity_of_any_training_confirmed_by_superuser_overbooks(
     superuser, unit_a1, unit_b1
 ):
     training = TrainingFactory(capacity=2, organizer_unit=unit_b1)
-    people = UserFactory.create_batch(3, unit=unit_a1)
 
-    report = services.assign(
-        training=training, employees=people, assigned_by=superuser, allow_overbooking=True
-    )
+    report = assign_three(training, by=superuser, unit=unit_a1, allow_overbooking=True)
 
     assert (report.assigned, report.over_capacity) == (3, 1)
 
