@@ -311,7 +311,12 @@ class User(AbstractBaseUser, PermissionsMixin):
                 fields=["unit", "full_name", "id"],
                 include=["supervisor", "is_active"],
                 name="people_user_unit_name_cover",
-            )
+            ),
+            # The few people who have left: a team's members whose explicit supervisor left
+            # are found from them (team_page), not by checking every supervisor of a unit.
+            models.Index(
+                fields=["id"], condition=models.Q(is_active=False), name="people_user_inactive"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -160,7 +160,9 @@ def team_of(*, supervisor: User) -> QuerySet[User]:
 # size counted in the same pass; people_user_team_by_unit answers the unit's people from the
 # index alone. The ORM's OR of both rules read a unit head's 7,000 people twice,
 # to count them and to sort them (2 x 11 ms). The units come first, as in team_of: planned
-# from a subquery, the people of a unit or two were found by a scan of all 100,000.
+# from a subquery, the people of a unit or two were found by a scan of all 100,000. The people
+# whose explicit supervisor has left are found from those who left (people_user_inactive: a
+# few), not by looking up the supervisor of each of the unit's people (6,600 lookups, 20 ms).
 _TEAM_PAGE = """
 SELECT {pk}, count(*) OVER () FROM (
     SELECT u.{pk}, u.{name} FROM {users} u
@@ -171,9 +173,8 @@ SELECT {pk}, count(*) OVER () FROM (
        AND u.{supervisor} IS NULL
        AND (u.{unit} = ANY(%(own)s) OR u.{pk} = ANY(%(heads)s))
     UNION ALL
-    SELECT u.{pk}, u.{name} FROM {users} u JOIN {users} s ON s.{pk} = u.{supervisor}
-     WHERE u.{unit} = ANY(%(units)s) AND u.{active} AND u.{pk} <> %(pk)s
-       AND u.{supervisor} IS NOT NULL AND NOT s.{active}
+    SELECT u.{pk}, u.{name} FROM {users} s JOIN {users} u ON u.{supervisor} = s.{pk}
+     WHERE NOT s.{active} AND u.{unit} = ANY(%(units)s) AND u.{active} AND u.{pk} <> %(pk)s
        AND (u.{unit} = ANY(%(own)s) OR u.{pk} = ANY(%(heads)s))
 ) team
 ORDER BY {name}, {pk} LIMIT %(limit)s OFFSET %(offset)s
