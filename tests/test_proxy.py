@@ -12,7 +12,7 @@ import yaml
 from django.contrib.auth import SESSION_KEY
 
 from tests.conftest import PASSWORD
-from tests.test_security import _setting
+from tests.production_settings import production_setting
 
 LOGIN_URL = "/accounts/login/"
 TOO_MANY_ATTEMPTS = "Terlalu banyak percobaan masuk yang gagal. Coba lagi nanti."
@@ -81,18 +81,20 @@ def test_login_without_proxy_forged_forwarded_for_ignored(client, employee, sett
 
 
 def test_settings_behind_tls_proxy_trusts_one_proxy_and_its_scheme_header():
-    assert _setting("ALLAUTH_TRUSTED_PROXY_COUNT", BEHIND_TLS_PROXY="1") == "1"
-    assert _setting("SECURE_PROXY_SSL_HEADER", BEHIND_TLS_PROXY="1") == (
+    assert production_setting("ALLAUTH_TRUSTED_PROXY_COUNT", BEHIND_TLS_PROXY="1") == "1"
+    assert production_setting("SECURE_PROXY_SSL_HEADER", BEHIND_TLS_PROXY="1") == (
         "('HTTP_X_FORWARDED_PROTO', 'https')"
     )
 
 
 def test_settings_without_proxy_trusts_no_forwarded_for():
-    assert _setting("ALLAUTH_TRUSTED_PROXY_COUNT") == "0"
+    assert production_setting("ALLAUTH_TRUSTED_PROXY_COUNT") == "0"
 
 
 def test_settings_empty_broker_url_means_redis_url():
-    value = _setting("CELERY_BROKER_URL", CELERY_BROKER_URL="", REDIS_URL="redis://example:6379/3")
+    value = production_setting(
+        "CELERY_BROKER_URL", CELERY_BROKER_URL="", REDIS_URL="redis://example:6379/3"
+    )
 
     assert value == "redis://example:6379/3"
 
