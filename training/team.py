@@ -304,11 +304,22 @@ def _sql() -> dict[str, str]:
         "assignments": (
             f"SELECT {columns(Enrollment, 'e')}, {columns(Training, 't')} "  # noqa: S608
             f'FROM {t["Enrollment"]} e JOIN {t["Training"]} t ON t."id" = e."training_id" '
-            'WHERE e."employee_id" = ANY(%s) AND e."source" = %s AND e."status" = ANY(%s) '
-            'AND t."status" <> %s '
+            f'WHERE e."employee_id" = ANY(%s) AND e."source" = {_literal(EnrollmentSource.ASSIGNED)} '
+            f'AND e."status" IN ({_literal(EnrollmentStatus.REGISTERED)}, '
+            f"{_literal(EnrollmentStatus.NO_SHOW)}) "
+            f'AND t."status" <> {_literal(TrainingStatus.CANCELLED)} '
             'ORDER BY e."due_date" NULLS LAST, t."start_at", e."id"'
         ),
     }
+
+
+def _literal(value: str) -> str:
+    """A status in the SQL itself rather than a parameter: a prepared statement's generic plan
+    took `t.status <> $1` for one training in 500 and looped over the enrolments of each (5 ms
+    instead of 0.5). Only the codes' own words reach the SQL."""
+    if not value.replace("_", "").isalpha():
+        raise ValueError(f"not a status code: {value!r}")
+    return f"'{value}'"
 
 
 def _members(ids: list[int], year: int) -> dict[int, TeamMember]:
@@ -339,9 +350,7 @@ def _members(ids: list[int], year: int) -> dict[int, TeamMember]:
 def _open_assignments(ids: list[int]) -> list[Enrollment]:
     """The members' assigned trainings not attended (registered, or absent), but cancelled
     ones, with the training: by due date (none last), start, then id."""
-    not_attended = [str(EnrollmentStatus.REGISTERED), str(EnrollmentStatus.NO_SHOW)]
-    params = [ids, str(EnrollmentSource.ASSIGNED), not_attended, str(TrainingStatus.CANCELLED)]
-    db, rows = fetch(Enrollment, _sql()["assignments"], params)
+    db, rows = fetch(Enrollment, _sql()["assignments"], [ids])
     found = []
     for row in rows:
         enrollment, at = take(Enrollment, db, row, 0)
