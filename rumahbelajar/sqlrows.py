@@ -50,6 +50,27 @@ def take[M: models.Model](
     return instance, start + len(names)
 
 
+def take_shared[M: models.Model](
+    model: type[M],
+    db: str,
+    row: tuple[Any, ...],
+    start: int,
+    seen: dict[Any, M],
+    *,
+    skip: tuple[str, ...] = (),
+) -> tuple[M | None, int]:
+    """take(), but one instance per primary key in `seen`: rows that repeat the same unit or
+    position build it once."""
+    fields = _fields(model, skip)
+    pk = row[start + [field.attname for field in fields].index(model._meta.pk.attname)]  # type: ignore[union-attr]
+    end = start + len(fields)
+    if pk is None:
+        return None, end
+    if pk not in seen:
+        seen[pk] = take(model, db, row, start, skip=skip)[0]  # type: ignore[assignment]
+    return seen[pk], end
+
+
 def cache_related(instance: models.Model, field_name: str, related: models.Model | None) -> None:
     """Sets what `instance.<field_name>` returns without a query (as select_related does)."""
     instance._meta.get_field(field_name).set_cached_value(instance, related)  # type: ignore[union-attr]

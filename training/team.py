@@ -22,7 +22,7 @@ from django.utils import timezone
 from competency.models import Competency, CompetencyMap, CompetencyMapItem, JpmCategory
 from rumahbelajar.people import selectors as people_selectors
 from rumahbelajar.people.models import EmployeeType, Position, Unit, User
-from rumahbelajar.sqlrows import cache_related, columns, fetch, take
+from rumahbelajar.sqlrows import cache_related, columns, fetch, take, take_shared
 from training.models import (
     PENDING_STATUSES,
     YEARLY_JP_TARGET,
@@ -281,7 +281,7 @@ def _sql() -> dict[str, str]:
         # Each member with their unit and position, their map's JPM and band (NULL: no map)
         # and their JP in the year.
         "people": (
-            f"SELECT {columns(User, 'u')}, {columns(Unit, 'n')}, {columns(Position, 'p')}, "  # noqa: S608 (names from the models)
+            f"SELECT {columns(User, 'u', skip=_UNREAD)}, {columns(Unit, 'n')}, {columns(Position, 'p')}, "  # noqa: S608 (names from the models)
             'm."employee_id", m."jpm", m."category", '
             f'(SELECT sum(r."jp") FROM {t["LearningRecord"]} r'
             ' WHERE r."employee_id" = u."id" AND r."year" = %s) '
@@ -322,16 +322,22 @@ def _literal(value: str) -> str:
     return f"'{value}'"
 
 
+# What the page never shows of a member (left deferred).
+_UNREAD = ("password", "last_login", "date_joined")
+
+
 def _members(ids: list[int], year: int) -> dict[int, TeamMember]:
     """The members of the page, in the page's order, with their unit, position, map and JP."""
     if not ids:
         return {}
     db, rows = fetch(User, _sql()["people"], [year, ids])
     found = {}
+    units: dict[int, Unit] = {}
+    positions: dict[int, Position] = {}
     for row in rows:
-        person, at = take(User, db, row, 0)
-        unit, at = take(Unit, db, row, at)
-        position, at = take(Position, db, row, at)
+        person, at = take(User, db, row, 0, skip=_UNREAD)
+        unit, at = take_shared(Unit, db, row, at, units)
+        position, at = take_shared(Position, db, row, at, positions)
         assert person is not None
         cache_related(person, "unit", unit)
         cache_related(person, "position", position)

@@ -194,14 +194,27 @@ def _team_page_sql() -> str:
     )
 
 
+@cache
+def _headed_units_sql() -> str:
+    """The units `supervisor` heads and their child units, each with its head (as team_of reads
+    them), written once per process."""
+    units = connection.ops.quote_name(Unit._meta.db_table)
+    head = Unit._meta.get_field("head").column  # type: ignore[union-attr]
+    parent = Unit._meta.get_field("parent").column  # type: ignore[union-attr]
+    return (
+        f'SELECT u."id", u."{head}" FROM {units} u LEFT JOIN {units} p ON p."id" = u."{parent}" '  # noqa: S608 (names from the model)
+        f'WHERE u."{head}" = %s OR p."{head}" = %s'
+    )
+
+
 def team_page(*, supervisor: User, offset: int, limit: int) -> tuple[int, list[int]]:
     """How many people team_of(supervisor) holds, and the ids of `limit` of them from `offset`
     on, by name (then id). Two queries (the units the supervisor heads, then the page). The
     size is 0 past the last page (no row to count on)."""
     pk = supervisor.pk
-    headed = list(
-        Unit.objects.filter(Q(head_id=pk) | Q(parent__head_id=pk)).values_list("pk", "head_id")
-    )
+    with connection.cursor() as cursor:
+        cursor.execute(_headed_units_sql(), [pk, pk])
+        headed = cursor.fetchall()
     own = [unit for unit, head in headed if head == pk]
     # Of a child unit only its head (for a head, the parent unit's head is the supervisor).
     heads = [head for unit, head in headed if head not in (pk, None) and unit not in own]
