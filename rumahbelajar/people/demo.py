@@ -489,13 +489,13 @@ WITH numbered AS (
       FROM {users}
      WHERE {email} LIKE %(like)s AND {email} ~ %(pattern)s AND {unit} IS NOT NULL
 ), teams AS (
-    SELECT id, unit, rank / %(team)s AS team, rank %% %(team)s = 0 AS leads
+    SELECT id, rank %% %(team)s = 0 AS leads,
+           first_value(id) OVER (PARTITION BY unit, rank / %(team)s ORDER BY rank) AS leader
       FROM numbered WHERE size > %(large)s
 )
-UPDATE {users} u SET {supervisor} = leader.id
-  FROM teams member
-  JOIN teams leader ON leader.unit = member.unit AND leader.team = member.team AND leader.leads
- WHERE u.{pk} = member.id AND NOT member.leads AND u.{supervisor} IS NULL
+UPDATE {users} u SET {supervisor} = teams.leader
+  FROM teams
+ WHERE u.{pk} = teams.id AND NOT teams.leads AND u.{supervisor} IS NULL
 """
 
 
@@ -507,8 +507,9 @@ def _ensure_numbered_teams() -> int:
         name: connection.ops.quote_name(meta.get_field(name).column)  # type: ignore[union-attr,arg-type]
         for name in ("id", "unit", "email", "supervisor")
     }
+    users_table = connection.ops.quote_name(meta.db_table)
     sql = _TEAMS_SQL.format(
-        users=connection.ops.quote_name(meta.db_table),
+        users=users_table,
         pk=column["id"],
         unit=column["unit"],
         email=column["email"],
@@ -521,6 +522,8 @@ def _ensure_numbered_teams() -> int:
         "large": LARGE_UNIT,
     }
     with transaction.atomic(), connection.cursor() as cursor:
+        # Just bulk-inserted: without statistics the planner takes the table for a few rows.
+        cursor.execute(f"ANALYZE {users_table}")
         cursor.execute(sql, params)
         return cursor.rowcount
 
