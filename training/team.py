@@ -3,8 +3,8 @@ employee's own, and those waiting at /team/approvals/). Re-exported by training.
 
 The team page costs the same number of queries whatever the team's size: what waits for the
 supervisor, the units they head and a page of the team with its size (people.selectors.team_page
-decides who is in the team), then the page's members with their map's JPM and band and their JP,
-their largest gaps, and their open assignments, each over every member at once. In SQL written
+decides who is in the team), then the page's members with their map's JPM and band, their JP
+and their largest gaps, and their open assignments, each over every member at once. In SQL written
 once per process, not built by the ORM per request.
 """
 
@@ -223,7 +223,7 @@ def team_overview(*, supervisor: User, today: dt.date | None = None, page: int =
     """A page of `supervisor`'s team by name, each member with their stored map's JPM and band,
     their largest gaps, their JP this year against their target, the assigned trainings they
     have not attended (due soon or overdue first) and the reports and registration requests they
-    have waiting for `supervisor`. Six queries whatever the team's size (three when it is
+    have waiting for `supervisor`. Five queries whatever the team's size (three when it is
     empty)."""
     today = today or timezone.localdate()
     waiting_for = _waiting_counts(supervisor)
@@ -244,10 +244,6 @@ def team_overview(*, supervisor: User, today: dt.date | None = None, page: int =
     if not members:
         return Team(members=[], **base)
     ids = list(members)
-    with connection.cursor() as cursor:
-        cursor.execute(_sql()["gaps"], [ids, GAPS_PER_MEMBER])
-        for employee_id, code, name, required, achieved, gap in cursor.fetchall():
-            members[employee_id].gaps.append(Gap(code, name, required, achieved, gap))
     soon = today + dt.timedelta(days=DUE_WITHIN_DAYS)
     for enrollment in _open_assignments(ids):
         due = enrollment.due_date or timezone.localtime(enrollment.training.end_at).date()
@@ -278,28 +274,24 @@ def _sql() -> dict[str, str]:
         )
     }  # fmt: skip
     return {
-        # Each member with their unit and position, their map's JPM and band (NULL: no map)
-        # and their JP in the year.
+        # Each member with their unit and position, their map's JPM and band (NULL: no map),
+        # their JP in the year and their largest gaps (by gap, then the dictionary's order) as
+        # a JSON list of [code, name, required, achieved, gap].
         "people": (
             f"SELECT {columns(User, 'u', skip=_UNREAD)}, {columns(Unit, 'n')}, {columns(Position, 'p')}, "  # noqa: S608 (names from the models)
             'm."employee_id", m."jpm", m."category", '
             f'(SELECT sum(r."jp") FROM {t["LearningRecord"]} r'
-            ' WHERE r."employee_id" = u."id" AND r."year" = %s) '
+            ' WHERE r."employee_id" = u."id" AND r."year" = %s), '
+            "(SELECT json_agg(json_build_array(code, name, required, achieved, gap))"
+            ' FROM (SELECT c."code", c."name", i."required", i."achieved", i."gap"'
+            f" FROM {t['CompetencyMapItem']} i JOIN {t['Competency']} c"
+            ' ON c."id" = i."competency_id"'
+            ' WHERE i."map_id" = m."employee_id" AND i."gap" > 0'
+            ' ORDER BY i."gap" DESC, c."sort_order", c."code" LIMIT %s) largest) '
             f'FROM {t["User"]} u LEFT JOIN {t["Unit"]} n ON n."id" = u."unit_id" '
             f'LEFT JOIN {t["Position"]} p ON p."id" = u."position_id" '
             f'LEFT JOIN {t["CompetencyMap"]} m ON m."employee_id" = u."id" '
             'WHERE u."id" = ANY(%s)'
-        ),
-        # The largest gaps of each member's map: by gap, then the dictionary's order.
-        "gaps": (
-            "SELECT map_id, code, name, required, achieved, gap FROM ("  # noqa: S608
-            ' SELECT i."map_id", c."code", c."name", i."required", i."achieved", i."gap",'
-            ' row_number() OVER (PARTITION BY i."map_id"'
-            ' ORDER BY i."gap" DESC, c."sort_order", c."code") AS place'
-            f" FROM {t['CompetencyMapItem']} i JOIN {t['Competency']} c"
-            ' ON c."id" = i."competency_id"'
-            ' WHERE i."map_id" = ANY(%s) AND i."gap" > 0'
-            ") gaps WHERE place <= %s ORDER BY map_id, place"
         ),
         "assignments": (
             f"SELECT {columns(Enrollment, 'e')}, {columns(Training, 't')} "  # noqa: S608
@@ -330,7 +322,7 @@ def _members(ids: list[int], year: int) -> dict[int, TeamMember]:
     """The members of the page, in the page's order, with their unit, position, map and JP."""
     if not ids:
         return {}
-    db, rows = fetch(User, _sql()["people"], [year, ids])
+    db, rows = fetch(User, _sql()["people"], [year, GAPS_PER_MEMBER, ids])
     found = {}
     units: dict[int, Unit] = {}
     positions: dict[int, Position] = {}
@@ -341,7 +333,7 @@ def _members(ids: list[int], year: int) -> dict[int, TeamMember]:
         assert person is not None
         cache_related(person, "unit", unit)
         cache_related(person, "position", position)
-        mapped, jpm, category, jp = row[at:]
+        mapped, jpm, category, jp, gaps = row[at:]
         found[person.pk] = TeamMember(
             person=person,
             jp_target=_target(person.employee_type),
@@ -349,6 +341,7 @@ def _members(ids: list[int], year: int) -> dict[int, TeamMember]:
             category=category or "",
             has_map=mapped is not None,
             jp=jp or Decimal(0),
+            gaps=[Gap(*gap) for gap in gaps or ()],
         )
     return {pk: found[pk] for pk in ids if pk in found}
 
