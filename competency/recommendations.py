@@ -170,20 +170,27 @@ def register(name: str, provider: Provider) -> None:
 # --- Needs -----------------------------------------------------------------------------------
 
 
+def gaps_first[G: GapLike](items: Iterable[G]) -> list[G]:
+    """The items with a gap, the ones to work on first: the biggest gap first, then those not
+    yet assessed, then in the dictionary's order. The one order of the map page's "to develop"
+    list and of the needs the recommendations serve."""
+    with_gap = [item for item in items if item.gap > 0]
+    with_gap.sort(
+        key=lambda item: (
+            -item.gap,
+            item.assessed,
+            item.competency.sort_order,
+            item.competency.code,
+        )
+    )
+    return with_gap
+
+
 def needs_from(current: Iterable[GapLike], target: Iterable[GapLike] = ()) -> list[Need]:
     """The needs in ranking order: current position's gaps, then the target's (competencies the
     current position does not already ask for)."""
 
     def ordered(items: Iterable[GapLike], *, for_target: bool) -> list[Need]:
-        with_gap = [item for item in items if item.gap > 0]
-        with_gap.sort(
-            key=lambda item: (
-                -item.gap,
-                item.assessed,
-                item.competency.sort_order,
-                item.competency.code,
-            )
-        )
         return [
             Need(
                 competency=item.competency,
@@ -192,7 +199,7 @@ def needs_from(current: Iterable[GapLike], target: Iterable[GapLike] = ()) -> li
                 assessed=item.assessed,
                 for_target=for_target,
             )
-            for item in with_gap
+            for item in gaps_first(items)
         ]
 
     now = ordered(current, for_target=False)

@@ -28,6 +28,7 @@ from competency.models import (
     PositionStandard,
     TargetPosition,
 )
+from competency.recommendations import gaps_first
 from rumahbelajar.people.models import Position, Unit, User
 from rumahbelajar.people.nip import format_nip
 from rumahbelajar.people.selectors import (
@@ -224,16 +225,7 @@ def competencies_to_develop(
     """The map items with a gap, the ones to work on first: the biggest gap first, then those
     not yet assessed, then in the dictionary's order; at most `limit`. `items` are a stored map's
     (map_for_employee: competency and next level loaded). No query."""
-    with_gap = [item for item in items if item.gap > 0]
-    with_gap.sort(
-        key=lambda item: (
-            -item.gap,
-            item.assessed,
-            item.competency.sort_order,
-            item.competency.code,
-        )
-    )
-    return with_gap[:limit]
+    return gaps_first(items)[:limit]
 
 
 def employee_map_visible_to(*, viewer: User, nip: str) -> User:

@@ -978,14 +978,7 @@ def valid_certificates_by_enrollment(
 ) -> dict[int, Certificate]:
     """The person's valid certificates keyed by enrolment id (all, or of `enrollment_ids`). One
     query; only what the links need."""
-    rows = Certificate.objects.filter(
-        holder=employee, revoked_at__isnull=True, enrollment__isnull=False
-    ).only("pk", "number", "code", "enrollment_id", "holder_id")
-    if enrollment_ids is not None:
-        if not enrollment_ids:
-            return {}
-        rows = rows.filter(enrollment_id__in=enrollment_ids)
-    return {row.enrollment_id: row for row in rows.order_by()}  # type: ignore[misc]
+    return _valid_certificates_by(employee, "enrollment_id", enrollment_ids)
 
 
 def valid_certificates_by_report(
@@ -993,14 +986,22 @@ def valid_certificates_by_report(
 ) -> dict[int, Certificate]:
     """The person's valid certificates of approved learning-log activities keyed by report id
     (all, or of `report_ids`). One query; only what the links need."""
+    return _valid_certificates_by(employee, "activity_report_id", report_ids)
+
+
+def _valid_certificates_by(
+    employee: User, source: str, ids: list[int] | None
+) -> dict[int, Certificate]:
+    """The person's valid certificates whose `source` (the enrolment's or the report's id) is
+    set, keyed by it; only those of `ids` when given (none for an empty list, without a query)."""
+    if ids is not None and not ids:
+        return {}
     rows = Certificate.objects.filter(
-        holder=employee, revoked_at__isnull=True, activity_report__isnull=False
-    ).only("pk", "number", "code", "activity_report_id", "holder_id")
-    if report_ids is not None:
-        if not report_ids:
-            return {}
-        rows = rows.filter(activity_report_id__in=report_ids)
-    return {row.activity_report_id: row for row in rows.order_by()}  # type: ignore[misc]
+        holder=employee, revoked_at__isnull=True, **{f"{source}__isnull": False}
+    ).only("pk", "number", "code", source, "holder_id")
+    if ids is not None:
+        rows = rows.filter(**{f"{source}__in": ids})
+    return {getattr(row, source): row for row in rows.order_by()}
 
 
 def certificate_for_download(*, pk: int, user: User) -> Certificate:
