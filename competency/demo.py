@@ -567,7 +567,7 @@ def _ensure_numbered_results(result: CompetencySeedResult) -> None:
     last = 0
     while True:
         ids = list(
-            User.objects.filter(pk__gt=last, email__regex=r"^pegawai[0-9]+@demo\.rumahbelajar\.id$")
+            User.objects.filter(pk__gt=last, email__regex=people_demo.NUMBERED_EMAIL_PATTERN)
             .order_by("pk")
             .values_list("pk", flat=True)[:CHUNK_SIZE]
         )

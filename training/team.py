@@ -262,8 +262,8 @@ def team_overview(*, supervisor: User, today: dt.date | None = None, page: int =
     return Team(members=list(members.values()), **base)
 
 
-# The page's reads, written once per process: built by the ORM, the six of them cost the web
-# process more (5 ms) than PostgreSQL spends running them.
+# The page's reads, written once per process: built by the ORM per request, they cost the web
+# process more (5 ms) than PostgreSQL spent running them.
 @cache
 def _sql() -> dict[str, str]:
     t = {

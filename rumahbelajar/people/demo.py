@@ -395,6 +395,10 @@ def _ensure_account(
 # --- the numbered employees -------------------------------------------------------------------
 
 
+#: What employee_email() makes (at least four digits), as a regular expression.
+NUMBERED_EMAIL_PATTERN = rf"^pegawai[0-9]{{4,}}@{re.escape(EMAIL_DOMAIN)}$"
+
+
 def employee_email(number: int) -> str:
     return f"pegawai{number:04d}@{EMAIL_DOMAIN}"
 
@@ -517,7 +521,7 @@ def _ensure_numbered_teams() -> int:
     )
     params: dict[str, str | int] = {
         "like": f"pegawai%@{EMAIL_DOMAIN}",
-        "pattern": rf"^pegawai[0-9]{{4,}}@{re.escape(EMAIL_DOMAIN)}$",
+        "pattern": NUMBERED_EMAIL_PATTERN,
         "team": TEAM_SIZE,
         "large": LARGE_UNIT,
     }

@@ -139,9 +139,7 @@ def team_of(*, supervisor: User) -> QuerySet[User]:
     the team is two index lookups, on the explicit supervisor and on those units, instead of a
     scan of everyone (a head of a unit of 7,000 among 100,000 people: 150 ms a count)."""
     pk = supervisor.pk
-    headed = list(
-        Unit.objects.filter(Q(head_id=pk) | Q(parent__head_id=pk)).values_list("pk", "head_id")
-    )
+    headed = _headed_units(pk)
     own = [unit for unit, head in headed if head == pk]
     children = [unit for unit, head in headed if head != pk]
     no_explicit = Q(supervisor__isnull=True) | Q(supervisor__is_active=False)
@@ -194,10 +192,17 @@ def _team_page_sql() -> str:
     )
 
 
+def _headed_units(pk: int) -> list[tuple[int, int | None]]:
+    """(unit id, its head's id) of the units person `pk` heads and of their child units: where
+    team_of and team_page look for the people a head leads. One query."""
+    with connection.cursor() as cursor:
+        cursor.execute(_headed_units_sql(), [pk, pk])
+        return cursor.fetchall()
+
+
 @cache
 def _headed_units_sql() -> str:
-    """The units `supervisor` heads and their child units, each with its head (as team_of reads
-    them), written once per process."""
+    """_headed_units' SQL, written once per process."""
     units = connection.ops.quote_name(Unit._meta.db_table)
     head = Unit._meta.get_field("head").column  # type: ignore[union-attr]
     parent = Unit._meta.get_field("parent").column  # type: ignore[union-attr]
@@ -212,9 +217,7 @@ def team_page(*, supervisor: User, offset: int, limit: int) -> tuple[int, list[i
     on, by name (then id). Two queries (the units the supervisor heads, then the page). The
     size is 0 past the last page (no row to count on)."""
     pk = supervisor.pk
-    with connection.cursor() as cursor:
-        cursor.execute(_headed_units_sql(), [pk, pk])
-        headed = cursor.fetchall()
+    headed = _headed_units(pk)
     own = [unit for unit, head in headed if head == pk]
     # Of a child unit only its head (for a head, the parent unit's head is the supervisor).
     heads = [head for unit, head in headed if head not in (pk, None) and unit not in own]
