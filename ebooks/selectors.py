@@ -10,7 +10,6 @@ the template filter `highlight` can escape everything and only then turn them in
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 from collections.abc import Callable, Mapping
 from functools import cache
@@ -40,7 +39,7 @@ from ebooks.models import (
     Favourite,
     ReadingProgress,
 )
-from rumahbelajar.sqlrows import columns, take
+from rumahbelajar.sqlrows import clone, columns, take
 
 # The version every catalogue write moves on (ebooks.cache), under which its shared fragments
 # are stored.
@@ -434,7 +433,7 @@ def ebooks_for_gaps(*, achieved: Mapping[int, int], per_gap: int = 4) -> dict[in
         for level, ebook_id in picks:
             if ebook_id not in cards:  # deleted in between
                 continue
-            book = copy.copy(cards[ebook_id])  # one book may serve two competencies
+            book = clone(cards[ebook_id])  # one book may serve two competencies
             book.aimed_at = level  # type: ignore[attr-defined]
             ranked[competency_id].append(book)
     return ranked

@@ -9,9 +9,16 @@ competency map), written once per process instead of built and compiled by the O
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from functools import cache
 from typing import Any
 
 from django.db import connections, models, router
+from django.db.models.base import ModelState
+from django.db.models.fields.files import FileDescriptor, ImageFileDescriptor
+from django.db.models.fields.related_descriptors import ForeignKeyDeferredAttribute
+from django.db.models.query_utils import DeferredAttribute
+from django.db.models.signals import post_init, pre_init
 
 
 def _fields(model: type[models.Model], skip: tuple[str, ...] = ()) -> list[models.Field[Any, Any]]:
@@ -43,11 +50,59 @@ def take[M: models.Model](
 ) -> tuple[M | None, int]:
     """The instance of `model` whose columns (as `columns` lists them) begin at row[start], or
     None when its primary key is NULL (a LEFT JOIN found nothing); and where the next begin."""
-    names = [field.attname for field in _fields(model, skip)]
+    names, pk_index = _layout(model, skip)
     values = row[start : start + len(names)]
-    pk_index = names.index(model._meta.pk.attname)  # type: ignore[union-attr]
-    instance = model.from_db(db, names, values) if values[pk_index] is not None else None
+    instance = build(model, db, names, values) if values[pk_index] is not None else None
     return instance, start + len(names)
+
+
+@cache
+def _layout(model: type[models.Model], skip: tuple[str, ...]) -> tuple[tuple[str, ...], int]:
+    """The attribute names of `columns(model, ..., skip=skip)` and where the primary key is."""
+    names = tuple(field.attname for field in _fields(model, skip))
+    return names, names.index(model._meta.pk.attname)  # type: ignore[union-attr]
+
+
+# The descriptors whose __set__ on a new instance only stores the value in its __dict__ (an image
+# updates its dimension fields only when it replaces a file the instance already had).
+_PLAIN_DESCRIPTORS = (
+    DeferredAttribute,
+    ForeignKeyDeferredAttribute,
+    FileDescriptor,
+    ImageFileDescriptor,
+)
+
+
+@cache
+def _plain(model: type[models.Model]) -> bool:
+    """Whether `model` is built from the database by Django's own from_db and __init__, and
+    each of its columns' attributes only stores what it is given."""
+    return (
+        model.__init__ is models.Model.__init__
+        and model.from_db.__func__ is models.Model.from_db.__func__  # type: ignore[attr-defined]
+        and all(
+            type(getattr(model, field.attname, None)) in _PLAIN_DESCRIPTORS
+            for field in model._meta.concrete_fields
+        )
+    )
+
+
+def build[M: models.Model](
+    model: type[M], db: str, names: Sequence[str], values: Sequence[Any]
+) -> M:
+    """model.from_db(db, names, values), without the per-field work of Model.__init__ (half of a
+    page's time in from_db, with dozens of rows a page): for a model Django would build the same
+    way, with nobody listening to pre_init or post_init, the values go straight into the
+    instance's __dict__, which is all that __init__ leaves there (tests/test_sqlrows.py)."""
+    if not _plain(model) or pre_init.has_listeners(model) or post_init.has_listeners(model):
+        return model.from_db(db, names, values)
+    instance = model.__new__(model)
+    state = ModelState()
+    state.adding = False
+    state.db = db
+    instance.__dict__["_state"] = state
+    instance.__dict__.update(zip(names, values, strict=True))
+    return instance
 
 
 def take_shared[M: models.Model](
@@ -61,9 +116,9 @@ def take_shared[M: models.Model](
 ) -> tuple[M | None, int]:
     """take(), but one instance per primary key in `seen`: rows that repeat the same unit or
     position build it once."""
-    fields = _fields(model, skip)
-    pk = row[start + [field.attname for field in fields].index(model._meta.pk.attname)]  # type: ignore[union-attr]
-    end = start + len(fields)
+    names, pk_index = _layout(model, skip)
+    pk = row[start + pk_index]
+    end = start + len(names)
     if pk is None:
         return None, end
     if pk not in seen:
@@ -74,3 +129,19 @@ def take_shared[M: models.Model](
 def cache_related(instance: models.Model, field_name: str, related: models.Model | None) -> None:
     """Sets what `instance.<field_name>` returns without a query (as select_related does)."""
     instance._meta.get_field(field_name).set_cached_value(instance, related)  # type: ignore[union-attr]
+
+
+def clone[M: models.Model](instance: M) -> M:
+    """copy.copy(instance), without its round trip through pickling's protocol (~10 times the
+    time): a new instance with the same field values and related objects, and a state of its
+    own, so what is set on one does not show on the other."""
+    new = instance.__class__.__new__(instance.__class__)
+    new.__dict__.update(instance.__dict__)
+    state = ModelState()
+    state.adding = instance._state.adding
+    state.db = instance._state.db
+    state.fields_cache = dict(instance._state.fields_cache)
+    new.__dict__["_state"] = state
+    if "_prefetched_objects_cache" in new.__dict__:
+        new._prefetched_objects_cache = dict(new._prefetched_objects_cache)  # type: ignore[attr-defined]
+    return new
