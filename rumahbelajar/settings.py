@@ -104,6 +104,8 @@ TEMPLATES = [
             # `{% load i18n %}` loads Django's library with constant `{% translate %}` messages
             # kept per language (rumahbelajar/templatetags/i18n_kept.py).
             "libraries": {"i18n": "rumahbelajar.templatetags.i18n_kept"},
+            # `{% url %}` with constant arguments kept per process (rumahbelajar/templatetags/url_kept.py).
+            "builtins": ["rumahbelajar.templatetags.url_kept"],
         },
     },
 ]

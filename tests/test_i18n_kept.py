@@ -71,3 +71,33 @@ def test_any_other_shared_library_name_still_warns():
     )._check_for_template_tags_with_the_same_name()
     assert [warning.id for warning in warnings] == ["templates.W003"]
     assert "'static' is used for multiple" in warnings[0].msg
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "{% blocktranslate %}Selamat datang, {{ name }}{% endblocktranslate %}",
+        "{% blocktranslate trimmed with who=name %}\n  Selamat datang,\n  {{ who }}\n"
+        "{% endblocktranslate %}",
+        "{% blocktranslate trimmed count n=count %}\n dan {{ n }} pelatihan lain yang akan"
+        " datang.\n{% plural %}\n dan {{ n }} pelatihan lain yang akan datang.\n"
+        "{% endblocktranslate %}",
+        "{% blocktranslate with pct=100 %}{{ pct }}% tercapai{% endblocktranslate %}",
+        "{% blocktranslate asvar said %}Halo {{ name }}{% endblocktranslate %}[{{ said }}]",
+    ],
+)
+def test_blocktranslate_says_what_djangos_says(source):
+    from rumahbelajar.templatetags.i18n_kept import KeptBlockTranslateNode
+
+    template = engines["django"].from_string("{% load i18n %}" + source)
+    assert any(isinstance(node, KeptBlockTranslateNode) for node in template.template.nodelist)
+    for count in (1, 2, 1):
+        for language in ("id", "en", "id"):
+            context = {"name": "<Ani>", "count": count}
+            with translation.override(language):  # the same node each time: its kept messages
+                ours = template.render(context)
+            engine = Engine(libraries={"i18n": "django.templatetags.i18n"})
+            with translation.override(language):
+                theirs = engine.from_string("{% load i18n %}" + source).render(Context(context))
+            assert ours == theirs
+            assert "<Ani>" not in ours

@@ -65,3 +65,25 @@ class KeptTranslateNode(django_i18n.TranslateNode):
 def do_translate(parser: template.base.Parser, token: template.base.Token) -> template.Node:
     node = django_i18n.do_translate(parser, token)
     return KeptTranslateNode(node.filter_expression, node.noop, node.asvar, node.message_context)
+
+
+class KeptBlockTranslateNode(django_i18n.BlockTranslateNode):
+    """`{% blocktranslate %}` with its message ids worked out once per node: Django joins the
+    tokens and, for `trimmed`, runs a regular expression over the message on every render,
+    although both depend only on the template. The translation and the values stay per render."""
+
+    def render_token_list(self, tokens: list[Any]) -> tuple[str, list[str]]:
+        kept: dict[int, tuple[str, list[str]]] = self.__dict__.setdefault("_kept_messages", {})
+        key = id(tokens)  # self.singular or self.plural, which live as long as the node
+        if key not in kept:
+            kept[key] = super().render_token_list(tokens)
+        message, variables = kept[key]
+        return message, list(variables)  # the caller extends it
+
+
+@register.tag("blocktranslate")
+@register.tag("blocktrans")
+def do_block_translate(parser: template.base.Parser, token: template.base.Token) -> template.Node:
+    node = django_i18n.do_block_translate(parser, token)
+    node.__class__ = KeptBlockTranslateNode  # the same node, with the messages kept
+    return node
