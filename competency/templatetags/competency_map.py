@@ -135,7 +135,7 @@ def _grid(height: int) -> SafeString:
 
 
 @lru_cache(maxsize=4096)
-def _row_markup(row: _Row, *, narrow: bool, hatch: str, language: str) -> tuple[str, int]:
+def _row_markup(row: _Row, narrow: bool, hatch: str, language: str) -> tuple[str, int]:
     """One row drawn from its own top (placed by the caller) and its height. Kept per process:
     a row depends only on its figures, the layout and the language (the key has all of them), so
     a crowd's maps are drawn from a few hundred rows. `language` keys the translated note."""
@@ -185,7 +185,7 @@ def _rows(items: Sequence[ChartItem], *, narrow: bool, hatch: str) -> tuple[list
             item.gap,
             item.assessed,
         )
-        markup, row_height = _row_markup(row, narrow=narrow, hatch=hatch, language=language)
+        markup, row_height = _row_markup(row, narrow, hatch, language)  # positional: a faster key
         # Only an integer and a literal join the row drawn with format_html: no escaping needed.
         gap_class = " gap-chart__row--gap" if item.gap else ""
         rows.append(
@@ -223,30 +223,50 @@ def gap_chart(items: Iterable[ChartItem], *, chart_id: str, layout: str = "wide"
             f"{WIDE_BARS_WIDTH}%",
         )
     )
-    return format_html(
-        '<svg class="gap-chart gap-chart--{layout}" width="100%" height="{height}" role="img" '
-        'aria-labelledby="{id}-judul" aria-describedby="{id}-uraian" focusable="false" '
-        'xmlns="http://www.w3.org/2000/svg">'
-        '<title id="{id}-judul">{title}</title><desc id="{id}-uraian">{desc}</desc>'
-        "<defs>"
-        '<pattern id="{id}-arsir" width="6" height="6" patternUnits="userSpaceOnUse" '
-        'patternTransform="rotate(45)"><rect class="gap-chart__hatch-bg" width="6" height="6"/>'
-        '<line class="gap-chart__hatch" x1="0" y1="0" x2="0" y2="6"/></pattern>'
-        "</defs>"
-        '<svg x="{bars_x}" y="0" width="{bars_width}" height="{height}" overflow="visible" '
-        'aria-hidden="true">'
-        "{grid}</svg>"
-        "{rows}"
-        "</svg>",
-        layout="narrow" if narrow else "wide",
-        height=height + 4,
-        id=chart_id,
-        title=_("Level standar dan level capaian per kompetensi"),
-        desc=chart_description(items),
-        bars_x=bars_x,
-        bars_width=bars_width,
-        grid=_grid(height + 4),
-        rows=mark_safe("".join(rows)),  # noqa: S308 (every row went through format_html)
+    return mark_safe(  # noqa: S308 (the rows went through format_html, the rest is escaped here)
+        _chart_head(
+            "narrow" if narrow else "wide",
+            height + 4,
+            chart_id,
+            chart_description(items),
+            bars_x,
+            bars_width,
+            get_language() or "",
+        )
+        + "".join(rows)
+        + "</svg>"
+    )
+
+
+@lru_cache(maxsize=1024)
+def _chart_head(
+    layout: str, height: int, chart_id: str, desc: str, bars_x: str, bars_width: str, language: str
+) -> str:
+    """The chart's <svg> up to its rows: a few sizes and descriptions, drawn once per process
+    each (`language` keys the translated title)."""
+    return str(
+        format_html(
+            '<svg class="gap-chart gap-chart--{layout}" width="100%" height="{height}" role="img" '
+            'aria-labelledby="{id}-judul" aria-describedby="{id}-uraian" focusable="false" '
+            'xmlns="http://www.w3.org/2000/svg">'
+            '<title id="{id}-judul">{title}</title><desc id="{id}-uraian">{desc}</desc>'
+            "<defs>"
+            '<pattern id="{id}-arsir" width="6" height="6" patternUnits="userSpaceOnUse" '
+            'patternTransform="rotate(45)"><rect class="gap-chart__hatch-bg" width="6" height="6"/>'
+            '<line class="gap-chart__hatch" x1="0" y1="0" x2="0" y2="6"/></pattern>'
+            "</defs>"
+            '<svg x="{bars_x}" y="0" width="{bars_width}" height="{height}" overflow="visible" '
+            'aria-hidden="true">'
+            "{grid}</svg>",
+            layout=layout,
+            height=height,
+            id=chart_id,
+            title=_("Level standar dan level capaian per kompetensi"),
+            desc=desc,
+            bars_x=bars_x,
+            bars_width=bars_width,
+            grid=_grid(height),
+        )
     )
 
 

@@ -95,7 +95,8 @@ def suggestion_list(suggestions: Iterable[Suggestion], css_class: str = "steps")
 @register.simple_tag
 def develop_list(develop: Sequence[tuple[Need, list[Suggestion]]], show_steps: bool) -> SafeString:
     """The map page's competencies to develop (current position first, then the target's), each
-    with its gap and, on one's own map, its best e-books and trainings with their why."""
+    with its gap and, on one's own map, its best e-books and trainings with their why. f-strings
+    with escape() rather than format_html per item: the same markup for a third of the time."""
     language = get_language() or ""
     words = _words(language)
     items = []
@@ -110,44 +111,28 @@ def develop_list(develop: Sequence[tuple[Need, list[Suggestion]]], show_steps: b
         }
         flags = ""
         if not need.assessed:
-            flags += str(
-                format_html(
-                    ' <span class="cmap-flag cmap-flag--unassessed">{}</span>', words["unassessed"]
-                )
-            )
+            flags += f' <span class="cmap-flag cmap-flag--unassessed">{escape(words["unassessed"])}</span>'
         if need.for_target:
-            flags += str(
-                format_html(' <span class="cmap-flag cmap-flag--target">{}</span>', words["target"])
-            )
+            flags += f' <span class="cmap-flag cmap-flag--target">{escape(words["target"])}</span>'
         steps = ""
         if show_steps:
             listed = "".join(_suggestion(s, language) for s in suggestions)
             steps = (
-                str(format_html('<ul class="steps">{}</ul>', mark_safe(listed)))  # noqa: S308
+                f'<ul class="steps">{listed}</ul>'
                 if listed
-                else str(format_html('<p class="steps__none">{}</p>', words["none"]))
+                else f'<p class="steps__none">{escape(words["none"])}</p>'
             )
         anchor = "banding" if need.for_target else "kompetensi"
+        code = escape(competency.code)
+        target_class = " cmap-develop__item--target" if need.for_target else ""
         items.append(
-            format_html(
-                '<li class="cmap-develop__item{target_class}"><p class="cmap-develop__name">'
-                '<span class="cmap-code">{code}</span> <a href="#{anchor}-{code}">{name}</a></p>'
-                '<span class="cmap-develop__numbers">{numbers}</span> '
-                '<span class="cmap-gap-chip">{chip}</span>{flags}{steps}</li>',
-                target_class=" cmap-develop__item--target" if need.for_target else "",
-                code=competency.code,
-                anchor=anchor,
-                name=competency.name,
-                numbers=numbers,
-                chip=chip,
-                flags=mark_safe(flags),  # noqa: S308 (format_html above)
-                steps=mark_safe(steps),  # noqa: S308 (format_html above)
-            )
+            f'<li class="cmap-develop__item{target_class}"><p class="cmap-develop__name">'
+            f'<span class="cmap-code">{code}</span> <a href="#{anchor}-{code}">'
+            f"{escape(competency.name)}</a></p>"
+            f'<span class="cmap-develop__numbers">{escape(numbers)}</span> '
+            f'<span class="cmap-gap-chip">{escape(chip)}</span>{flags}{steps}</li>'
         )
-    return format_html(
-        '<ol class="cmap-develop__list">{}</ol>',
-        mark_safe("".join(items)),  # noqa: S308 (every item went through format_html)
-    )
+    return mark_safe(f'<ol class="cmap-develop__list">{"".join(items)}</ol>')  # noqa: S308 (escaped above)
 
 
 @register.simple_tag
