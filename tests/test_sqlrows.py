@@ -36,9 +36,13 @@ def test_the_same_instance_as_djangos_from_db(employee, model_name):
     assert end == len(names)
     assert type(built) is model
     assert _state(built) == _state(django)
-    assert (built._state.adding, built._state.db) == (False, db) == (
-        django._state.adding,
-        django._state.db,
+    assert (
+        (built._state.adding, built._state.db)
+        == (False, db)
+        == (
+            django._state.adding,
+            django._state.db,
+        )
     )
     assert built == django
     if model is User:

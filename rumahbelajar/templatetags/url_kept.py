@@ -46,7 +46,13 @@ class KeptURLNode(URLNode):
             (
                 parts[0][1],
                 tuple(value for _, value in parts[1 : 1 + len(self.args)]),
-                tuple(zip(self.kwargs, (value for _, value in parts[1 + len(self.args) :]))),
+                tuple(
+                    zip(
+                        self.kwargs,
+                        [value for _, value in parts[1 + len(self.args) :]],
+                        strict=True,
+                    )
+                ),
             )
             if all(ok for ok, _ in parts)
             else None
