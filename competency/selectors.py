@@ -38,7 +38,7 @@ from rumahbelajar.people.selectors import (
     load_person_by_nip,
     supervises,
 )
-from rumahbelajar.sqlrows import cache_related, columns, fetch, take, width
+from rumahbelajar.sqlrows import build, cache_related, columns, fetch, take, width
 
 _NIP_RE = re.compile(r"^[0-9]{18}$")
 
@@ -94,6 +94,11 @@ def map_for_employee(*, employee: User) -> CompetencyMap | None:
     return _map_from(db, rows)
 
 
+# The next level's columns as the map's query reads them (l."id", l."description",
+# l."indicators"), with what the item itself says (the competency, the level after its own).
+_LEVEL_FIELDS = ("id", "competency_id", "level", "description", "indicators")
+
+
 def _map_from(db: str, rows: list[tuple[Any, ...]]) -> CompetencyMap | None:
     if not rows:
         return None
@@ -111,17 +116,16 @@ def _map_from(db: str, rows: list[tuple[Any, ...]]) -> CompetencyMap | None:
         level_pk, description, indicators = row[at : at + 3]
         cache_related(item, "competency", competency)
         cache_related(item, "map", cmap)
-        item.next_level = (  # type: ignore[attr-defined]
-            CompetencyLevel(
-                pk=level_pk,
-                competency=competency,
-                level=item.achieved + 1,
-                description=description,
-                indicators=indicators,
+        following = None
+        if level_pk is not None:
+            following = build(
+                CompetencyLevel,
+                db,
+                _LEVEL_FIELDS,
+                (level_pk, item.competency_id, item.achieved + 1, description, indicators),
             )
-            if level_pk is not None
-            else None
-        )
+            cache_related(following, "competency", competency)
+        item.next_level = following  # type: ignore[attr-defined]
         items.append(item)
     prefetched = cmap.items.all()
     prefetched._result_cache = items  # as prefetch_related leaves it
