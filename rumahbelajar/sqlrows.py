@@ -87,6 +87,14 @@ def _plain(model: type[models.Model]) -> bool:
     )
 
 
+def _listened(model: type[models.Model]) -> bool:
+    """Whether anyone listens to pre_init or post_init for `model`; no lookup while nobody listens
+    to either for any model (the usual case: has_listeners costs as much as building a row)."""
+    if not (pre_init.receivers or post_init.receivers):
+        return False
+    return pre_init.has_listeners(model) or post_init.has_listeners(model)
+
+
 def build[M: models.Model](
     model: type[M], db: str, names: Sequence[str], values: Sequence[Any]
 ) -> M:
@@ -94,7 +102,7 @@ def build[M: models.Model](
     page's time in from_db, with dozens of rows a page): for a model Django would build the same
     way, with nobody listening to pre_init or post_init, the values go straight into the
     instance's __dict__, which is all that __init__ leaves there (tests/test_sqlrows.py)."""
-    if not _plain(model) or pre_init.has_listeners(model) or post_init.has_listeners(model):
+    if not _plain(model) or _listened(model):
         return model.from_db(db, names, values)
     instance = model.__new__(model)
     state = ModelState()
