@@ -28,8 +28,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property, lru_cache
 from typing import Any, Protocol
 
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from competency.models import Competency
@@ -105,6 +107,13 @@ class Candidate:
     full: bool = False  # a training without seats: joining puts one on the waiting list
     assigned: bool = False  # an assigned (mandatory) training: shown first, apart
     note: str = ""  # a short fact shown with it (a date, "daftar tunggu")
+
+    @cached_property
+    def tie(self) -> tuple[bool, bool, tuple[Any, ...], int]:
+        """The order among equally fitting candidates: a training before an e-book, one with
+        seats before a full one, then the provider's order. Worked out once per candidate (the
+        shared trainings' candidates are ranked for every person)."""
+        return (self.kind != TRAINING, self.full, self.order, self.item_id)
 
 
 @dataclass(frozen=True)
@@ -212,30 +221,11 @@ def needs_from(current: Iterable[GapLike], target: Iterable[GapLike] = ()) -> li
 
 
 class _Why:
-    """The reason texts, translated once per ranking (not once per item)."""
+    """The reason texts, translated once per process and language (not once per item, nor per
+    ranking: seven gettext calls were a seventh of a ranking's time)."""
 
     def __init__(self) -> None:
-        self.stand = _("level Anda %(achieved)s")
-        self.unassessed = _("belum diases")
-        self.texts = {
-            (EBOOK, False): _(
-                "%(competency)s: %(stand)s, jabatan Anda memerlukan %(required)s — "
-                "e-book ini untuk level %(level)s"
-            ),
-            (TRAINING, False): _(
-                "%(competency)s: %(stand)s, jabatan Anda memerlukan %(required)s — "
-                "pelatihan ini untuk level %(level)s"
-            ),
-            (EBOOK, True): _(
-                "%(competency)s: %(stand)s, jabatan target Anda memerlukan %(required)s — "
-                "e-book ini untuk level %(level)s"
-            ),
-            (TRAINING, True): _(
-                "%(competency)s: %(stand)s, jabatan target Anda memerlukan %(required)s — "
-                "pelatihan ini untuk level %(level)s"
-            ),
-        }
-        self.assigned = _("Pelatihan wajib yang ditugaskan kepada Anda oleh pengelola SDM")
+        self.stand, self.unassessed, self.texts, self.assigned = _why_texts(get_language() or "")
 
     def __call__(self, candidate: Candidate, need: Need | None) -> str:
         if need is None or candidate.level is None:
@@ -247,6 +237,35 @@ class _Why:
             "required": need.required,
             "level": candidate.level,
         }
+
+
+@lru_cache(maxsize=16)
+def _why_texts(language: str) -> tuple[str, str, dict[tuple[str, bool], str], str]:
+    """_Why's texts in `language` (the active one: it keys the cache)."""
+    texts = {
+        (EBOOK, False): _(
+            "%(competency)s: %(stand)s, jabatan Anda memerlukan %(required)s — "
+            "e-book ini untuk level %(level)s"
+        ),
+        (TRAINING, False): _(
+            "%(competency)s: %(stand)s, jabatan Anda memerlukan %(required)s — "
+            "pelatihan ini untuk level %(level)s"
+        ),
+        (EBOOK, True): _(
+            "%(competency)s: %(stand)s, jabatan target Anda memerlukan %(required)s — "
+            "e-book ini untuk level %(level)s"
+        ),
+        (TRAINING, True): _(
+            "%(competency)s: %(stand)s, jabatan target Anda memerlukan %(required)s — "
+            "pelatihan ini untuk level %(level)s"
+        ),
+    }
+    return (
+        _("level Anda %(achieved)s"),
+        _("belum diases"),
+        texts,
+        _("Pelatihan wajib yang ditugaskan kepada Anda oleh pengelola SDM"),
+    )
 
 
 # --- The ranking -----------------------------------------------------------------------------
@@ -293,15 +312,7 @@ def rank(
         ]
         if not fitting:
             continue
-        fitting.sort(
-            key=lambda pair: (
-                pair[0],
-                pair[1].kind != TRAINING,  # a training before an e-book that fits as well
-                pair[1].full,
-                pair[1].order,
-                pair[1].item_id,
-            )
-        )
+        fitting.sort(key=lambda pair: (pair[0], pair[1].tie))
         queue = _Queue(need, [candidate for _fit, candidate in fitting], why)
         queues.append(queue)
         shown = [queue.suggestion(i) for i in queue.first_of(TRAINING, per_need)]
