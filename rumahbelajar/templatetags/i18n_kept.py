@@ -51,13 +51,24 @@ class KeptTranslateNode(django_i18n.TranslateNode):
                 value = super().render(context)
             finally:
                 self.asvar = asvar
-            if len(_KEPT) >= _MAX_KEPT:
-                _KEPT.clear()
-            _KEPT[key] = value
-        if self.asvar:
-            context[self.asvar] = value
-            return ""
-        return value
+            keep(_KEPT, _MAX_KEPT, key, value)
+        return deliver(context, self.asvar, value)
+
+
+def keep(store: dict[Any, Any], limit: int, key: Any, value: Any) -> None:
+    """Stores `value` in a process-wide `store` of at most `limit` entries (emptied when full:
+    what fills it is bounded by the templates, so that happens only with foreign input)."""
+    if len(store) >= limit:
+        store.clear()
+    store[key] = value
+
+
+def deliver(context: template.Context, asvar: str | None, value: Any) -> Any:
+    """A tag's output: `value`, or "" with `value` put in the context under `asvar` ("as x")."""
+    if asvar:
+        context[asvar] = value
+        return ""
+    return value
 
 
 @register.tag("translate")

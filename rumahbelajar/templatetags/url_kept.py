@@ -19,6 +19,8 @@ from django.template.defaulttags import url as django_url
 from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 from django.utils.html import conditional_escape
 
+from rumahbelajar.templatetags.i18n_kept import deliver, keep
+
 register = template.Library()
 
 # (script prefix, urlconf, current app, view name, args, kwargs) -> the address.
@@ -76,12 +78,9 @@ class KeptURLNode(URLNode):
                 url = reverse(view_name, args=args, kwargs=dict(kwargs), current_app=current_app)
             except NoReverseMatch:
                 return super().render(context)  # Django's error, or "" for `as`
-            if len(_KEPT) >= _MAX_KEPT:
-                _KEPT.clear()
-            _KEPT[key] = url
+            keep(_KEPT, _MAX_KEPT, key, url)
         if self.asvar:
-            context[self.asvar] = url
-            return ""
+            return deliver(context, self.asvar, url)
         return str(conditional_escape(url)) if context.autoescape else url
 
 
