@@ -104,12 +104,18 @@ def build[M: models.Model](
     instance's __dict__, which is all that __init__ leaves there (tests/test_sqlrows.py)."""
     if not _plain(model) or _listened(model):
         return model.from_db(db, names, values)
+    instance = _bare(model, db, adding=False)
+    instance.__dict__.update(zip(names, values, strict=True))
+    return instance
+
+
+def _bare[M: models.Model](model: type[M], db: str | None, *, adding: bool) -> M:
+    """An instance of `model` with a state of its own and no field values yet."""
     instance = model.__new__(model)
     state = ModelState()
-    state.adding = False
+    state.adding = adding
     state.db = db
     instance.__dict__["_state"] = state
-    instance.__dict__.update(zip(names, values, strict=True))
     return instance
 
 
@@ -143,13 +149,9 @@ def clone[M: models.Model](instance: M) -> M:
     """copy.copy(instance), without its round trip through pickling's protocol (~10 times the
     time): a new instance with the same field values and related objects, and a state of its
     own, so what is set on one does not show on the other."""
-    new = instance.__class__.__new__(instance.__class__)
-    new.__dict__.update(instance.__dict__)
-    state = ModelState()
-    state.adding = instance._state.adding
-    state.db = instance._state.db
-    state.fields_cache = dict(instance._state.fields_cache)
-    new.__dict__["_state"] = state
+    new = _bare(type(instance), instance._state.db, adding=instance._state.adding)
+    new.__dict__.update({k: v for k, v in instance.__dict__.items() if k != "_state"})
+    new._state.fields_cache = dict(instance._state.fields_cache)
     if "_prefetched_objects_cache" in new.__dict__:
         new._prefetched_objects_cache = dict(new._prefetched_objects_cache)  # type: ignore[attr-defined]
     return new

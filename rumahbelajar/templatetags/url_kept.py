@@ -41,22 +41,18 @@ def _literal(expression: FilterExpression) -> tuple[bool, Any]:
 class KeptURLNode(URLNode):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        parts = [_literal(self.view_name)]
-        parts += [_literal(arg) for arg in self.args]
-        parts += [_literal(value) for value in self.kwargs.values()]
+        view = _literal(self.view_name)
+        positional = [_literal(arg) for arg in self.args]
+        named = {name: _literal(value) for name, value in self.kwargs.items()}
+        constant = all(ok for ok, _ in (view, *positional, *named.values()))
+        # (view name, args, kwargs as pairs): what the address depends on besides the request.
         self.constant: tuple[Any, ...] | None = (
             (
-                parts[0][1],
-                tuple(value for _, value in parts[1 : 1 + len(self.args)]),
-                tuple(
-                    zip(
-                        self.kwargs,
-                        [value for _, value in parts[1 + len(self.args) :]],
-                        strict=True,
-                    )
-                ),
+                view[1],
+                tuple(value for _, value in positional),
+                tuple((name, value) for name, (_, value) in named.items()),
             )
-            if all(ok for ok, _ in parts)
+            if constant
             else None
         )
 
