@@ -142,6 +142,32 @@ def _label(renderer: FormRenderer, context: dict[str, Any]) -> str:
     return f"<{tag}{_attrs(context.get('attrs') or {})}>{_text(context['label'])}</{tag}>"
 
 
+def _field(renderer: FormRenderer, context: dict[str, Any]) -> str:
+    """django/forms/field.html (`{{ field.as_field_group }}`): the label or legend, the help
+    text, the errors and the widget, with the template's own line breaks."""
+    field = context["field"]
+    fieldset = field.use_fieldset
+    if fieldset:
+        described = field.aria_describedby
+        out = ["\n  <fieldset", f' aria-describedby="{_text(described)}"' if described else "", ">\n  "]
+        if field.label:
+            out.append(_text(field.legend_tag()))
+    else:
+        out = ["\n  "]
+        if field.label:
+            out.append(_text(field.label_tag()))
+    out.append("\n\n")
+    if help_text := field.help_text:
+        auto_id = field.auto_id
+        out += [
+            '<div class="helptext"',
+            f' id="{_text(auto_id)}_helptext"' if auto_id else "",
+            f">{help_text}</div>",  # `|safe`: help texts are the form's own, trusted markup
+        ]
+    out += ["\n", _text(field.errors), "\n", _text(field), "</fieldset>\n" if fieldset else "\n"]
+    return "".join(out)
+
+
 def _errors(renderer: FormRenderer, context: dict[str, Any]) -> str:
     errors = context.get("errors")
     if not errors:
@@ -172,6 +198,7 @@ _FAST: dict[str, Callable[[FormRenderer, dict[str, Any]], str]] = {
     WIDGETS + "multiple_input.html": _multiple,
     OPTION: lambda r, c: _option(c["widget"]),
     WIDGETS + "textarea.html": _textarea,
+    "django/forms/field.html": _field,
     "django/forms/label.html": _label,
     "django/forms/errors/list/default.html": _errors,
     "django/forms/errors/list/ul.html": _errors,

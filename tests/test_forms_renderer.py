@@ -37,6 +37,11 @@ class EveryWidget(forms.Form):
         choices=CHOICES[1:], required=False, widget=forms.CheckboxSelectMultiple
     )
     radio = forms.ChoiceField(choices=CHOICES[1:2], required=False, widget=forms.RadioSelect)
+    # A fieldset with a help text (aria-describedby on the fieldset) and one without a label.
+    pick = forms.ChoiceField(
+        choices=CHOICES[1:], widget=forms.RadioSelect, help_text=gettext_lazy("Beranda")
+    )
+    unlabelled = forms.CharField(label="", required=False, help_text="<b>tebal</b>")
     upload = forms.FileField(required=False)
     nullable = forms.NullBooleanField(required=False)
     when = forms.SplitDateTimeField(required=False)
@@ -58,6 +63,7 @@ DATA = [
         "many": ["a", "1", "2.5"],
         "boxes": ["c"],
         "radio": "a",
+        "pick": "zz",
         "nullable": "true",
         "when_0": "2026-01-02",
         "when_1": "10:00",
@@ -79,11 +85,13 @@ def outputs(form):
 
 @pytest.mark.parametrize("data", DATA)
 @pytest.mark.parametrize("language", ["id", "en"])
-def test_the_same_markup_as_djangos_templates(data, language, settings):
+@pytest.mark.parametrize("auto_id", ["id_%s", False])
+def test_the_same_markup_as_djangos_templates(data, language, auto_id, settings):
     settings.LANGUAGE_CODE = language
     initial = {"date": dt.date(2026, 3, 4), "one": "a", "many": ["c", "1"], "number": 1200}
-    ours = EveryWidget(data=data, initial=initial, renderer=FormRenderer())
-    djangos = EveryWidget(data=data, initial=initial, renderer=DjangoTemplates())
+    given = {"data": data, "initial": initial, "auto_id": auto_id}
+    ours = EveryWidget(**given, renderer=FormRenderer())
+    djangos = EveryWidget(**given, renderer=DjangoTemplates())
     if data is not None:
         ours.add_error(None, "Kesalahan <umum>")
         djangos.add_error(None, "Kesalahan <umum>")
@@ -107,6 +115,19 @@ def test_djangos_templates_are_the_ones_it_copies():
     assert (base / "django/forms/widgets/select_option.html").read_text() == (
         "<option value=\"{{ widget.value|stringformat:'s' }}\""
         '{% include "django/forms/widgets/attrs.html" %}>{{ widget.label }}</option>\n'
+    )
+    assert (base / "django/forms/field.html").read_text() == (
+        "{% if field.use_fieldset %}\n"
+        '  <fieldset{% if field.aria_describedby %} aria-describedby="{{ field.aria_describedby }}"'
+        "{% endif %}>\n"
+        "  {% if field.label %}{{ field.legend_tag }}{% endif %}\n"
+        "{% else %}\n"
+        "  {% if field.label %}{{ field.label_tag }}{% endif %}\n"
+        "{% endif %}\n"
+        '{% if field.help_text %}<div class="helptext"{% if field.auto_id %} '
+        'id="{{ field.auto_id }}_helptext"{% endif %}>{{ field.help_text|safe }}</div>{% endif %}\n'
+        "{{ field.errors }}\n"
+        "{{ field }}{% if field.use_fieldset %}</fieldset>{% endif %}\n"
     )
     assert (
         (base / "django/forms/label.html")
