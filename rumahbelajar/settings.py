@@ -82,6 +82,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "rumahbelajar.people.middleware.StaffMfaRequiredMiddleware",
+    # Last: the loaded person replaces the lazy proxy around it for the view and its templates.
+    "rumahbelajar.people.middleware.PersonMiddleware",
 ]
 
 ROOT_URLCONF = "rumahbelajar.urls"

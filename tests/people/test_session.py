@@ -9,8 +9,10 @@ import pytest
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY
 from django.urls import reverse
+from django.utils.functional import SimpleLazyObject, empty
 
 from rumahbelajar.people.middleware import _LAST_SEEN_KEY
+from rumahbelajar.people.models import User
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -79,3 +81,26 @@ def test_session_login_starts_idle_clock(client, employee):
     assert client.session[SESSION_KEY] == str(employee.pk)
     assert client.session[_LAST_SEEN_KEY] >= before
     assert client.session.get_expiry_age() == settings.SESSION_IDLE_SECONDS
+
+
+def test_a_logged_in_page_gets_the_person_not_the_lazy_proxy(client, employee):
+    """PersonMiddleware: the view and its templates read the loaded person directly."""
+    client.force_login(employee)
+
+    response = client.get(reverse("dashboard"))
+
+    assert response.status_code == 200
+    assert type(response.wsgi_request.user) is User
+    assert response.wsgi_request.user.pk == employee.pk
+    assert type(response.context["user"]) is User
+
+
+def test_a_page_that_never_asks_who_is_there_loads_no_one(client, employee):
+    client.force_login(employee)
+
+    response = client.get("/livez")
+
+    assert response.status_code == 200
+    user = response.wsgi_request.user
+    assert isinstance(user, SimpleLazyObject)
+    assert user._wrapped is empty  # the session's user was never loaded
