@@ -81,6 +81,8 @@ class Options:
     connections: int = 16
     employees: int = 100_000
     people: int = 6000
+    # The web table's pages whose label contains one of these (all when empty; /livez always).
+    pages: tuple[str, ...] = ()
 
 
 @dataclass
@@ -193,6 +195,17 @@ def _drop_database(admin_url: str, name: str) -> None:
         )
 
 
+def _database_exists(url: str) -> bool:
+    import psycopg
+
+    admin_url = with_path(url, "postgres")
+    with psycopg.connect(admin_url, autocommit=True, connect_timeout=5) as conn:
+        found = conn.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", [database_name(url)]
+        ).fetchone()
+    return found is not None
+
+
 def database_name(url: str) -> str:
     return urlsplit(url).path.lstrip("/")
 
@@ -239,9 +252,14 @@ def run_inner(script: str, *args: str, env: dict[str, str], timeout: float) -> s
 
 
 @contextlib.contextmanager
-def scratch_database(ctx: Context, *, keep: bool = False) -> Iterator[None]:
-    """A fresh, empty database for the run (dropped first if a crashed run left one)."""
-    recreate_database(ctx.database_url)
+def scratch_database(ctx: Context, *, keep: bool = False, reuse: bool = False) -> Iterator[None]:
+    """A fresh, empty database for the run (dropped first if a crashed run left one). `reuse`:
+    the one an earlier run kept (`--keep-db`), if there is one, and keep it again: the seed then
+    finds its data there and adds nothing, for quick comparisons of the server alone."""
+    if reuse and _database_exists(ctx.database_url):
+        keep = True
+    else:
+        recreate_database(ctx.database_url)
     try:
         yield
     finally:

@@ -94,16 +94,36 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="2 s rounds, 1 round, 10,000 employees, a crowd of 2,000",
     )
+    parser.add_argument(
+        "--page",
+        action="append",
+        default=[],
+        metavar="TEXT",
+        help="web: only the pages whose label contains TEXT (repeatable; /livez is always measured)",
+    )
     parser.add_argument("--check", action="store_true", help="exit 1 when a bar is missed")
     parser.add_argument("--json", type=Path, help="also write the rows to this file")
     parser.add_argument("--keep-db", action="store_true", help="leave the scratch database")
+    parser.add_argument(
+        "--reuse-db",
+        action="store_true",
+        help="run on the scratch database a --keep-db run left (and keep it), not a fresh one",
+    )
     args = parser.parse_args(argv)
     if args.people < 2000:
         parser.error("--people: the crowd is at least 2,000 distinct people")
-    options = Options(args.duration, args.rounds, args.connections, args.employees, args.people)
+    pages = tuple(args.page)
+    options = Options(
+        args.duration, args.rounds, args.connections, args.employees, args.people, pages
+    )
     if args.quick:
         options = Options(
-            duration=2, rounds=1, connections=args.connections, employees=10_000, people=2000
+            duration=2,
+            rounds=1,
+            connections=args.connections,
+            employees=10_000,
+            people=2000,
+            pages=pages,
         )
     names = args.names or BENCHMARKS
     unknown = sorted(set(names) - set(BENCHMARKS))
@@ -122,7 +142,7 @@ def main(argv: list[str] | None = None) -> int:
             f"bench: scratch database {ctx.database_url.rsplit('/', 1)[1]}, Redis {ctx.redis_url}",
             file=sys.stderr,
         )
-        with scratch_database(ctx, keep=args.keep_db), scratch_redis(ctx):
+        with scratch_database(ctx, keep=args.keep_db, reuse=args.reuse_db), scratch_redis(ctx):
             try:
                 rows += _prepare(ctx)
             except BenchError as exc:

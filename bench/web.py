@@ -26,7 +26,17 @@ from typing import Any
 from urllib.parse import quote_plus
 
 import psycopg
-from harness import PYTHON, REPO, BenchError, Context, Row, RssSampler, Table, gunicorn
+from harness import (
+    PYTHON,
+    REPO,
+    BenchError,
+    Context,
+    Options,
+    Row,
+    RssSampler,
+    Table,
+    gunicorn,
+)
 from loadgen import LoadResult, Planned, median_of, run_load
 
 NAME = "web"
@@ -240,14 +250,21 @@ def _make_crowd(ctx: Context) -> Crowd:
     return Crowd(json.loads(out.read_text()), people)
 
 
+def _pages(options: Options) -> list[Page]:
+    """The pages to measure: all, or /livez and those named by --page."""
+    if not options.pages:
+        return PAGES
+    return [PAGES[0]] + [p for p in PAGES[1:] if any(text in p.label for text in options.pages)]
+
+
 def _measure(ctx: Context, base_url: str, crowd: Crowd) -> dict[str, list[LoadResult]]:
     options = ctx.options
-    results: dict[str, list[LoadResult]] = {page.label: [] for page in PAGES}
+    results: dict[str, list[LoadResult]] = {page.label: [] for page in _pages(options)}
     # Where each page's crowd goes on next round: rounds take people not asked yet while any
     # are left, so a round repeats nobody and the next round starts with fresh people.
     cursor = dict.fromkeys(results, 0)
     for round_number in range(options.rounds):
-        for page in PAGES:
+        for page in _pages(options):
             load: dict[str, Any] = {"connections": options.connections}
             if page.who == ANONYMOUS:
                 load["expect_text"] = tuple(text.encode() for text in page.must_show)
@@ -286,7 +303,7 @@ def _table(
     lines: list[dict[str, float | int | str]] = []
     verdicts: list[str] = []
     notes: list[str] = []
-    for page in PAGES:
+    for page in _pages(options):
         rounds = results[page.label]
         rps = median_of(rounds, "rps")
         failed = sum(result.errors for result in rounds)
