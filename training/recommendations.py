@@ -4,9 +4,10 @@ registered in TrainingConfig.ready().
 Offered: the trainings the person may still join (registration open, eligible, not already
 enrolled; a full one still takes them on its waiting list, and ranks after those with seats),
 shared per competency under the training version (selectors.open_offers); and, first and apart,
-the mandatory trainings assigned to them that have not ended. The person's enrolments come from
-my_trainings (one query, none when the page already read them and passes them as `known`); the
-competencies of their assigned trainings take one more query when they have any.
+the mandatory trainings assigned to them that have not ended. The person's enrolments and their
+open assignments with what those develop come from enrolments_for_next_steps (one query); a page
+that already read my_trainings passes it as `known`, and then only the competencies of open
+assignments take a query, when there are any.
 """
 
 from __future__ import annotations
@@ -29,13 +30,17 @@ from training.rules import eligible_by
 
 
 def provide(*, employee: Any, needs: Sequence[Need], known: Mapping[str, Any]) -> list[Candidate]:
-    mine = known.get(KNOWN_MY_TRAININGS) or selectors.my_trainings(employee=employee)
-    enrolled = {row.training_id for row in mine.rows}
     url = reverse("training:training-detail", args=["x"]).removesuffix("x/")
     now = timezone.now()
+    mine = known.get(KNOWN_MY_TRAININGS)
+    if mine is not None:  # the page read them (the dashboard shows them)
+        enrolled = {row.training_id for row in mine.rows}
+        assigned = _open_assignments(mine, now=now)
+    else:
+        enrolled, assigned = selectors.enrolments_for_next_steps(employee=employee, now=now)
     waitlist_note = _("kuota penuh: Anda masuk daftar tunggu")
 
-    candidates = _assigned(mine, url=url, now=now)
+    candidates = _assigned(assigned, url=url)
     offers = selectors.open_offers(competency_ids=[need.competency.pk for need in needs])
     # An item below where the person stands serves none of their needs (Need.fit): skipped
     # before any other work, as the ranking would drop it anyway.
@@ -108,24 +113,39 @@ def _day(start_at: Any, language: str) -> str:
     return date_format(timezone.localtime(start_at), "j M Y")
 
 
-def _assigned(mine: selectors.MyTrainings, *, url: str, now: Any) -> list[Candidate]:
-    """The assigned trainings not ended, once per competency they develop (once without one)."""
+def _open_assignments(mine: selectors.MyTrainings, *, now: Any) -> list[selectors.OpenAssignment]:
+    """enrolments_for_next_steps()'s assignments from what the page read: the assigned
+    trainings not ended, with what they develop (one query, only when there are any)."""
     rows = [row for row in mine.assigned if row.training.end_at >= now]
     if not rows:
         return []
-    links: dict[int, list[tuple[int | None, int | None]]] = {}
+    develops: dict[int, list[tuple[int, int]]] = {}
     for training_id, competency_id, level in TrainingCompetency.objects.filter(
         training_id__in=[row.training_id for row in rows]
     ).values_list("training_id", "competency_id", "level"):
-        links.setdefault(training_id, []).append((competency_id, level))
+        develops.setdefault(training_id, []).append((competency_id, level))
+    return [
+        selectors.OpenAssignment(
+            row.training_id,
+            row.training.title,
+            row.training.slug,
+            row.training.start_at,
+            develops.get(row.training_id, []),
+        )
+        for row in rows
+    ]
+
+
+def _assigned(assigned: list[selectors.OpenAssignment], *, url: str) -> list[Candidate]:
+    """The assigned trainings not ended, once per competency they develop (once without one)."""
     candidates = []
-    for row in rows:
-        training = row.training
-        for tag, aimed_at in links.get(training.pk) or [(None, None)]:
+    for training in assigned:
+        tags: list[tuple[int | None, int | None]] = list(training.develops) or [(None, None)]
+        for tag, aimed_at in tags:
             candidates.append(
                 Candidate(
                     kind=TRAINING,
-                    item_id=training.pk,
+                    item_id=training.training_id,
                     title=training.title,
                     url=f"{url}{training.slug}/",
                     competency_id=tag,

@@ -552,6 +552,77 @@ def my_trainings(*, employee: User, with_jp: bool = False) -> MyTrainings:
 
 
 @dataclass(frozen=True)
+class OpenAssignment:
+    """An assigned training the person has not attended and that has not ended, with the
+    competencies it develops: (competency id, level aimed at), in the dictionary's order."""
+
+    training_id: int
+    title: str
+    slug: str
+    start_at: dt.datetime
+    develops: list[tuple[int, int]]
+
+
+def enrolments_for_next_steps(
+    *, employee: User, now: dt.datetime
+) -> tuple[set[int], list[OpenAssignment]]:
+    """What "what to learn next" needs of the person's enrolments, and no more: the trainings
+    they are enrolled in (not cancelled: none is offered again) and, of those assigned to them
+    and not yet attended (MyTrainings.assigned), the ones not ended at `now` with what they
+    develop. One query, written once per process; my_trainings() builds every enrolment with
+    its training, who assigned it, its ledger line and certificate, which the ranking never
+    reads (the map page's second most expensive read)."""
+    enrolled: set[int] = set()
+    assigned: dict[int, OpenAssignment] = {}
+    with connections[router.db_for_read(Enrollment)].cursor() as cursor:
+        cursor.execute(
+            _next_steps_sql(),
+            {
+                "employee": employee.pk,
+                "now": now,
+                "cancelled": EnrollmentStatus.CANCELLED,
+                "registered": EnrollmentStatus.REGISTERED,
+                "assigned": EnrollmentSource.ASSIGNED,
+            },
+        )
+        for training_id, live, title, slug, start_at, competency_id, level in cursor.fetchall():
+            enrolled.add(training_id)
+            if not live:
+                continue
+            found = assigned.get(training_id)
+            if found is None:
+                found = assigned[training_id] = OpenAssignment(
+                    training_id, title, slug, start_at, []
+                )
+            if competency_id is not None:
+                found.develops.append((competency_id, level))
+    return enrolled, list(assigned.values())
+
+
+@cache
+def _next_steps_sql() -> str:
+    names = {
+        "enrollments": Enrollment._meta.db_table,
+        "trainings": Training._meta.db_table,
+        "links": TrainingCompetency._meta.db_table,
+        "competencies": Competency._meta.db_table,
+    }
+    # Assigned and not attended: MyTrainings.assigned (registered, from an assignment).
+    live = 'e."source" = %(assigned)s AND e."status" = %(registered)s AND t."end_at" >= %(now)s'
+    return (
+        f'SELECT e."training_id", {live}, t."title", t."slug", t."start_at", '  # noqa: S608 (names from the models)
+        'l."competency_id", l."level" '
+        f'FROM "{names["enrollments"]}" e JOIN "{names["trainings"]}" t ON t."id" = e."training_id" '
+        f'LEFT JOIN "{names["links"]}" l ON l."training_id" = e."training_id" AND {live} '
+        f'LEFT JOIN "{names["competencies"]}" c ON c."id" = l."competency_id" '
+        'WHERE e."employee_id" = %(employee)s AND e."status" <> %(cancelled)s '
+        # As MyTrainings lists them (soonest first), each one's competencies in
+        # TrainingCompetency's order.
+        'ORDER BY t."start_at", e."id", c."sort_order", c."code"'
+    )
+
+
+@dataclass(frozen=True)
 class JpSummary:
     """An employee's JP for one year against the 20 JP target (PP 11/2017 art. 203(4))."""
 
