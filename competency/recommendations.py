@@ -26,11 +26,13 @@ The rules (rank(), pure, unit-tested with crafted needs and candidates):
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from typing import Any, Protocol
 
+from django.db import connection
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
@@ -168,12 +170,56 @@ class Provider(Protocol):
     ) -> list[Candidate]: ...
 
 
+@dataclass(frozen=True)
+class PersonalRead:
+    """What a provider reads of the person's own state (their enrolments, the books they have
+    finished), declared rather than run: `sql` is a SELECT of one JSON value, whose `%s`
+    placeholders take, in order, the values `params` names ("employee": the person's id, "now":
+    the moment of the request). The map page reads every provider's in the statement that reads
+    the map (selectors.map_and_personal), so the person's own state costs no round trip of its
+    own; the value reaches the provider as known[key], decoded. A page that does not pass it
+    leaves the provider to read for itself (read_personal())."""
+
+    key: str
+    sql: str
+    params: tuple[str, ...] = ("employee",)
+
+    def values(self, *, employee_id: int, now: Any) -> list[Any]:
+        given = {"employee": employee_id, "now": now}
+        return [given[name] for name in self.params]
+
+
 _PROVIDERS: dict[str, Provider] = {}
+_PERSONAL: dict[str, PersonalRead] = {}
 
 
-def register(name: str, provider: Provider) -> None:
-    """Adds (or replaces) a provider; ebooks and training call this from AppConfig.ready()."""
+def register(name: str, provider: Provider, *, personal: PersonalRead | None = None) -> None:
+    """Adds (or replaces) a provider, and what it reads of the person (`personal`); ebooks and
+    training call this from AppConfig.ready()."""
     _PROVIDERS[name] = provider
+    if personal is None:
+        _PERSONAL.pop(name, None)
+    else:
+        _PERSONAL[name] = personal
+
+
+def personal_reads() -> tuple[PersonalRead, ...]:
+    """The registered providers' personal reads, for a page to run with its own (in one
+    statement: competency.selectors.map_and_personal)."""
+    return tuple(_PERSONAL.values())
+
+
+def read_personal(read: PersonalRead, *, employee_id: int, now: Any) -> Any:
+    """One personal read on its own (one query), decoded: for a page that did not read it."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT ({read.sql})", read.values(employee_id=employee_id, now=now))
+        (value,) = cursor.fetchone()
+    return decode_json(value)
+
+
+def decode_json(value: Any) -> Any:
+    """A JSON value as the database driver gave it: decoded already, or its text."""
+    return json.loads(value) if isinstance(value, str | bytes) else value
 
 
 # --- Needs -----------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
@@ -17,6 +17,7 @@ from typing import Any
 from django.conf import settings
 from django.db.models import Q
 from django.http import Http404
+from django.utils import timezone
 
 from competency.gaps import Latest, compute_gaps
 from competency.models import (
@@ -28,7 +29,7 @@ from competency.models import (
     PositionStandard,
     TargetPosition,
 )
-from competency.recommendations import gaps_first
+from competency.recommendations import PersonalRead, decode_json, gaps_first
 from rumahbelajar.people.models import Position, Unit, User
 from rumahbelajar.people.nip import format_nip
 from rumahbelajar.people.selectors import (
@@ -195,32 +196,58 @@ def _history_from(db: str, rows: list[tuple[Any, ...]]) -> list[AssessmentResult
 
 # map_for_employee() and results_history() in one round trip, for the map page: each row says
 # which it belongs to ('m' or 'h') and carries both orders' keys (the map's rows only the first
-# two); the other's columns are NULL.
+# two); the other's columns are NULL. With personal reads (recommendations.PersonalRead), one
+# row more for each ('p', its index), its JSON value in a last column of its own.
 _KEYS = 6  # part, sort_order, code, competency_id, assessed_on, id
 
 
 @cache
-def _map_and_history_sql() -> str:
+def _map_and_history_sql(reads: tuple[PersonalRead, ...] = ()) -> str:
     map_nulls = ", ".join(["NULL"] * (_map_width() + 4))  # + level (3), target
     history_nulls = ", ".join(["NULL"] * (width(AssessmentResult) + width(Competency)))
+    value, value_null = (", NULL::json", ", NULL") if reads else ("", "")
+    personal = "".join(
+        f" UNION ALL SELECT 'p', {index}, NULL, NULL, NULL, NULL, {map_nulls}, {history_nulls}, "
+        f"({read.sql})"
+        for index, read in enumerate(reads)
+    )
     return (
         'SELECT \'m\', c."sort_order", c."code", NULL::bigint, NULL::date, NULL::bigint, '
-        f"{_map_columns()}, {history_nulls} {_map_tables()} "
+        f"{_map_columns()}, {history_nulls}{value} {_map_tables()} "
         "UNION ALL "
         'SELECT \'h\', c."sort_order", c."code", r."competency_id", r."assessed_on", '
-        f'r."id", {map_nulls}, {_history_columns()} {_history_tables()} '
-        # The map's rows first, each part in its own order (as _map_sql, _history_sql).
+        f'r."id", {map_nulls}, {_history_columns()}{value_null} {_history_tables()}'
+        f"{personal} "
+        # The personal values, then the map's rows, each part in its own order (as _map_sql,
+        # _history_sql).
         "ORDER BY 1 DESC, 2, 3, 4, 5 DESC, 6 DESC"
     )
 
 
 def map_and_history(*, employee: User) -> tuple[CompetencyMap | None, list[AssessmentResult]]:
     """(map_for_employee(), results_history()) in one query."""
-    db, rows = fetch(CompetencyMap, _map_and_history_sql(), [employee.pk, employee.pk])
+    cmap, history, _known = map_and_personal(employee=employee)
+    return cmap, history
+
+
+def map_and_personal(
+    *, employee: User, reads: Sequence[PersonalRead] = (), now: dt.datetime | None = None
+) -> tuple[CompetencyMap | None, list[AssessmentResult], dict[str, Any]]:
+    """map_and_history() and the personal reads of what to learn next (`reads`, from
+    recommendations.personal_reads(); {PersonalRead.key: its decoded value}) in one query:
+    the map page's whole read of the person, besides the person themself."""
+    reads = tuple(reads)
+    params: list[Any] = [employee.pk, employee.pk]
+    at = now or timezone.now()
+    for read in reads:
+        params += read.values(employee_id=employee.pk, now=at)
+    db, rows = fetch(CompetencyMap, _map_and_history_sql(reads), params)
     split = _KEYS + _map_width() + 4
+    end = split + width(AssessmentResult) + width(Competency)
     map_rows = [row[_KEYS:split] for row in rows if row[0] == "m"]
-    history_rows = [row[split:] for row in rows if row[0] == "h"]
-    return _map_from(db, map_rows), _history_from(db, history_rows)
+    history_rows = [row[split:end] for row in rows if row[0] == "h"]
+    known = {reads[row[1]].key: decode_json(row[-1]) for row in rows if row[0] == "p"}
+    return _map_from(db, map_rows), _history_from(db, history_rows), known
 
 
 def competencies_to_develop(

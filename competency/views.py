@@ -92,7 +92,10 @@ def employee_map_detail(request: HttpRequest, nip: str) -> HttpResponse:
 
 
 def _render_map(request: HttpRequest, *, employee: User, own: bool) -> HttpResponse:
-    cmap, history = selectors.map_and_history(employee=employee)
+    # What to learn next is shown on one's own map: what its providers read of the person
+    # comes in the map's statement.
+    reads = recommendations.personal_reads() if own else ()
+    cmap, history, known = selectors.map_and_personal(employee=employee, reads=reads)
     updating = selectors.map_is_updating(cmap, employee=employee)
     polled = request.headers.get("HX-Request") == "true"
     if polled and updating:
@@ -105,7 +108,7 @@ def _render_map(request: HttpRequest, *, employee: User, own: bool) -> HttpRespo
             "cmap": cmap,
             "updating": updating,
             "refreshed": polled,
-            **_map_context(cmap, history, employee=employee, own=own),
+            **_map_context(cmap, history, employee=employee, own=own, known=known),
         }
         response = render(request, TEMPLATE + ("#map-body" if polled else ""), context)
     patch_vary_headers(response, ["HX-Request"])
@@ -118,13 +121,17 @@ def _map_context(
     *,
     employee: User,
     own: bool,
+    known: dict[str, Any] | None = None,
 ) -> dict[str, object]:
     items = list(cmap.items.all()) if cmap is not None else []
     target = selectors.target_for(employee=employee, cmap=cmap)
     # What to learn next is said to the person themself ("level Anda …"): on their own map.
     steps = (
         recommendations.next_steps(
-            employee=employee, current=items, target=target.items if target else ()
+            employee=employee,
+            current=items,
+            target=target.items if target else (),
+            known=known,
         )
         if own
         else None

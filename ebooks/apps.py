@@ -10,7 +10,7 @@ class EbooksConfig(AppConfig):
         # Registers the bulk upload's pipeline for the shared import task.
         # Offers books to the "what to learn next" ranking of the competency app.
         from competency import recommendations
-        from ebooks.recommendations import provide
+        from ebooks.recommendations import finished_read, provide
         from ebooks.services import bulk  # noqa: F401
 
-        recommendations.register("ebooks", provide)
+        recommendations.register("ebooks", provide, personal=finished_read())

@@ -2,9 +2,10 @@
 registered in EbooksConfig.ready().
 
 Published books tagged with each needed competency, from ebooks_for_gaps (shared under the
-catalogue version: warm, it reads the cache only), less the ones the reader has finished (one
-query; none when the page knows they are reading nothing). At most two queries per page,
-whatever the number of books or gaps.
+catalogue version: warm, it reads the cache only), less the ones the reader has finished: read
+with the map (finished_read(), the personal read the map page runs in its own statement), or
+one query here (none when the page knows they are reading nothing). At most two queries per
+page, whatever the number of books or gaps.
 """
 
 from __future__ import annotations
@@ -14,11 +15,29 @@ from typing import Any
 
 from django.urls import reverse
 
-from competency.recommendations import EBOOK, KNOWN_READING, Candidate, Need
+from competency.recommendations import EBOOK, KNOWN_READING, Candidate, Need, PersonalRead
 from ebooks import selectors
+from ebooks.models import Ebook, ReadingProgress
 
 # Books read per need: enough that a finished one or two still leave a choice.
 PER_GAP = 4
+# known[FINISHED]: the ids of every book the person has finished (finished_read()).
+FINISHED = "ebooks.finished"
+
+
+def finished_read() -> PersonalRead:
+    """The books the person has finished, as selectors.finished_ebooks() judges them (their
+    position on the last page of a book whose page count is known), all of them: the map reads
+    them before it knows which books it will suggest. A JSON list of ids."""
+    progress, books = ReadingProgress._meta.db_table, Ebook._meta.db_table
+    return PersonalRead(
+        key=FINISHED,
+        sql=(
+            "SELECT coalesce(json_agg(p.ebook_id), '[]'::json) "  # noqa: S608 (names from the models)
+            f'FROM "{progress}" p JOIN "{books}" b ON b.id = p.ebook_id '
+            "WHERE p.user_id = %s AND b.page_count > 0 AND p.page >= b.page_count"
+        ),
+    )
 
 
 def provide(*, employee: Any, needs: Sequence[Need], known: Mapping[str, Any]) -> list[Candidate]:
@@ -31,11 +50,12 @@ def provide(*, employee: Any, needs: Sequence[Need], known: Mapping[str, Any]) -
     # Someone reading no published book has finished none: no query (most people, on the
     # dashboard, which lists what they are reading anyway).
     reading = known.get(KNOWN_READING)
-    finished = (
-        set()
-        if reading is not None and not reading
-        else selectors.finished_ebooks(user=employee, ebook_ids=ids)
-    )
+    if FINISHED in known:
+        finished = set(known[FINISHED])
+    elif reading is not None and not reading:
+        finished = set()
+    else:
+        finished = selectors.finished_ebooks(user=employee, ebook_ids=ids)
     # The address of every book's page from one reverse(): one per book costs more.
     url = reverse("ebooks:ebook-detail", args=["0"]).removesuffix("0/")
     return [

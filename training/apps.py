@@ -9,6 +9,6 @@ class TrainingConfig(AppConfig):
     def ready(self) -> None:
         # Offers trainings to the "what to learn next" ranking of the competency app.
         from competency import recommendations
-        from training.recommendations import provide
+        from training.recommendations import enrolments_read, provide
 
-        recommendations.register("training", provide)
+        recommendations.register("training", provide, personal=enrolments_read())

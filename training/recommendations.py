@@ -5,9 +5,10 @@ Offered: the trainings the person may still join (registration open, eligible, n
 enrolled; a full one still takes them on its waiting list, and ranks after those with seats),
 shared per competency under the training version (selectors.open_offers); and, first and apart,
 the mandatory trainings assigned to them that have not ended. The person's enrolments and their
-open assignments with what those develop come from enrolments_for_next_steps (one query); a page
-that already read my_trainings passes it as `known`, and then only the competencies of open
-assignments take a query, when there are any.
+open assignments with what those develop are one JSON value (enrolments_read()), which the map
+page reads in its own statement and passes as `known`; read here otherwise (one query). A page
+that already read my_trainings (the dashboard) passes it instead, and then only the
+competencies of open assignments take a query, when there are any.
 """
 
 from __future__ import annotations
@@ -23,21 +24,44 @@ from django.utils.formats import date_format
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from competency.recommendations import KNOWN_MY_TRAININGS, TRAINING, Candidate, Need
+from competency.recommendations import (
+    KNOWN_MY_TRAININGS,
+    TRAINING,
+    Candidate,
+    Need,
+    PersonalRead,
+    read_personal,
+)
 from training import selectors
 from training.models import TrainingCompetency
 from training.rules import eligible_by
+
+# known[ENROLMENTS]: the person's enrolments as the ranking reads them (enrolments_read()).
+ENROLMENTS = "training.enrolments"
+
+
+def enrolments_read() -> PersonalRead:
+    """The person's enrolments and open assignments (selectors.next_steps_enrolments_sql()),
+    read by the map page in its own statement."""
+    return PersonalRead(
+        key=ENROLMENTS,
+        sql=selectors.next_steps_enrolments_sql(),
+        params=selectors.NEXT_STEPS_ENROLMENTS_PARAMS,
+    )
 
 
 def provide(*, employee: Any, needs: Sequence[Need], known: Mapping[str, Any]) -> list[Candidate]:
     url = reverse("training:training-detail", args=["x"]).removesuffix("x/")
     now = timezone.now()
     mine = known.get(KNOWN_MY_TRAININGS)
-    if mine is not None:  # the page read them (the dashboard shows them)
+    if ENROLMENTS in known:  # read with the map
+        enrolled, assigned = selectors.next_steps_enrolments(known[ENROLMENTS])
+    elif mine is not None:  # the page read them (the dashboard shows them)
         enrolled = {row.training_id for row in mine.rows}
         assigned = _open_assignments(mine, now=now)
     else:
-        enrolled, assigned = selectors.enrolments_for_next_steps(employee=employee, now=now)
+        value = read_personal(enrolments_read(), employee_id=employee.pk, now=now)
+        enrolled, assigned = selectors.next_steps_enrolments(value)
     waitlist_note = _("kuota penuh: Anda masuk daftar tunggu")
 
     candidates = _assigned(assigned, url=url)
@@ -114,7 +138,7 @@ def _day(start_at: Any, language: str) -> str:
 
 
 def _open_assignments(mine: selectors.MyTrainings, *, now: Any) -> list[selectors.OpenAssignment]:
-    """enrolments_for_next_steps()'s assignments from what the page read: the assigned
+    """next_steps_enrolments()'s assignments from what the page read: the assigned
     trainings not ended, with what they develop (one query, only when there are any)."""
     rows = [row for row in mine.assigned if row.training.end_at >= now]
     if not rows:

@@ -563,63 +563,69 @@ class OpenAssignment:
     develops: list[tuple[int, int]]
 
 
-def enrolments_for_next_steps(
-    *, employee: User, now: dt.datetime
-) -> tuple[set[int], list[OpenAssignment]]:
-    """What "what to learn next" needs of the person's enrolments, and no more: the trainings
-    they are enrolled in (not cancelled: none is offered again) and, of those assigned to them
-    and not yet attended (MyTrainings.assigned), the ones not ended at `now` with what they
-    develop. One query, written once per process; my_trainings() builds every enrolment with
-    its training, who assigned it, its ledger line and certificate, which the ranking never
-    reads (the map page's second most expensive read)."""
+def next_steps_enrolments(value: list[list[Any]]) -> tuple[set[int], list[OpenAssignment]]:
+    """What "what to learn next" needs of the person's enrolments, from the JSON value of
+    next_steps_enrolments_sql(): the trainings they are enrolled in (not cancelled: none is
+    offered again) and, of those assigned to them and not yet attended (MyTrainings.assigned),
+    the ones not ended, with what they develop. my_trainings() builds every enrolment with its
+    training, who assigned it, its ledger line and certificate, none of which the ranking reads."""
     enrolled: set[int] = set()
     assigned: dict[int, OpenAssignment] = {}
-    with connections[router.db_for_read(Enrollment)].cursor() as cursor:
-        cursor.execute(
-            _next_steps_sql(),
-            {
-                "employee": employee.pk,
-                "now": now,
-                "cancelled": EnrollmentStatus.CANCELLED,
-                "registered": EnrollmentStatus.REGISTERED,
-                "assigned": EnrollmentSource.ASSIGNED,
-            },
-        )
-        for training_id, live, title, slug, start_at, competency_id, level in cursor.fetchall():
-            enrolled.add(training_id)
-            if not live:
-                continue
-            found = assigned.get(training_id)
-            if found is None:
-                found = assigned[training_id] = OpenAssignment(
-                    training_id, title, slug, start_at, []
-                )
-            if competency_id is not None:
-                found.develops.append((competency_id, level))
+    for training_id, live, title, slug, start_at, competency_id, level in value:
+        enrolled.add(training_id)
+        if not live:
+            continue
+        found = assigned.get(training_id)
+        if found is None:
+            found = assigned[training_id] = OpenAssignment(
+                training_id, title, slug, dt.datetime.fromisoformat(start_at), []
+            )
+        if competency_id is not None:
+            found.develops.append((competency_id, level))
     return enrolled, list(assigned.values())
 
 
+# next_steps_enrolments_sql()'s parameters, in order.
+NEXT_STEPS_ENROLMENTS_PARAMS = ("now", "now", "employee")
+
+
 @cache
-def _next_steps_sql() -> str:
+def next_steps_enrolments_sql() -> str:
+    """A SELECT of one JSON value: the person's enrolments but cancelled ones, each as [training
+    id, assigned and open at `now`, title, slug, start, competency id, level] (one row per
+    competency an open assignment develops), in the order MyTrainings lists them. Run by the
+    map in its own statement (training.recommendations.enrolments_read)."""
     names = {
         "enrollments": Enrollment._meta.db_table,
         "trainings": Training._meta.db_table,
         "links": TrainingCompetency._meta.db_table,
         "competencies": Competency._meta.db_table,
     }
-    # Assigned and not attended: MyTrainings.assigned (registered, from an assignment).
-    live = 'e."source" = %(assigned)s AND e."status" = %(registered)s AND t."end_at" >= %(now)s'
+    # Assigned and not attended (MyTrainings.assigned), and not ended.
+    live = (
+        f"e.\"source\" = '{_code(EnrollmentSource.ASSIGNED)}' "
+        f'AND e."status" = \'{_code(EnrollmentStatus.REGISTERED)}\' AND t."end_at" >= %s'
+    )
+    row = (
+        f'e."training_id", {live}, t."title", t."slug", t."start_at", l."competency_id", l."level"'
+    )
     return (
-        f'SELECT e."training_id", {live}, t."title", t."slug", t."start_at", '  # noqa: S608 (names from the models)
-        'l."competency_id", l."level" '
+        f"SELECT coalesce(json_agg(json_build_array({row}) "  # noqa: S608 (names from the models)
+        # As MyTrainings lists them (soonest first), each one's competencies in
+        # TrainingCompetency's order.
+        'ORDER BY t."start_at", e."id", c."sort_order", c."code"), \'[]\'::json) '
         f'FROM "{names["enrollments"]}" e JOIN "{names["trainings"]}" t ON t."id" = e."training_id" '
         f'LEFT JOIN "{names["links"]}" l ON l."training_id" = e."training_id" AND {live} '
         f'LEFT JOIN "{names["competencies"]}" c ON c."id" = l."competency_id" '
-        'WHERE e."employee_id" = %(employee)s AND e."status" <> %(cancelled)s '
-        # As MyTrainings lists them (soonest first), each one's competencies in
-        # TrainingCompetency's order.
-        'ORDER BY t."start_at", e."id", c."sort_order", c."code"'
+        f'WHERE e."employee_id" = %s AND e."status" <> \'{_code(EnrollmentStatus.CANCELLED)}\''
     )
+
+
+def _code(value: str) -> str:
+    """A status or source code written into SQL: only the codes' own words."""
+    if not value.replace("_", "").isalpha():
+        raise ValueError(f"not a code: {value!r}")
+    return str(value)
 
 
 @dataclass(frozen=True)
