@@ -137,7 +137,7 @@ def _day(start_at: Any, language: str) -> str:
     return date_format(timezone.localtime(start_at), "j M Y")
 
 
-def _open_assignments(mine: selectors.MyTrainings, *, now: Any) -> list[selectors.OpenAssignment]:
+def _open_assignments(mine: selectors.MyTrainings, *, now: Any) -> list[selectors.AssignedTraining]:
     """next_steps_enrolments()'s assignments from what the page read: the assigned
     trainings not ended, with what they develop (one query, only when there are any)."""
     rows = [row for row in mine.assigned if row.training.end_at >= now]
@@ -149,7 +149,7 @@ def _open_assignments(mine: selectors.MyTrainings, *, now: Any) -> list[selector
     ).values_list("training_id", "competency_id", "level"):
         develops.setdefault(training_id, []).append((competency_id, level))
     return [
-        selectors.OpenAssignment(
+        selectors.AssignedTraining(
             row.training_id,
             row.training.title,
             row.training.slug,
@@ -160,7 +160,7 @@ def _open_assignments(mine: selectors.MyTrainings, *, now: Any) -> list[selector
     ]
 
 
-def _assigned(assigned: list[selectors.OpenAssignment], *, url: str) -> list[Candidate]:
+def _assigned(assigned: list[selectors.AssignedTraining], *, url: str) -> list[Candidate]:
     """The assigned trainings not ended, once per competency they develop (once without one)."""
     candidates = []
     for training in assigned:

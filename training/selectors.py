@@ -552,7 +552,7 @@ def my_trainings(*, employee: User, with_jp: bool = False) -> MyTrainings:
 
 
 @dataclass(frozen=True)
-class OpenAssignment:
+class AssignedTraining:
     """An assigned training the person has not attended and that has not ended, with the
     competencies it develops: (competency id, level aimed at), in the dictionary's order."""
 
@@ -563,21 +563,21 @@ class OpenAssignment:
     develops: list[tuple[int, int]]
 
 
-def next_steps_enrolments(value: list[list[Any]]) -> tuple[set[int], list[OpenAssignment]]:
+def next_steps_enrolments(value: list[list[Any]]) -> tuple[set[int], list[AssignedTraining]]:
     """What "what to learn next" needs of the person's enrolments, from the JSON value of
     next_steps_enrolments_sql(): the trainings they are enrolled in (not cancelled: none is
     offered again) and, of those assigned to them and not yet attended (MyTrainings.assigned),
     the ones not ended, with what they develop. my_trainings() builds every enrolment with its
     training, who assigned it, its ledger line and certificate, none of which the ranking reads."""
     enrolled: set[int] = set()
-    assigned: dict[int, OpenAssignment] = {}
+    assigned: dict[int, AssignedTraining] = {}
     for training_id, live, title, slug, start_at, competency_id, level in value:
         enrolled.add(training_id)
         if not live:
             continue
         found = assigned.get(training_id)
         if found is None:
-            found = assigned[training_id] = OpenAssignment(
+            found = assigned[training_id] = AssignedTraining(
                 training_id, title, slug, dt.datetime.fromisoformat(start_at), []
             )
         if competency_id is not None:
