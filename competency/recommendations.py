@@ -26,7 +26,6 @@ The rules (rank(), pure, unit-tested with crafted needs and candidates):
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
@@ -37,6 +36,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from competency.models import Competency
+from rumahbelajar.sqlrows import decode_json
 
 EBOOK = "ebook"
 TRAINING = "training"
@@ -215,11 +215,6 @@ def read_personal(read: PersonalRead, *, employee_id: int, now: Any) -> Any:
         cursor.execute(f"SELECT ({read.sql})", read.values(employee_id=employee_id, now=now))
         (value,) = cursor.fetchone()
     return decode_json(value)
-
-
-def decode_json(value: Any) -> Any:
-    """A JSON value as the database driver gave it: decoded already, or its text."""
-    return json.loads(value) if isinstance(value, str | bytes) else value
 
 
 # --- Needs -----------------------------------------------------------------------------------

@@ -29,7 +29,7 @@ from competency.models import (
     PositionStandard,
     TargetPosition,
 )
-from competency.recommendations import PersonalRead, decode_json, gaps_first
+from competency.recommendations import PersonalRead, gaps_first
 from rumahbelajar.people.models import Position, Unit, User
 from rumahbelajar.people.nip import format_nip
 from rumahbelajar.people.selectors import (
@@ -39,7 +39,7 @@ from rumahbelajar.people.selectors import (
     load_person_by_nip,
     supervises,
 )
-from rumahbelajar.sqlrows import build, cache_related, columns, fetch, take, width
+from rumahbelajar.sqlrows import build, cache_related, columns, decode_json, fetch, take, width
 
 _NIP_RE = re.compile(r"^[0-9]{18}$")
 

@@ -9,6 +9,7 @@ competency map), written once per process instead of built and compiled by the O
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from functools import cache
 from typing import Any
@@ -155,3 +156,8 @@ def clone[M: models.Model](instance: M) -> M:
     if "_prefetched_objects_cache" in new.__dict__:
         new._prefetched_objects_cache = dict(new._prefetched_objects_cache)  # type: ignore[attr-defined]
     return new
+
+
+def decode_json(value: Any) -> Any:
+    """A json column's value as the driver gave it: decoded already, or its text."""
+    return json.loads(value) if isinstance(value, str | bytes) else value

@@ -18,11 +18,20 @@ from typing import Any
 
 from django.db import connection
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from competency.models import Competency, CompetencyMap, CompetencyMapItem, JpmCategory
 from rumahbelajar.people import selectors as people_selectors
 from rumahbelajar.people.models import EmployeeType, Position, Unit, User
-from rumahbelajar.sqlrows import cache_related, columns, fetch, take, take_shared
+from rumahbelajar.sqlrows import (
+    build,
+    cache_related,
+    columns,
+    decode_json,
+    fetch,
+    take,
+    take_shared,
+)
 from training.models import (
     PENDING_STATUSES,
     YEARLY_JP_TARGET,
@@ -172,6 +181,8 @@ class TeamMember:
     jp: Decimal = Decimal(0)
     jp_target: int = YEARLY_JP_TARGET
     assignments: list[OpenAssignment] = field(default_factory=list)
+    # Every assigned training not attended, with its due date (assignments: those due soon).
+    open_assigned: list[tuple[Training, dt.date | None]] = field(default_factory=list, repr=False)
     waiting_reports: int = 0
     waiting_requests: int = 0
 
@@ -223,7 +234,7 @@ def team_overview(*, supervisor: User, today: dt.date | None = None, page: int =
     """A page of `supervisor`'s team by name, each member with their stored map's JPM and band,
     their largest gaps, their JP this year against their target, the assigned trainings they
     have not attended (due soon or overdue first) and the reports and registration requests they
-    have waiting for `supervisor`. Five queries whatever the team's size (three when it is
+    have waiting for `supervisor`. Four queries whatever the team's size (three when it is
     empty)."""
     today = today or timezone.localdate()
     waiting_for = _waiting_counts(supervisor)
@@ -243,15 +254,12 @@ def team_overview(*, supervisor: User, today: dt.date | None = None, page: int =
     base = {"year": today.year, "size": size, "waiting": waiting, "page": page, "pages": pages}
     if not members:
         return Team(members=[], **base)
-    ids = list(members)
     soon = today + dt.timedelta(days=DUE_WITHIN_DAYS)
-    for enrollment in _open_assignments(ids):
-        due = enrollment.due_date or timezone.localtime(enrollment.training.end_at).date()
-        if due > soon:
-            continue
-        members[enrollment.employee_id].assignments.append(
-            OpenAssignment(enrollment.training, enrollment.due_date, due < today)
-        )
+    for member in members.values():
+        for training, due_date in member.open_assigned:
+            due = due_date or timezone.localtime(training.end_at).date()
+            if due <= soon:
+                member.assignments.append(OpenAssignment(training, due_date, due < today))
     for (employee_id, kind), count in waiting_for.items():
         if employee_id not in members:
             continue
@@ -287,22 +295,28 @@ def _sql() -> dict[str, str]:
             f" FROM {t['CompetencyMapItem']} i JOIN {t['Competency']} c"
             ' ON c."id" = i."competency_id"'
             ' WHERE i."map_id" = m."employee_id" AND i."gap" > 0'
-            ' ORDER BY i."gap" DESC, c."sort_order", c."code" LIMIT %s) largest) '
+            ' ORDER BY i."gap" DESC, c."sort_order", c."code" LIMIT %s) largest), '
+            # The assigned trainings not attended (registered, or absent), but cancelled ones:
+            # [training id, slug, title, end, due date], by due date (none last), start, id.
+            "(SELECT json_agg(json_build_array("
+            f'{", ".join(f"t.{column}" for column in _ASSIGNED_TRAINING)}, e."due_date") '
+            'ORDER BY e."due_date" NULLS LAST, t."start_at", e."id") '
+            f'FROM {t["Enrollment"]} e JOIN {t["Training"]} t ON t."id" = e."training_id" '
+            f'WHERE e."employee_id" = u."id" AND e."source" = {_literal(EnrollmentSource.ASSIGNED)} '
+            f'AND e."status" IN ({_literal(EnrollmentStatus.REGISTERED)}, '
+            f"{_literal(EnrollmentStatus.NO_SHOW)}) "
+            f'AND t."status" <> {_literal(TrainingStatus.CANCELLED)}) '
             f'FROM {t["User"]} u LEFT JOIN {t["Unit"]} n ON n."id" = u."unit_id" '
             f'LEFT JOIN {t["Position"]} p ON p."id" = u."position_id" '
             f'LEFT JOIN {t["CompetencyMap"]} m ON m."employee_id" = u."id" '
             'WHERE u."id" = ANY(%s)'
         ),
-        "assignments": (
-            f"SELECT {columns(Enrollment, 'e')}, {columns(Training, 't')} "  # noqa: S608
-            f'FROM {t["Enrollment"]} e JOIN {t["Training"]} t ON t."id" = e."training_id" '
-            f'WHERE e."employee_id" = ANY(%s) AND e."source" = {_literal(EnrollmentSource.ASSIGNED)} '
-            f'AND e."status" IN ({_literal(EnrollmentStatus.REGISTERED)}, '
-            f"{_literal(EnrollmentStatus.NO_SHOW)}) "
-            f'AND t."status" <> {_literal(TrainingStatus.CANCELLED)} '
-            'ORDER BY e."due_date" NULLS LAST, t."start_at", e."id"'
-        ),
     }
+
+
+# What the page reads of an assigned training (the link, the title, the end: the due date of an
+# assignment without one).
+_ASSIGNED_TRAINING = ("id", "slug", "title", "end_at")
 
 
 def _literal(value: str) -> str:
@@ -333,7 +347,7 @@ def _members(ids: list[int], year: int) -> dict[int, TeamMember]:
         assert person is not None
         cache_related(person, "unit", unit)
         cache_related(person, "position", position)
-        mapped, jpm, category, jp, gaps = row[at:]
+        mapped, jpm, category, jp, gaps, assigned = row[at:]
         found[person.pk] = TeamMember(
             person=person,
             jp_target=_target(person.employee_type),
@@ -341,23 +355,19 @@ def _members(ids: list[int], year: int) -> dict[int, TeamMember]:
             category=category or "",
             has_map=mapped is not None,
             jp=jp or Decimal(0),
-            gaps=[Gap(*gap) for gap in gaps or ()],
+            gaps=[Gap(*gap) for gap in decode_json(gaps) or ()],
+            open_assigned=[_assigned(db, *item) for item in decode_json(assigned) or ()],
         )
     return {pk: found[pk] for pk in ids if pk in found}
 
 
-def _open_assignments(ids: list[int]) -> list[Enrollment]:
-    """The members' assigned trainings not attended (registered, or absent), but cancelled
-    ones, with the training: by due date (none last), start, then id."""
-    db, rows = fetch(Enrollment, _sql()["assignments"], [ids])
-    found = []
-    for row in rows:
-        enrollment, at = take(Enrollment, db, row, 0)
-        training, _ = take(Training, db, row, at)
-        assert enrollment is not None
-        cache_related(enrollment, "training", training)
-        found.append(enrollment)
-    return found
+def _assigned(
+    db: str, pk: int, slug: str, title: str, end_at: str, due_date: str | None
+) -> tuple[Training, dt.date | None]:
+    """An assigned training as the members' statement gives it (JSON): the training (its
+    page's fields only) and the assignment's due date."""
+    training = build(Training, db, _ASSIGNED_TRAINING, (pk, slug, title, parse_datetime(end_at)))
+    return training, dt.date.fromisoformat(due_date) if due_date else None
 
 
 def _waiting_counts(supervisor: User) -> dict[tuple[int, str], int]:

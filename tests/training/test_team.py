@@ -23,9 +23,9 @@ from rumahbelajar.people.selectors import is_supervisor, report_scope, team_of, 
 from tests.people.factories import PositionFactory, UnitFactory, UserFactory
 from tests.report_helpers import store_map
 from tests.requests import client_for, get_ok_counting_queries
-from tests.training.factories import TrainingFactory
+from tests.training.factories import TrainingFactory, in_days
 from training import services
-from training.models import LearningRecord, TrainingKind
+from training.models import LearningRecord, Training, TrainingKind, TrainingStatus
 
 pytestmark = pytest.mark.django_db
 
@@ -183,6 +183,30 @@ def test_team_page_shows_each_member_with_map_gaps_jp_assignments_and_waiting(ma
     assert '<a href="/team/approvals/">1</a>' in text
 
 
+def test_team_page_assignment_without_due_date_is_due_when_its_training_ends(maps):
+    alice = maps["employee"]
+    soon = TrainingFactory(
+        title="Pelatihan Segera", kind=TrainingKind.MANDATED, start_at=in_days(10)
+    )
+    later = TrainingFactory(
+        title="Pelatihan Nanti", kind=TrainingKind.MANDATED, start_at=in_days(60)
+    )
+    cancelled = TrainingFactory(
+        title="Pelatihan Batal", kind=TrainingKind.MANDATED, start_at=in_days(5)
+    )
+    for training in (soon, later, cancelled):
+        services.assign(
+            training=training, employees=[alice], assigned_by=maps["superuser"], due_date=None
+        )
+    Training.objects.filter(pk=cancelled.pk).update(status=TrainingStatus.CANCELLED)
+
+    text = client_for(maps["supervisor"]).get(TEAM).content.decode()
+
+    assert f'<a href="/trainings/{soon.slug}/">Pelatihan Segera</a></li>' in text
+    assert "Pelatihan Nanti" not in text  # ends in more than 30 days
+    assert "Pelatihan Batal" not in text
+
+
 def test_team_page_rows_escape_what_people_typed_and_follow_the_language(maps):
     alice = maps["employee"]
     alice.full_name = 'Alice "Ali" <b>Pegawai</b> & Co'
@@ -270,7 +294,9 @@ def test_team_page_queries_constant_in_team_size(
         response = client.get(TEAM)
 
     assert response.status_code == 200
-    assert few <= 12
+    # The session's person; what waits for them; the units they head; the page of the team;
+    # its members with their maps, JP and open assignments.
+    assert few == 5
     assert response.content.decode().count("/competency/employees/") == 15  # 2 + 1 + 12
 
 
