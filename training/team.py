@@ -234,8 +234,8 @@ def team_overview(*, supervisor: User, today: dt.date | None = None, page: int =
     """A page of `supervisor`'s team by name, each member with their stored map's JPM and band,
     their largest gaps, their JP this year against their target, the assigned trainings they
     have not attended (due soon or overdue first) and the reports and registration requests they
-    have waiting for `supervisor`. Four queries whatever the team's size (three when it is
-    empty)."""
+    have waiting for `supervisor`. Four queries whatever the team's size, three for someone who
+    heads no unit (two when the team is empty)."""
     today = today or timezone.localdate()
     waiting_for = _waiting_counts(supervisor)
     waiting = sum(waiting_for.values())

@@ -18,7 +18,7 @@ from openpyxl import load_workbook
 
 from competency.models import Competency
 from rumahbelajar.people import services as people_services
-from rumahbelajar.people.models import PositionKind
+from rumahbelajar.people.models import PositionKind, User
 from rumahbelajar.people.selectors import is_supervisor, report_scope, team_of, team_page
 from tests.people.factories import PositionFactory, UnitFactory, UserFactory
 from tests.report_helpers import store_map
@@ -298,6 +298,28 @@ def test_team_page_queries_constant_in_team_size(
     # its members with their maps, JP and open assignments.
     assert few == 5
     assert response.content.decode().count("/competency/employees/") == 15  # 2 + 1 + 12
+
+
+def test_team_page_of_someone_who_heads_no_unit_skips_the_units_query(people, unit_a1, analyst):
+    leader = UserFactory(full_name="Ketua Tim", unit=unit_a1)
+    members = [UserFactory(full_name=f"Anggota {n}", unit=unit_a1) for n in range(3)]
+    for member in members:
+        User.objects.filter(pk=member.pk).update(supervisor=leader)
+    client = client_for(leader)
+    client.get(TEAM)  # warm the per-process caches
+
+    response, queries = get_ok_counting_queries(client, TEAM)
+
+    text = response.content.decode()
+    assert [name for name in ("Anggota 0", "Anggota 1", "Anggota 2") if name in text] == [
+        "Anggota 0",
+        "Anggota 1",
+        "Anggota 2",
+    ]
+    assert "Alice Pegawai" not in text  # the unit's people belong to its head
+    # The person; what waits for them; the page of the team; its members.
+    assert queries == 4
+    assert team_of(supervisor=leader).count() == 3
 
 
 # --- the header -------------------------------------------------------------------------------
