@@ -149,7 +149,11 @@ def _field(renderer: FormRenderer, context: dict[str, Any]) -> str:
     fieldset = field.use_fieldset
     if fieldset:
         described = field.aria_describedby
-        out = ["\n  <fieldset", f' aria-describedby="{_text(described)}"' if described else "", ">\n  "]
+        out = [
+            "\n  <fieldset",
+            f' aria-describedby="{_text(described)}"' if described else "",
+            ">\n  ",
+        ]
         if field.label:
             out.append(_text(field.legend_tag()))
     else:

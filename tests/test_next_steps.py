@@ -20,8 +20,8 @@ from tests.people.factories import PositionFactory
 from tests.test_dashboard import give_map, met_except
 from tests.training.factories import TrainingFactory, in_days, restore_reference_data
 from training import cache as training_cache
-from training import services as training_services
 from training import selectors as training_selectors
+from training import services as training_services
 from training.models import Training, TrainingKind
 
 pytestmark = pytest.mark.django_db
