@@ -17,7 +17,6 @@ from django.urls import reverse
 
 from competency.recommendations import EBOOK, KNOWN_READING, Candidate, Need, PersonalRead
 from ebooks import selectors
-from ebooks.models import Ebook, ReadingProgress
 
 # Books read per need: enough that a finished one or two still leave a choice.
 PER_GAP = 4
@@ -29,15 +28,7 @@ def finished_read() -> PersonalRead:
     """The books the person has finished, as selectors.finished_ebooks() judges them (their
     position on the last page of a book whose page count is known), all of them: the map reads
     them before it knows which books it will suggest. A JSON list of ids."""
-    progress, books = ReadingProgress._meta.db_table, Ebook._meta.db_table
-    return PersonalRead(
-        key=FINISHED,
-        sql=(
-            "SELECT coalesce(json_agg(p.ebook_id), '[]'::json) "  # noqa: S608 (names from the models)
-            f'FROM "{progress}" p JOIN "{books}" b ON b.id = p.ebook_id '
-            "WHERE p.user_id = %s AND b.page_count > 0 AND p.page >= b.page_count"
-        ),
-    )
+    return PersonalRead(key=FINISHED, sql=selectors.finished_ebooks_sql())
 
 
 def provide(*, employee: Any, needs: Sequence[Need], known: Mapping[str, Any]) -> list[Candidate]:

@@ -455,21 +455,31 @@ def ebooks_for_gaps(*, achieved: Mapping[int, int], per_gap: int = 4) -> dict[in
     return ranked
 
 
+# A book the reader has finished: their position is on its last page (a book whose page count
+# is known). The one statement of the rule, for finished_ebooks() and the map's personal read.
+_FINISHED = (
+    "FROM ebooks_readingprogress progress JOIN ebooks_ebook book ON book.id = progress.ebook_id "
+    "WHERE progress.user_id = %s AND book.page_count > 0 AND progress.page >= book.page_count"
+)
+
+
 def finished_ebooks(*, user: Any, ebook_ids: list[int]) -> set[int]:
-    """Which of `ebook_ids` the reader has finished: their reading position is on the last page
-    (books whose page count is known). One query on the (user, ebook) unique index; none for no
-    ids."""
+    """Which of `ebook_ids` the reader has finished (_FINISHED). One query on the (user, ebook)
+    unique index; none for no ids."""
     if not ebook_ids:
         return set()
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT progress.ebook_id FROM ebooks_readingprogress progress "
-            "JOIN ebooks_ebook book ON book.id = progress.ebook_id "
-            "WHERE progress.user_id = %s AND progress.ebook_id = ANY(%s) "
-            "AND book.page_count > 0 AND progress.page >= book.page_count",
+            f"SELECT progress.ebook_id {_FINISHED} AND progress.ebook_id = ANY(%s)",
             [user.pk, ebook_ids],
         )
         return {ebook_id for (ebook_id,) in cursor.fetchall()}
+
+
+def finished_ebooks_sql() -> str:
+    """A SELECT of one JSON value: the ids of every book the reader (the one parameter) has
+    finished (_FINISHED), for a statement that reads them with others."""
+    return f"SELECT coalesce(json_agg(progress.ebook_id), '[]'::json) {_FINISHED}"
 
 
 # What a book's card on a shelf shows (title and link, cover, format).

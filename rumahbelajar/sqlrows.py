@@ -161,3 +161,12 @@ def clone[M: models.Model](instance: M) -> M:
 def decode_json(value: Any) -> Any:
     """A json column's value as the driver gave it: decoded already, or its text."""
     return json.loads(value) if isinstance(value, str | bytes) else value
+
+
+def code_literal(value: str) -> str:
+    """A status or source code written into SQL as a quoted literal rather than a parameter: a
+    prepared statement's generic plan took `t.status <> $1` for one training in 500 and looped
+    over the enrolments of each (5 ms instead of 0.5). Only the codes' own words reach the SQL."""
+    if not value.replace("_", "").isalpha():
+        raise ValueError(f"not a status code: {value!r}")
+    return f"'{value}'"

@@ -37,7 +37,7 @@ from rumahbelajar.people import selectors as people_selectors
 from rumahbelajar.people.models import EmployeeType, Unit, User
 from rumahbelajar.people.nip import format_nip
 from rumahbelajar.people.selectors import ReportScope
-from rumahbelajar.sqlrows import cache_related, columns, fetch, take, width
+from rumahbelajar.sqlrows import cache_related, code_literal, columns, fetch, take, width
 from training import cache as catalogue_cache
 from training.activities import (  # the learning log's reads, for other apps and the wiring
     Review as Review,
@@ -603,8 +603,8 @@ def next_steps_enrolments_sql() -> str:
     }
     # Assigned and not attended (MyTrainings.assigned), and not ended.
     live = (
-        f"e.\"source\" = '{_code(EnrollmentSource.ASSIGNED)}' "
-        f'AND e."status" = \'{_code(EnrollmentStatus.REGISTERED)}\' AND t."end_at" >= %s'
+        f'e."source" = {code_literal(EnrollmentSource.ASSIGNED)} '
+        f'AND e."status" = {code_literal(EnrollmentStatus.REGISTERED)} AND t."end_at" >= %s'
     )
     row = (
         f'e."training_id", {live}, t."title", t."slug", t."start_at", l."competency_id", l."level"'
@@ -617,15 +617,8 @@ def next_steps_enrolments_sql() -> str:
         f'FROM "{names["enrollments"]}" e JOIN "{names["trainings"]}" t ON t."id" = e."training_id" '
         f'LEFT JOIN "{names["links"]}" l ON l."training_id" = e."training_id" AND {live} '
         f'LEFT JOIN "{names["competencies"]}" c ON c."id" = l."competency_id" '
-        f'WHERE e."employee_id" = %s AND e."status" <> \'{_code(EnrollmentStatus.CANCELLED)}\''
+        f'WHERE e."employee_id" = %s AND e."status" <> {code_literal(EnrollmentStatus.CANCELLED)}'
     )
-
-
-def _code(value: str) -> str:
-    """A status or source code written into SQL: only the codes' own words."""
-    if not value.replace("_", "").isalpha():
-        raise ValueError(f"not a code: {value!r}")
-    return str(value)
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ from rumahbelajar.people.models import EmployeeType, Position, Unit, User
 from rumahbelajar.sqlrows import (
     build,
     cache_related,
+    code_literal,
     columns,
     decode_json,
     fetch,
@@ -302,10 +303,10 @@ def _sql() -> dict[str, str]:
             f'{", ".join(f"t.{column}" for column in _ASSIGNED_TRAINING)}, e."due_date") '
             'ORDER BY e."due_date" NULLS LAST, t."start_at", e."id") '
             f'FROM {t["Enrollment"]} e JOIN {t["Training"]} t ON t."id" = e."training_id" '
-            f'WHERE e."employee_id" = u."id" AND e."source" = {_literal(EnrollmentSource.ASSIGNED)} '
-            f'AND e."status" IN ({_literal(EnrollmentStatus.REGISTERED)}, '
-            f"{_literal(EnrollmentStatus.NO_SHOW)}) "
-            f'AND t."status" <> {_literal(TrainingStatus.CANCELLED)}) '
+            f'WHERE e."employee_id" = u."id" AND e."source" = {code_literal(EnrollmentSource.ASSIGNED)} '
+            f'AND e."status" IN ({code_literal(EnrollmentStatus.REGISTERED)}, '
+            f"{code_literal(EnrollmentStatus.NO_SHOW)}) "
+            f'AND t."status" <> {code_literal(TrainingStatus.CANCELLED)}) '
             f'FROM {t["User"]} u LEFT JOIN {t["Unit"]} n ON n."id" = u."unit_id" '
             f'LEFT JOIN {t["Position"]} p ON p."id" = u."position_id" '
             f'LEFT JOIN {t["CompetencyMap"]} m ON m."employee_id" = u."id" '
@@ -317,15 +318,6 @@ def _sql() -> dict[str, str]:
 # What the page reads of an assigned training (the link, the title, the end: the due date of an
 # assignment without one).
 _ASSIGNED_TRAINING = ("id", "slug", "title", "end_at")
-
-
-def _literal(value: str) -> str:
-    """A status in the SQL itself rather than a parameter: a prepared statement's generic plan
-    took `t.status <> $1` for one training in 500 and looped over the enrolments of each (5 ms
-    instead of 0.5). Only the codes' own words reach the SQL."""
-    if not value.replace("_", "").isalpha():
-        raise ValueError(f"not a status code: {value!r}")
-    return f"'{value}'"
 
 
 # What the page never shows of a member (left deferred).
