@@ -84,6 +84,11 @@ class Need:
     def next_level(self) -> int:
         return min(self.achieved + 1, 5)
 
+    def levels_by_fit(self, levels: Iterable[int]) -> list[int]:
+        """Those of `levels` an item may aim at to serve this need, the best fit first."""
+        fits = [(fit, level) for level in levels if (fit := self.fit(level)) is not None]
+        return [level for _fit, level in sorted(fits)]
+
     def fit(self, level: int) -> int | None:
         """How well an item aimed at `level` serves this need (0 best), or None: unfit."""
         if self.achieved < level <= self.required:
@@ -165,8 +170,17 @@ class NextSteps:
 
 
 class Provider(Protocol):
+    """Returns the candidates of its kind for `needs`. With `limit`, it may return only the best
+    `limit` of them for each need (by Need.fit, then Candidate.tie, as rank() orders them): the
+    ranking never reads further (next_steps())."""
+
     def __call__(
-        self, *, employee: Any, needs: Sequence[Need], known: Mapping[str, Any]
+        self,
+        *,
+        employee: Any,
+        needs: Sequence[Need],
+        known: Mapping[str, Any],
+        limit: int | None = None,
     ) -> list[Candidate]: ...
 
 
@@ -452,6 +466,21 @@ def next_steps(
     number of queries (see their modules)."""
     needs = needs_from(current, target)
     candidates: list[Candidate] = []
+    limit = enough(per_need=per_need, top=top)
     for provider in _PROVIDERS.values():
-        candidates += provider(employee=employee, needs=needs, known=known or {})
+        candidates += provider(employee=employee, needs=needs, known=known or {}, limit=limit)
     return rank(needs, candidates, per_need=per_need, top=top)
+
+
+def enough(*, per_need: int, top: int) -> int:
+    """How many candidates of one kind for one need rank() can use: those beyond the best
+    `enough` of a kind never change its answer, so a provider need not find them (a person's
+    open trainings ran to hundreds, of which the page shows a few).
+
+    A need's queue is its candidates of both kinds in rank order. The per-need list takes the
+    first `per_need` of each kind; the top list's spare the first of a kind. The top list reads
+    a queue's entry i only while it has chosen fewer than `top` items, and then every earlier
+    entry of that queue is already chosen (each a different item): so i < `top`. The first
+    `top` entries of a queue hold at most `top` of either kind, each among the best of its kind.
+    """
+    return max(per_need, top, 1)

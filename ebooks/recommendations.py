@@ -31,7 +31,15 @@ def finished_read() -> PersonalRead:
     return PersonalRead(key=FINISHED, sql=selectors.finished_ebooks_sql())
 
 
-def provide(*, employee: Any, needs: Sequence[Need], known: Mapping[str, Any]) -> list[Candidate]:
+def provide(
+    *,
+    employee: Any,
+    needs: Sequence[Need],
+    known: Mapping[str, Any],
+    limit: int | None = None,
+) -> list[Candidate]:
+    """The unfinished books of ebooks_for_gaps() for each need: at most PER_GAP, whatever
+    `limit` (the ranking's; PER_GAP is below it)."""
     if not needs:
         return []
     per_gap = selectors.ebooks_for_gaps(

@@ -4,6 +4,8 @@ and a constant number of queries on the map page."""
 
 from __future__ import annotations
 
+import random
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -165,6 +167,70 @@ def test_full_training_still_offered_after_one_with_seats_with_a_waitlist_note(e
     assert [s.candidate.item_id for s in listed] == [later.pk, full.pk]
     assert listed[1].candidate.full
     assert listed[1].candidate.note == "kuota penuh: Anda masuk daftar tunggu"
+
+
+def _answer(steps: recommendations.NextSteps) -> tuple:
+    def said(suggestions):
+        return [
+            (s.kind, s.candidate.item_id, s.candidate.competency_id, s.why) for s in suggestions
+        ]
+
+    return (
+        said(steps.assigned),
+        [(need.competency.pk, said(listed)) for need, listed in steps.per_need],
+        said(steps.top),
+    )
+
+
+@pytest.mark.parametrize(
+    ("gaps", "per_need", "top"), [(3, 2, 5), (3, 2, 9), (3, 3, 1), (1, 2, 5), (1, 1, 3)]
+)
+def test_providers_find_only_the_best_few_and_the_ranking_answers_as_with_all(
+    employee, colleague, outsider, gaps, per_need, top
+):
+    """A provider returns the best recommendations.enough() of its kind for each need (a
+    person's open trainings ran to hundreds): the answer must be the one every candidate gives,
+    over random levels, seats, start dates, eligibility and enrolments."""
+    rng = random.Random(gaps * 1000 + per_need * 100 + top)
+    codes = ["M1", "M2", "M3", "M4"][: gaps + 1]
+    give_map(employee, levels={"M1": 1, **met_except(*codes)})  # M1 met, the others gaps
+    for _ in range(40):
+        restricted = rng.random()
+        units = (
+            [outsider.unit] if restricted < 0.15 else [employee.unit] if restricted < 0.3 else []
+        )
+        training = TrainingFactory(
+            capacity=rng.choice([1, 1, 5]),
+            start_at=in_days(rng.choice([10, 20, 30])),
+            eligible_units=units,
+        )
+        for code in rng.sample(codes, rng.choice([1, 2])):
+            training.competency_links.create(competency=M(code), level=rng.randint(1, 5))
+        if not restricted < 0.15 and rng.random() < 0.3:
+            training_services.register(training=training, employee=colleague)
+        if not restricted < 0.15 and rng.random() < 0.1:
+            training_services.register(training=training, employee=employee)
+    training_cache.bump_version()
+    items = list(selectors.map_for_employee(employee=employee).items.all())
+    needs = recommendations.needs_from(items)
+    every = [
+        candidate
+        for provider in recommendations._PROVIDERS.values()
+        for candidate in provider(employee=employee, needs=needs, known={}, limit=None)
+    ]
+
+    limited = recommendations.next_steps(
+        employee=employee, current=items, per_need=per_need, top=top
+    )
+
+    assert _answer(limited) == _answer(
+        recommendations.rank(needs, every, per_need=per_need, top=top)
+    )
+    enough = recommendations.enough(per_need=per_need, top=top)
+    trainings = [c for c in every if c.kind == "training"]
+    assert any(  # the limit did leave some out
+        sum(c.competency_id == need.competency.pk for c in trainings) > enough for need in needs
+    )
 
 
 def test_assigned_training_comes_first_apart_with_its_why(employee, hr_admin):

@@ -50,7 +50,13 @@ def enrolments_read() -> PersonalRead:
     )
 
 
-def provide(*, employee: Any, needs: Sequence[Need], known: Mapping[str, Any]) -> list[Candidate]:
+def provide(
+    *,
+    employee: Any,
+    needs: Sequence[Need],
+    known: Mapping[str, Any],
+    limit: int | None = None,
+) -> list[Candidate]:
     url = reverse("training:training-detail", args=["x"]).removesuffix("x/")
     now = timezone.now()
     mine = known.get(KNOWN_MY_TRAININGS)
@@ -65,65 +71,73 @@ def provide(*, employee: Any, needs: Sequence[Need], known: Mapping[str, Any]) -
     waitlist_note = _("kuota penuh: Anda masuk daftar tunggu")
 
     candidates = _assigned(assigned, url=url)
+    # Not offered again: what they are enrolled in, and what they are assigned (shown apart).
+    skip = enrolled | {training.training_id for training in assigned}
     offers = selectors.open_offers(competency_ids=[need.competency.pk for need in needs])
-    # An item below where the person stands serves none of their needs (Need.fit): skipped
-    # before any other work, as the ranking would drop it anyway.
-    lowest: dict[int, int] = {}
     for need in needs:
-        competency_id = need.competency.pk
-        lowest[competency_id] = min(lowest.get(competency_id, need.achieved), need.achieved)
-    for competency_id, listed in offers.items():
-        floor = lowest.get(competency_id, 0)
-        for offer, candidate in _offered(competency_id, listed, url=url, note=waitlist_note):
-            if offer.level is not None and offer.level < floor:
-                continue
-            if offer.id in enrolled or not eligible_by(
-                unit_paths=offer.unit_paths, position_ids=offer.position_ids, employee=employee
-            ):
-                continue
-            candidates.append(candidate)
+        listed = offers.get(need.competency.pk)
+        if not listed:
+            continue
+        by_level = _by_level(need.competency.pk, listed, url=url, note=waitlist_note)
+        # The levels that fit, best first, each level's offers in the ranking's order: the
+        # first `limit` the person may join are the best `limit` (Provider), the rest unread.
+        found = 0
+        for level in need.levels_by_fit(by_level):
+            for offer, candidate in by_level[level]:
+                if offer.id in skip or not eligible_by(
+                    unit_paths=offer.unit_paths, position_ids=offer.position_ids, employee=employee
+                ):
+                    continue
+                candidates.append(candidate)
+                found += 1
+                if found == limit:
+                    break
+            if found == limit:
+                break
     return candidates
 
 
-# The candidates of each shared offer list (selectors.open_offers), per language: they belong to
-# no one, so a process builds them once per catalogue version instead of once per person.
-_OFFERED: dict[tuple[int, int, str], tuple[list[Any], list[tuple[Any, Candidate]]]] = {}
+# The candidates of each shared offer list (selectors.open_offers), by the level they aim at and
+# in the ranking's order within a level (Candidate.tie), per language: they belong to no one, so
+# a process builds them once per catalogue version instead of once per person.
+_OFFERED: dict[
+    tuple[int, int, str], tuple[list[Any], dict[int, list[tuple[selectors.Offer, Candidate]]]]
+] = {}
 _OFFERED_MAX = 2048
 _OFFERED_LOCK = threading.Lock()
 
 
-def _offered(
+def _by_level(
     competency_id: int, listed: list[selectors.Offer], *, url: str, note: str
-) -> list[tuple[selectors.Offer, Candidate]]:
-    if not listed:
-        return []
+) -> dict[int, list[tuple[selectors.Offer, Candidate]]]:
     language = get_language() or ""
     key = (competency_id, id(listed), language)
     kept = _OFFERED.get(key)
     if kept is not None and kept[0] is listed:
         return kept[1]
-    pairs = [
-        (
-            offer,
-            Candidate(
-                kind=TRAINING,
-                item_id=offer.id,
-                title=offer.title,
-                url=f"{url}{offer.slug}/",
-                competency_id=competency_id,
-                level=offer.level,
-                order=(offer.start_at.timestamp(),),  # the soonest first
-                full=offer.seats_left <= 0,
-                note=note if offer.seats_left <= 0 else _start_note(offer.start_at),
-            ),
+    by_level: dict[int, list[tuple[selectors.Offer, Candidate]]] = {}
+    for offer in listed:
+        if offer.level is None:  # aimed at no level: it fits no need
+            continue
+        candidate = Candidate(
+            kind=TRAINING,
+            item_id=offer.id,
+            title=offer.title,
+            url=f"{url}{offer.slug}/",
+            competency_id=competency_id,
+            level=offer.level,
+            order=(offer.start_at.timestamp(),),  # the soonest first
+            full=offer.seats_left <= 0,
+            note=note if offer.seats_left <= 0 else _start_note(offer.start_at),
         )
-        for offer in listed
-    ]
+        by_level.setdefault(offer.level, []).append((offer, candidate))
+    for pairs in by_level.values():
+        pairs.sort(key=lambda pair: pair[1].tie)
     with _OFFERED_LOCK:
         if len(_OFFERED) >= _OFFERED_MAX:
             _OFFERED.clear()  # old catalogue versions: their lists are gone from selectors too
-        _OFFERED[key] = (listed, pairs)  # the list itself is kept, so its id is not reused
-    return pairs
+        _OFFERED[key] = (listed, by_level)  # the list itself is kept, so its id is not reused
+    return by_level
 
 
 def _start_note(start_at: Any) -> str:
