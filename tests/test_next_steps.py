@@ -117,6 +117,21 @@ def test_unpublished_book_is_not_suggested(employee):
     assert offered(employee) == set()
 
 
+def test_books_kept_per_gap_follow_the_catalogue_as_it_changes(employee, colleague):
+    """The books for a gap are kept per process under the catalogue version: a book published
+    or withdrawn shows in the very next ranking, for everyone at that level."""
+    give_map(employee, levels=met_except("M3"))
+    give_map(colleague, levels=met_except("M3"))
+    first = EbookFactory(competencies={M("M3"): 1})
+    assert offered(employee) == {("ebook", first.pk)}  # kept now
+
+    second = EbookFactory(competencies={M("M3"): 1})
+    ebook_services.update_ebook(ebook=first, is_published=False)
+
+    assert offered(colleague) == {("ebook", second.pk)}
+    assert offered(employee) == {("ebook", second.pk)}
+
+
 # --- Trainings --------------------------------------------------------------------------------
 
 
