@@ -37,7 +37,7 @@ from rumahbelajar.people import selectors as people_selectors
 from rumahbelajar.people.models import EmployeeType, Unit, User
 from rumahbelajar.people.nip import format_nip
 from rumahbelajar.people.selectors import ReportScope
-from rumahbelajar.sqlrows import cache_related, code_literal, columns, fetch, take, width
+from rumahbelajar.sqlrows import build, cache_related, code_literal, columns, fetch, take, width
 from training import cache as catalogue_cache
 from training.activities import (  # the learning log's reads, for other apps and the wiring
     Review as Review,
@@ -500,6 +500,10 @@ _MINE_MODELS = (
 )
 
 
+# A certificate as my_trainings() reads it: its number and verification code.
+_CERTIFICATE_FIELDS = ("id", "number", "code", "enrollment_id")
+
+
 def my_trainings(*, employee: User, with_jp: bool = False) -> MyTrainings:
     """The person's non-cancelled enrolments, grouped (see MyTrainings); `with_jp`: and this
     year's JP (as jp_summary()). One query."""
@@ -528,7 +532,8 @@ def my_trainings(*, employee: User, with_jp: bool = False) -> MyTrainings:
         row.waitlist_position = data[at]  # type: ignore[attr-defined]
         certificate_id, number, code = data[at + 1 : at + 4]
         row.certificate = (  # type: ignore[attr-defined]
-            Certificate(pk=certificate_id, number=number, code=code, enrollment_id=row.pk)
+            # Only what the lists show (others deferred); Model.__init__ cost as much as the query.
+            build(Certificate, db, _CERTIFICATE_FIELDS, (certificate_id, number, code, row.pk))
             if certificate_id is not None
             else None
         )
