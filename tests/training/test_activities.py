@@ -158,6 +158,23 @@ def test_new_report_missing_fields_answer_field_errors(cast, head, employee):
     assert ActivityReport.objects.count() == 0
 
 
+def test_new_report_offers_the_active_competencies_and_refuses_an_inactive_one(
+    cast, head, employee
+):
+    retired = Competency.objects.order_by("pk").first()
+    Competency.objects.filter(pk=retired.pk).update(is_active=False)
+    client = client_for(employee)
+
+    options = client.get(NEW).context["form"]["competencies"].field.widget.choices
+    active = Competency.objects.filter(is_active=True)
+    assert [(str(v), label) for v, label in options] == [(str(c.pk), str(c)) for c in active]
+
+    response = client.post(NEW, form_data(competencies=[retired.pk]))
+    assert response.status_code == 400
+    assert "competencies" in response.context["form"].errors
+    assert ActivityReport.objects.count() == 0
+
+
 def test_new_report_end_before_start_is_field_error(cast, head, employee):
     response = client_for(employee).post(
         NEW, form_data(started_on="2026-01-10", ended_on="2026-01-05")
