@@ -11,6 +11,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from rumahbelajar.choices import RowOptions
 from rumahbelajar.people.models import Unit
 from rumahbelajar.people.selectors import ReportScope, units_in_report_scope
 
@@ -26,6 +27,7 @@ class ScopedReportForm(forms.Form):
         super().__init__(*args, **kwargs)
         unit_field = self.fields["unit"]
         assert isinstance(unit_field, forms.ModelChoiceField)
+        unit_field.iterator = RowOptions  # a unit's option is its name, as str(unit)
         unit_field.queryset = units_in_report_scope(scope=scope)
         unit_field.empty_label = _("Semua unit saya")
 

@@ -9,6 +9,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from rumahbelajar.choices import RowOptions
 from rumahbelajar.uploads import EVIDENCE_MAX_BYTES
 from training.activities import REPORT_FIELDS
 from training.models import ActivityReport
@@ -23,15 +24,13 @@ _PUBLISHED_EBOOKS = ActivityReport._meta.get_field("ebook").related_model.object
 )
 
 
-class _CompetencyOptions(forms.models.ModelChoiceIterator):
-    """The competencies' options from their (id, code, name) rows, labelled as str(competency)
-    labels them ("M1 Integritas"): no model instance per option."""
+class _CompetencyOptions(RowOptions):
+    """As str(competency) labels them: "M1 Integritas"."""
 
-    def __iter__(self):  # type: ignore[no-untyped-def]
-        if self.field.empty_label is not None:
-            yield ("", self.field.empty_label)
-        for pk, code, name in self.queryset.values_list("pk", "code", "name"):
-            yield (pk, f"{code} {name}")
+    fields = ("pk", "code", "name")
+
+    def label(self, row: tuple[Any, ...]) -> str:
+        return f"{row[1]} {row[2]}"
 
 
 class ActivityReportForm(forms.ModelForm):
