@@ -32,8 +32,10 @@ def columns(model: type[models.Model], alias: str, *, skip: tuple[str, ...] = ()
     return ", ".join(f'{alias}."{field.column}"' for field in _fields(model, skip))
 
 
+@cache
 def width(model: type[models.Model], *, skip: tuple[str, ...] = ()) -> int:
-    """How many columns `columns(model, ..., skip=skip)` lists."""
+    """How many columns `columns(model, ..., skip=skip)` lists (counted once per process: pages
+    ask for it with every row they split)."""
     return len(_fields(model, skip))
 
 
