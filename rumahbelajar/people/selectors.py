@@ -18,21 +18,26 @@ def managed_unit_paths(*, user: User) -> list[str]:
     """The path prefixes of the subtrees an HR admin manages (cached on the user object)."""
     cached = getattr(user, "_managed_unit_paths", None)
     if cached is None:
-        paths = sorted(_managed_paths(user.pk)) if user.pk else []
-        # Drop subtrees already covered by an ancestor so the SQL stays short.
-        cached = [p for i, p in enumerate(paths) if not any(p.startswith(q) for q in paths[:i])]
+        cached = _outermost(_managed_paths(user.pk) if user.pk else [])
         user._managed_unit_paths = cached  # type: ignore[attr-defined]
     return cached
 
 
+def _outermost(paths: list[str]) -> list[str]:
+    """The paths in order, without subtrees already covered by an ancestor (shorter SQL)."""
+    paths = sorted(paths)
+    return [p for i, p in enumerate(paths) if not any(p.startswith(q) for q in paths[:i])]
+
+
+# The paths of the units the person `owner` manages: a parameter, or the person query's column.
 _MANAGED_PATHS = (
-    "SELECT u.{path} FROM {units} u JOIN {link} m ON m.{unit_id} = u.{unit_pk} "
-    "WHERE m.{user_id} = %s"
+    "SELECT mu.{path} FROM {units} mu JOIN {link} mm ON mm.{unit_id} = mu.{unit_pk} "
+    "WHERE mm.{user_id} = {owner}"
 )
 
 
 @cache
-def _managed_paths_sql() -> str:
+def _managed_paths_sql(owner: str = "%s") -> str:
     # Written once per process from the models' metadata, quoted: read on every HR page, where
     # compiling the ORM query cost more than running it.
     unit, link = Unit._meta, User.managed_units.through._meta
@@ -44,7 +49,7 @@ def _managed_paths_sql() -> str:
         "unit_id": _q(link.get_field("unit").column),  # type: ignore[arg-type]
         "user_id": _q(link.get_field("user").column),  # type: ignore[arg-type]
     }
-    return _MANAGED_PATHS.format(**names)
+    return _MANAGED_PATHS.format(**names, owner=owner)
 
 
 def _managed_paths(user_id: int) -> list[str]:
@@ -314,6 +319,9 @@ def _person_sql(column: str = "id") -> str:
         f', EXISTS (SELECT 1 FROM "{User._meta.db_table}" s '
         'WHERE s."supervisor_id" = u."id" AND s."is_active") '
         f', EXISTS (SELECT 1 FROM "{Unit._meta.db_table}" h WHERE h."head_id" = u."id") '
+        # Staff: the paths of the units they manage (managed_unit_paths: every report page and
+        # the header's report link read them); NULL for everyone else, who manage none.
+        f', CASE WHEN u."is_staff" THEN ARRAY({_managed_paths_sql(owner='u."id"')}) END '
         f'FROM "{User._meta.db_table}" u '
         f'LEFT JOIN "{Unit._meta.db_table}" n ON n."id" = u."unit_id" '
         f'LEFT JOIN "{Position._meta.db_table}" p ON p."id" = u."position_id" '
@@ -353,9 +361,11 @@ def _load(sql: str, value: int | str) -> User | None:
     assert user is not None  # the row is the user's
     cache_related(user, "unit", unit)
     cache_related(user, "position", position)
-    supervises_someone, heads = row[at : at + 2]
+    supervises_someone, heads, managed = row[at : at + 3]
     user.leads_team = bool(supervises_someone or heads)  # type: ignore[attr-defined]
     user.heads_unit = bool(heads)  # type: ignore[attr-defined]
+    if managed is not None:
+        user._managed_unit_paths = _outermost(managed)  # type: ignore[attr-defined]
     return user
 
 
