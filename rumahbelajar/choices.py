@@ -25,7 +25,7 @@ class RowOptions(ModelChoiceIterator):
     def label(self, row: tuple[Any, ...]) -> str:
         return str(row[1])
 
-    def __iter__(self) -> Iterator[tuple[Any, str]]:
+    def __iter__(self) -> Iterator[tuple[Any, Any]]:
         if self.field.empty_label is not None:
             yield ("", self.field.empty_label)
         for row in self.queryset.values_list(*self.fields):

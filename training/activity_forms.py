@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -14,14 +15,18 @@ from rumahbelajar.uploads import EVIDENCE_MAX_BYTES
 from training.activities import REPORT_FIELDS
 from training.models import ActivityReport
 
+
+def _related(name: str) -> QuerySet[Any]:
+    """Every row of the model ActivityReport's field `name` points to."""
+    model = ActivityReport._meta.get_field(name).related_model
+    assert isinstance(model, type)  # a model class (not "self")
+    return model._default_manager.all()
+
+
 # The choices' querysets, filtered once per process (a filter() per form cost a tenth of the
 # page); a field takes a copy (.all()), so no form shares results with another.
-_ACTIVE_COMPETENCIES = ActivityReport._meta.get_field("competencies").related_model.objects.filter(
-    is_active=True
-)
-_PUBLISHED_EBOOKS = ActivityReport._meta.get_field("ebook").related_model.objects.filter(
-    is_published=True
-)
+_ACTIVE_COMPETENCIES = _related("competencies").filter(is_active=True)
+_PUBLISHED_EBOOKS = _related("ebook").filter(is_published=True)
 
 
 class _CompetencyOptions(RowOptions):
@@ -67,8 +72,9 @@ class ActivityReportForm(forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         competencies = self.fields["competencies"]
-        competencies.iterator = _CompetencyOptions  # type: ignore[attr-defined]
-        competencies.queryset = _ACTIVE_COMPETENCIES  # type: ignore[attr-defined] (sets the widget's choices)
+        assert isinstance(competencies, forms.ModelMultipleChoiceField)
+        competencies.iterator = _CompetencyOptions
+        competencies.queryset = _ACTIVE_COMPETENCIES  # after the iterator: it fills the widget
         ebook = self.fields["ebook"]
         # Only a published catalogue book can be named (a hidden id, checked here).
         ebook.queryset = _PUBLISHED_EBOOKS  # type: ignore[attr-defined]
