@@ -235,11 +235,9 @@ def team_overview(*, supervisor: User, today: dt.date | None = None, page: int =
     """A page of `supervisor`'s team by name, each member with their stored map's JPM and band,
     their largest gaps, their JP this year against their target, the assigned trainings they
     have not attended (due soon or overdue first) and the reports and registration requests they
-    have waiting for `supervisor`. Four queries whatever the team's size, three for someone who
-    heads no unit (two when the team is empty)."""
+    have waiting for `supervisor`. Three queries whatever the team's size, two for someone who
+    heads no unit (the members' statement also counts what waits)."""
     today = today or timezone.localdate()
-    waiting_for = _waiting_counts(supervisor)
-    waiting = sum(waiting_for.values())
     page = max(page, 1)
     size, page_ids = people_selectors.team_page(
         supervisor=supervisor, offset=(page - 1) * MEMBERS_PER_PAGE, limit=MEMBERS_PER_PAGE
@@ -251,7 +249,9 @@ def team_overview(*, supervisor: User, today: dt.date | None = None, page: int =
             supervisor=supervisor, offset=(page - 1) * MEMBERS_PER_PAGE, limit=MEMBERS_PER_PAGE
         )
     pages = max(1, -(-size // MEMBERS_PER_PAGE))
-    members = _members(page_ids, today.year)
+    members, waiting = _members(page_ids, today.year, supervisor)
+    if not members:  # nobody on the page to count it with: on its own
+        waiting = sum(_waiting_counts(supervisor).values())
     base = {"year": today.year, "size": size, "waiting": waiting, "page": page, "pages": pages}
     if not members:
         return Team(members=[], **base)
@@ -261,13 +261,6 @@ def team_overview(*, supervisor: User, today: dt.date | None = None, page: int =
             due = due_date or timezone.localtime(training.end_at).date()
             if due <= soon:
                 member.assignments.append(OpenAssignment(training, due_date, due < today))
-    for (employee_id, kind), count in waiting_for.items():
-        if employee_id not in members:
-            continue
-        if kind == "report":
-            members[employee_id].waiting_reports = count
-        else:
-            members[employee_id].waiting_requests = count
     return Team(members=list(members.values()), **base)
 
 
@@ -279,7 +272,7 @@ def _sql() -> dict[str, str]:
         model.__name__: connection.ops.quote_name(model._meta.db_table)
         for model in (
             User, Unit, Position, CompetencyMap, CompetencyMapItem, Competency, LearningRecord,
-            Enrollment, Training,
+            Enrollment, Training, ActivityReport, RegistrationRequest,
         )
     }  # fmt: skip
     return {
@@ -306,7 +299,17 @@ def _sql() -> dict[str, str]:
             f'WHERE e."employee_id" = u."id" AND e."source" = {code_literal(EnrollmentSource.ASSIGNED)} '
             f'AND e."status" IN ({code_literal(EnrollmentStatus.REGISTERED)}, '
             f"{code_literal(EnrollmentStatus.NO_SHOW)}) "
-            f'AND t."status" <> {code_literal(TrainingStatus.CANCELLED)}) '
+            f'AND t."status" <> {code_literal(TrainingStatus.CANCELLED)}), '
+            # What waits for the supervisor from the member (reports, registration requests),
+            # and from anyone in all (computed once: it names no member).
+            f'(SELECT count(*) FROM {t["ActivityReport"]} a WHERE a."approver_id" = %s '
+            'AND a."status" = ANY(%s) AND a."employee_id" = u."id"), '
+            f'(SELECT count(*) FROM {t["RegistrationRequest"]} q WHERE q."supervisor_id" = %s '
+            'AND q."state" = %s AND q."employee_id" = u."id"), '
+            f'(SELECT count(*) FROM {t["ActivityReport"]} a WHERE a."approver_id" = %s '
+            'AND a."status" = ANY(%s)) + '
+            f'(SELECT count(*) FROM {t["RegistrationRequest"]} q WHERE q."supervisor_id" = %s '
+            'AND q."state" = %s) '
             f'FROM {t["User"]} u LEFT JOIN {t["Unit"]} n ON n."id" = u."unit_id" '
             f'LEFT JOIN {t["Position"]} p ON p."id" = u."position_id" '
             f'LEFT JOIN {t["CompetencyMap"]} m ON m."employee_id" = u."id" '
@@ -324,12 +327,16 @@ _ASSIGNED_TRAINING = ("id", "slug", "title", "end_at")
 _UNREAD = ("password", "last_login", "date_joined")
 
 
-def _members(ids: list[int], year: int) -> dict[int, TeamMember]:
-    """The members of the page, in the page's order, with their unit, position, map and JP."""
+def _members(ids: list[int], year: int, supervisor: User) -> tuple[dict[int, TeamMember], int]:
+    """The members of the page, in the page's order, with their unit, position, map, JP and
+    what they have waiting for `supervisor`; and how much waits for `supervisor` in all (0 when
+    no member is found: nothing to read it with)."""
     if not ids:
-        return {}
-    db, rows = fetch(User, _sql()["people"], [year, GAPS_PER_MEMBER, ids])
+        return {}, 0
+    waits = [supervisor.pk, _pending(), supervisor.pk, str(RequestState.PENDING)]
+    db, rows = fetch(User, _sql()["people"], [year, GAPS_PER_MEMBER, *waits, *waits, ids])
     found = {}
+    waiting = 0
     units: dict[int, Unit] = {}
     positions: dict[int, Position] = {}
     for row in rows:
@@ -339,7 +346,7 @@ def _members(ids: list[int], year: int) -> dict[int, TeamMember]:
         assert person is not None
         cache_related(person, "unit", unit)
         cache_related(person, "position", position)
-        mapped, jpm, category, jp, gaps, assigned = row[at:]
+        mapped, jpm, category, jp, gaps, assigned, reports, requests, waiting = row[at:]
         found[person.pk] = TeamMember(
             person=person,
             jp_target=_target(person.employee_type),
@@ -349,8 +356,10 @@ def _members(ids: list[int], year: int) -> dict[int, TeamMember]:
             jp=jp or Decimal(0),
             gaps=[Gap(*gap) for gap in decode_json(gaps) or ()],
             open_assigned=[_assigned(db, *item) for item in decode_json(assigned) or ()],
+            waiting_reports=reports,
+            waiting_requests=requests,
         )
-    return {pk: found[pk] for pk in ids if pk in found}
+    return {pk: found[pk] for pk in ids if pk in found}, waiting
 
 
 def _assigned(
@@ -362,12 +371,17 @@ def _assigned(
     return training, dt.date.fromisoformat(due_date) if due_date else None
 
 
+def _pending() -> list[str]:
+    """The statuses of a report waiting for its approver."""
+    return [str(status) for status in PENDING_STATUSES]
+
+
 def _waiting_counts(supervisor: User) -> dict[tuple[int, str], int]:
     """What waits for `supervisor`, per person and kind: {(employee id, "report" or "request"):
     how many}, the pending reports and registration requests in one query (a supervisor's queue
     is short: the page takes its members' counts and the total from it)."""
     reports, requests = ActivityReport._meta.db_table, RegistrationRequest._meta.db_table
-    pending = [str(status) for status in PENDING_STATUSES]
+    pending = _pending()
     sql = (
         f'SELECT "employee_id", \'report\', count(*) FROM "{reports}" '  # noqa: S608 (names from the models)
         'WHERE "approver_id" = %s AND "status" = ANY(%s) GROUP BY "employee_id" '

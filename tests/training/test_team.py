@@ -26,6 +26,7 @@ from tests.requests import client_for, get_ok_counting_queries
 from tests.training.factories import TrainingFactory, in_days
 from training import services
 from training.models import LearningRecord, Training, TrainingKind, TrainingStatus
+from training.selectors import requests_waiting_for, team_overview
 
 pytestmark = pytest.mark.django_db
 
@@ -183,6 +184,32 @@ def test_team_page_shows_each_member_with_map_gaps_jp_assignments_and_waiting(ma
     assert '<a href="/team/approvals/">1</a>' in text
 
 
+def test_team_waiting_counts_each_member_and_all_even_from_someone_no_longer_in_the_team(maps):
+    """What waits for the supervisor: per member, and in all, which also counts a request from
+    someone who has since left the team (still theirs to decide at /team/approvals/); a team
+    with nobody left still says how much waits."""
+    supervisor, alice, bob = maps["supervisor"], maps["employee"], maps["colleague"]
+    asking = TrainingFactory(title="Pelatihan Perlu Izin", requires_approval=True)
+    for person in (alice, bob):
+        services.request_registration(training=asking, employee=person)
+    User.objects.filter(pk=bob.pk).update(supervisor=maps["other_supervisor"])
+
+    team = team_overview(supervisor=supervisor)
+
+    waits = {member.person.pk: member.waiting for member in team.members}
+    assert waits[alice.pk] == 1
+    assert bob.pk not in waits
+    assert team.waiting == 2 == len(requests_waiting_for(user=supervisor))
+
+    # A team leader whose only member has left: nobody on the page, the request still waits.
+    leader = UserFactory(full_name="Ketua Tim", unit=alice.unit)
+    member = UserFactory(full_name="Anggota", unit=alice.unit, supervisor=leader)
+    services.request_registration(training=asking, employee=member)
+    User.objects.filter(pk=member.pk).update(supervisor=supervisor)
+    empty = team_overview(supervisor=leader)
+    assert (empty.members, empty.waiting) == ([], 1)
+
+
 def test_team_page_assignment_without_due_date_is_due_when_its_training_ends(maps):
     alice = maps["employee"]
     soon = TrainingFactory(
@@ -294,9 +321,9 @@ def test_team_page_queries_constant_in_team_size(
         response = client.get(TEAM)
 
     assert response.status_code == 200
-    # The session's person; what waits for them; the units they head; the page of the team;
-    # its members with their maps, JP and open assignments.
-    assert few == 5
+    # The session's person; the units they head; the page of the team; its members with their
+    # maps, JP, open assignments and what waits from each and in all.
+    assert few == 4
     assert response.content.decode().count("/competency/employees/") == 15  # 2 + 1 + 12
 
 
@@ -317,8 +344,8 @@ def test_team_page_of_someone_who_heads_no_unit_skips_the_units_query(people, un
         "Anggota 2",
     ]
     assert "Alice Pegawai" not in text  # the unit's people belong to its head
-    # The person; what waits for them; the page of the team; its members.
-    assert queries == 4
+    # The person; the page of the team; its members (with what waits).
+    assert queries == 3
     assert team_of(supervisor=leader).count() == 3
 
 
