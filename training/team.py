@@ -251,7 +251,7 @@ def team_overview(*, supervisor: User, today: dt.date | None = None, page: int =
     pages = max(1, -(-size // MEMBERS_PER_PAGE))
     members, waiting = _members(page_ids, today.year, supervisor)
     if not members:  # nobody on the page to count it with: on its own
-        waiting = sum(_waiting_counts(supervisor).values())
+        waiting = _waiting_total(supervisor)
     base = {"year": today.year, "size": size, "waiting": waiting, "page": page, "pages": pages}
     if not members:
         return Team(members=[], **base)
@@ -276,6 +276,8 @@ def _sql() -> dict[str, str]:
         )
     }  # fmt: skip
     return {
+        # What waits for the supervisor in all, for a page with nobody on it.
+        "waiting": f"SELECT {_waiting_sql(t, member=False)}",
         # Each member with their unit and position, their map's JPM and band (NULL: no map),
         # their JP in the year and their largest gaps (by gap, then the dictionary's order) as
         # a JSON list of [code, name, required, achieved, gap].
@@ -302,20 +304,34 @@ def _sql() -> dict[str, str]:
             f'AND t."status" <> {code_literal(TrainingStatus.CANCELLED)}), '
             # What waits for the supervisor from the member (reports, registration requests),
             # and from anyone in all (computed once: it names no member).
-            f'(SELECT count(*) FROM {t["ActivityReport"]} a WHERE a."approver_id" = %s '
-            'AND a."status" = ANY(%s) AND a."employee_id" = u."id"), '
-            f'(SELECT count(*) FROM {t["RegistrationRequest"]} q WHERE q."supervisor_id" = %s '
-            'AND q."state" = %s AND q."employee_id" = u."id"), '
-            f'(SELECT count(*) FROM {t["ActivityReport"]} a WHERE a."approver_id" = %s '
-            'AND a."status" = ANY(%s)) + '
-            f'(SELECT count(*) FROM {t["RegistrationRequest"]} q WHERE q."supervisor_id" = %s '
-            'AND q."state" = %s) '
+            f"{_waiting_sql(t, member=True)}, {_waiting_sql(t, member=False)} "
             f'FROM {t["User"]} u LEFT JOIN {t["Unit"]} n ON n."id" = u."unit_id" '
             f'LEFT JOIN {t["Position"]} p ON p."id" = u."position_id" '
             f'LEFT JOIN {t["CompetencyMap"]} m ON m."employee_id" = u."id" '
             'WHERE u."id" = ANY(%s)'
         ),
     }
+
+
+def _waiting_sql(t: dict[str, str], *, member: bool) -> str:
+    """What waits for the supervisor (parameters: _waiting_params()): the pending reports and
+    registration requests, as two counts of the member `u` (`member`) or their sum in all."""
+    of = ' AND a."employee_id" = u."id"' if member else ""
+    by = ' AND q."employee_id" = u."id"' if member else ""
+    reports = (
+        f"(SELECT count(*) FROM {t['ActivityReport']} a "  # noqa: S608 (names from the models)
+        f'WHERE a."approver_id" = %s AND a."status" = ANY(%s){of})'
+    )
+    requests = (
+        f"(SELECT count(*) FROM {t['RegistrationRequest']} q "  # noqa: S608 (names from the models)
+        f'WHERE q."supervisor_id" = %s AND q."state" = %s{by})'
+    )
+    return f"{reports}, {requests}" if member else f"{reports} + {requests}"
+
+
+def _waiting_params(supervisor: User) -> list[Any]:
+    pending = [str(status) for status in PENDING_STATUSES]
+    return [supervisor.pk, pending, supervisor.pk, str(RequestState.PENDING)]
 
 
 # What the page reads of an assigned training (the link, the title, the end: the due date of an
@@ -333,7 +349,7 @@ def _members(ids: list[int], year: int, supervisor: User) -> tuple[dict[int, Tea
     no member is found: nothing to read it with)."""
     if not ids:
         return {}, 0
-    waits = [supervisor.pk, _pending(), supervisor.pk, str(RequestState.PENDING)]
+    waits = _waiting_params(supervisor)
     db, rows = fetch(User, _sql()["people"], [year, GAPS_PER_MEMBER, *waits, *waits, ids])
     found = {}
     waiting = 0
@@ -371,24 +387,8 @@ def _assigned(
     return training, dt.date.fromisoformat(due_date) if due_date else None
 
 
-def _pending() -> list[str]:
-    """The statuses of a report waiting for its approver."""
-    return [str(status) for status in PENDING_STATUSES]
-
-
-def _waiting_counts(supervisor: User) -> dict[tuple[int, str], int]:
-    """What waits for `supervisor`, per person and kind: {(employee id, "report" or "request"):
-    how many}, the pending reports and registration requests in one query (a supervisor's queue
-    is short: the page takes its members' counts and the total from it)."""
-    reports, requests = ActivityReport._meta.db_table, RegistrationRequest._meta.db_table
-    pending = _pending()
-    sql = (
-        f'SELECT "employee_id", \'report\', count(*) FROM "{reports}" '  # noqa: S608 (names from the models)
-        'WHERE "approver_id" = %s AND "status" = ANY(%s) GROUP BY "employee_id" '
-        f'UNION ALL SELECT "employee_id", \'request\', count(*) FROM "{requests}" '
-        'WHERE "supervisor_id" = %s AND "state" = %s GROUP BY "employee_id"'
-    )
-    params: list[Any] = [supervisor.pk, pending, supervisor.pk, str(RequestState.PENDING)]
+def _waiting_total(supervisor: User) -> int:
+    """What waits for `supervisor` in all, when no member row carries it (an empty page)."""
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return {(employee_id, kind): count for employee_id, kind, count in cursor.fetchall()}
+        cursor.execute(_sql()["waiting"], _waiting_params(supervisor))
+        return cursor.fetchone()[0]
