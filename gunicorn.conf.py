@@ -3,9 +3,25 @@
 import os
 
 bind = f"{os.environ.get('BIND_HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
-workers = int(os.environ.get("WEB_CONCURRENCY", "3"))
+
+
+def _cores() -> int:
+    """The CPUs this process may run on (a container's cpuset, not the host's count)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+# The portal's requests are CPU-bound Python (files go through the proxy with X-Accel-Redirect,
+# the database answers in a millisecond), so processes, not threads, are what serve a crowd:
+# threads of one worker share one interpreter lock. Measured with bench/web.py on 2 cores, my
+# map served 179-191 req/s with 3 workers x 4 threads and 216-250 with 4 workers x 1 thread; 5
+# or 6 workers added nothing (README, Performance). gthread with one thread still keeps
+# connections alive between requests.
+workers = int(os.environ.get("WEB_CONCURRENCY") or 2 * _cores())
 worker_class = "gthread"
-threads = int(os.environ.get("WEB_THREADS", "4"))
+threads = int(os.environ.get("WEB_THREADS") or 1)
 # Restart workers now and then so a slow leak can never push one past its memory budget.
 max_requests = 5000
 max_requests_jitter = 500

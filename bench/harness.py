@@ -396,6 +396,7 @@ class RssSampler:
         self.master = master
         self.interval = interval
         self.peak_kib: dict[int, int] = {}
+        self.live_at_end = 0  # workers running when the watch ended
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -405,6 +406,7 @@ class RssSampler:
 
     def __exit__(self, *exc: object) -> None:
         self.sample()
+        self.live_at_end = len(child_pids(self.master))
         self._stop.set()
         self._thread.join(timeout=5)
 

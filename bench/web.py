@@ -129,11 +129,11 @@ def run(ctx: Context) -> list[Row | Table]:
     with gunicorn(ctx) as server, RssSampler(server.pid) as memory:
         results = _measure(ctx, server.base_url, crowd)
     table = _table(ctx, crowd, results, memory, sizes)
-    table.notes += _server_trouble(server.log, memory, ctx.env)
+    table.notes += _server_trouble(server.log, memory)
     return [table]
 
 
-def _server_trouble(log: Path, memory: RssSampler, env: dict[str, str]) -> list[str]:
+def _server_trouble(log: Path, memory: RssSampler) -> list[str]:
     """What went wrong behind the answers: errors in the server's own log, and workers replaced
     during the run (a worker timed out or died; the sampler saw more workers than were started)."""
     markers = ("Traceback", "[ERROR]", "[CRITICAL]", "WORKER TIMEOUT")
@@ -145,9 +145,10 @@ def _server_trouble(log: Path, memory: RssSampler, env: dict[str, str]) -> list[
     notes = []
     if trouble:
         notes.append(f"gunicorn log: {len(trouble)} error lines; the first: {trouble[0]}")
-    started = int(env.get("WEB_CONCURRENCY") or 3)  # gunicorn.conf.py's default
-    if len(memory.peak_kib) > started:
-        notes.append(f"{len(memory.peak_kib) - started} gunicorn worker(s) replaced during the run")
+    # More workers seen than run at the end: some were replaced.
+    if len(memory.peak_kib) > memory.live_at_end:
+        replaced = len(memory.peak_kib) - memory.live_at_end
+        notes.append(f"{replaced} gunicorn worker(s) replaced during the run")
     return notes
 
 
