@@ -5,10 +5,11 @@ With 100,000 employees, 20,000 e-books and 500 trainings in the database, `--peo
 numbered employees get a session straight from the session store (bench/crowd_sessions.py; the
 login form is rate limited). Each page then gets `rounds` rounds of `duration` seconds at
 `connections` keep-alive connections, consuming a list of distinct requests (person i's cookies,
-book i, training i, search word i, …); the pages take turns within a round, so a background
-hiccup hits them all alike. The table shows medians over rounds, and each page's throughput as a
-fraction of /livez's in the same run (/livez touches neither database nor cache: the floor cost
-of the stack). Every answer is checked: status 200 and the texts that page must show that
+book i, training i, search word i, …); the pages take turns within a round. The table shows
+medians over rounds, and each page's throughput as a fraction of /livez's (/livez touches neither
+database nor cache: the floor cost of the stack), measured for a few seconds just before and just
+after the page in the same round: a shared machine's speed drifts from minute to minute, and a
+floor measured beside the page drifts with it. Every answer is checked: status 200 and the texts that page must show that
 person (their name in the menu, the book's title, …), so a redirect or someone else's page
 cannot pass for a fast one.
 
@@ -119,7 +120,9 @@ TRAININGS = 500  # seed_demo's own plus extra ones (`--trainings`)
 EXTRA_BOOK = "demo-extra-"  # ebooks.demo.EXTRA_PREFIX
 EXTRA_TRAINING = "angkatan-"  # training.demo.EXTRA_PREFIX
 WARM_UP_PEOPLE = 100  # sessions used only to warm the workers up, never measured
-RATIO_BAR, RATIO_GOAL = 0.10, 0.20  # every page's req/s as a fraction of /livez's
+RATIO_BAR, RATIO_GOAL = 0.10, 0.20
+# /livez is measured again for this long between two pages: each page's floor is beside it.
+FLOOR_SECONDS = 3.0  # every page's req/s as a fraction of /livez's
 RSS_BAR_MB = 250.0
 
 
@@ -258,14 +261,47 @@ def _pages(options: Options) -> list[Page]:
     return [PAGES[0]] + [p for p in PAGES[1:] if any(text in p.label for text in options.pages)]
 
 
-def _measure(ctx: Context, base_url: str, crowd: Crowd) -> dict[str, list[LoadResult]]:
+@dataclass
+class Measured:
+    """Every page's rounds, and for each round of a page the /livez throughput measured just
+    before and just after it (`beside`): the floor it is compared with."""
+
+    rounds: dict[str, list[LoadResult]]
+    beside: dict[str, list[tuple[float, float]]]
+
+    def ratio(self, label: str) -> float:
+        """The median over rounds of the page's req/s over the mean of the /livez runs beside
+        it. A shared machine's speed drifts within a run (a neighbour's burst slows everything
+        for a minute); a floor measured minutes away from the page would move the ratio with
+        it, the one beside the page moves with the page."""
+        ratios = [
+            result.rps / ((before + after) / 2)
+            for result, (before, after) in zip(self.rounds[label], self.beside[label], strict=True)
+            if before + after
+        ]
+        return statistics.median(ratios) if ratios else 0.0
+
+
+def _measure(ctx: Context, base_url: str, crowd: Crowd) -> Measured:
     options = ctx.options
-    results: dict[str, list[LoadResult]] = {page.label: [] for page in _pages(options)}
+    pages = _pages(options)
+    floor_page = pages[0]
+    results: dict[str, list[LoadResult]] = {page.label: [] for page in pages}
+    beside: dict[str, list[tuple[float, float]]] = {page.label: [] for page in pages[1:]}
+    floor_load: dict[str, Any] = {
+        "connections": options.connections,
+        "expect_text": tuple(text.encode() for text in floor_page.must_show),
+    }
+
+    def floor(seconds: float) -> float:
+        return run_load(base_url + floor_page.path, duration=seconds, **floor_load).rps
+
     # Where each page's crowd goes on next round: rounds take people not asked yet while any
     # are left, so a round repeats nobody and the next round starts with fresh people.
     cursor = dict.fromkeys(results, 0)
     for round_number in range(options.rounds):
-        for page in _pages(options):
+        before = 0.0
+        for page in pages:
             load: dict[str, Any] = {"connections": options.connections}
             if page.who == ANONYMOUS:
                 load["expect_text"] = tuple(text.encode() for text in page.must_show)
@@ -281,26 +317,34 @@ def _measure(ctx: Context, base_url: str, crowd: Crowd) -> dict[str, list[LoadRe
             result = run_load(url, duration=options.duration, plan=plan, **load)
             cursor[page.label] += result.requests
             results[page.label].append(result)
+            if page is floor_page:
+                before = result.rps
+            else:
+                # The floor again right after the page: the page's "after", the next's "before".
+                after = floor(FLOOR_SECONDS)
+                beside[page.label].append((before, after))
+                before = after
             used_up = f" (all {result.planned:,} asked)" if result.exhausted else ""
             print(
                 f"  web round {round_number + 1}: {page.label}: {result.rps:,.1f} req/s, "
                 f"p99 {result.p99_ms:.0f} ms, {result.requests:,} answers{used_up}, "
                 f"failed {result.errors}"
-                + (f" (first: {result.first_error})" if result.errors else ""),
+                + (f" (first: {result.first_error})" if result.errors else "")
+                + ("" if page is floor_page else f"; /livez after it {before:,.0f} req/s"),
                 flush=True,
             )
-    return results
+    return Measured(results, beside)
 
 
 def _table(
     ctx: Context,
     crowd: Crowd,
-    results: dict[str, list[LoadResult]],
+    measured: Measured,
     memory: RssSampler,
     sizes: str,
 ) -> Table:
     options = ctx.options
-    floor = median_of(results[PAGES[0].label], "rps")
+    results = measured.rounds
     lines: list[dict[str, float | int | str]] = []
     verdicts: list[str] = []
     notes: list[str] = []
@@ -313,7 +357,7 @@ def _table(
         line: dict[str, float | int | str] = {
             "page": page.label,
             "req/s": rps,
-            "÷ /livez": "" if page is PAGES[0] else rps / floor if floor else 0.0,
+            "÷ /livez": "" if page is PAGES[0] else measured.ratio(page.label),
             "p50 ms": median_of(rounds, "p50_ms"),
             "p99 ms": median_of(rounds, "p99_ms"),
             "failed": failed,
@@ -343,6 +387,8 @@ def _table(
         f"{options.connections} connections; median of {options.rounds} round(s) of "
         f"{options.duration:g} s. Bar: every page >= {RATIO_BAR} x /livez (goal {RATIO_GOAL}) "
         "and 0 failed answers.",
+        f"÷ /livez: each round, the page's req/s over the mean of /livez's in the {FLOOR_SECONDS:g} s "
+        "just before and just after it; the median over rounds.",
     ]
     return Table(
         f"{NAME}: the crowd (each person asks each page at most once a round)",
