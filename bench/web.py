@@ -9,9 +9,9 @@ book i, training i, search word i, …); the pages take turns within a round. Th
 medians over rounds, and each page's throughput as a fraction of /livez's (/livez touches neither
 database nor cache: the floor cost of the stack), measured for a few seconds just before and just
 after the page in the same round: a shared machine's speed drifts from minute to minute, and a
-floor measured beside the page drifts with it. Every answer is checked: status 200 and the texts that page must show that
-person (their name in the menu, the book's title, …), so a redirect or someone else's page
-cannot pass for a fast one.
+floor measured beside the page drifts with it. Every answer is checked: status 200 and the texts
+that page must show that person (their name in the menu, the book's title, …), so a redirect or
+someone else's page cannot pass for a fast one.
 
 Adding a page is one line in PAGES.
 """
@@ -120,9 +120,9 @@ TRAININGS = 500  # seed_demo's own plus extra ones (`--trainings`)
 EXTRA_BOOK = "demo-extra-"  # ebooks.demo.EXTRA_PREFIX
 EXTRA_TRAINING = "angkatan-"  # training.demo.EXTRA_PREFIX
 WARM_UP_PEOPLE = 100  # sessions used only to warm the workers up, never measured
-RATIO_BAR, RATIO_GOAL = 0.10, 0.20
+RATIO_BAR, RATIO_GOAL = 0.10, 0.20  # every page's req/s as a fraction of /livez's
 # /livez is measured again for this long between two pages: each page's floor is beside it.
-FLOOR_SECONDS = 3.0  # every page's req/s as a fraction of /livez's
+FLOOR_SECONDS = 3.0
 RSS_BAR_MB = 250.0
 
 
